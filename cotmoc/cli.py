@@ -1,0 +1,121 @@
+"""`cotmoc` — the command line over the plain library (each subcommand calls the same functions the
+flows and the tests call). Heavy imports (Prefect, DuckDB) happen inside the subcommands that need them,
+so `cotmoc template` stays quick."""
+from __future__ import annotations
+
+import argparse
+import shutil
+import sys
+from datetime import date
+from pathlib import Path
+
+from cotmoc.config import load_settings
+
+
+def _cmd_template(args) -> int:
+    from cotmoc.template import build_template
+    out = build_template(Path(args.output), province=args.province, period=args.period)
+    print(f"Đã tạo mẫu báo cáo / template written: {out}")
+    return 0
+
+
+def _cmd_sample(args) -> int:
+    from cotmoc.samples.generator import write_samples
+    from cotmoc.samples.faulty import write_demo_inbox
+    out = Path(args.out)
+    if args.demo_inbox:
+        paths = write_demo_inbox(out)
+    else:
+        provinces = args.provinces.split(",") if args.provinces else None
+        paths = write_samples(out, seed=args.seed, provinces=provinces, periods=_periods(args),
+                              kinds=tuple(args.kinds.split(",")), segment_rows=args.segment_rows)
+    print(f"Đã tạo {len(paths)} báo cáo mẫu / sample reports written to {out}")
+    return 0
+
+
+def _periods(args):
+    if not args.years:
+        return None
+    first, _, last = args.years.partition("-")
+    return list(range(int(first), int(last or first) + 1))
+
+
+def _run_ingest(settings, today=None):
+    from cotmoc.summary import print_summary
+    from flows.ingest import ingest_flow
+    outcomes = ingest_flow(settings=settings, today=today)
+    print_summary(outcomes)
+    return outcomes
+
+
+def _cmd_ingest(args) -> int:
+    settings = load_settings().with_overrides(inbox=args.inbox, warehouse=args.warehouse)
+    today = date.fromisoformat(args.today) if args.today else None
+    _run_ingest(settings, today)
+    return 0
+
+
+def _cmd_demo(args) -> int:
+    """The quick start: the bundled sample reports go into the inbox and through the whole job."""
+    settings = load_settings()
+    samples = Path(__file__).resolve().parent.parent / "inputs" / "samples"
+    settings.inbox.mkdir(parents=True, exist_ok=True)
+    copied = 0
+    for src in sorted(samples.glob("*/*.xlsx")):
+        shutil.copy2(src, settings.inbox / src.name)
+        copied += 1
+    print(f"Đã chép {copied} báo cáo mẫu vào hộp thư / copied {copied} sample reports into {settings.inbox}")
+    _run_ingest(settings)
+    try:
+        from cotmoc.rollup_print import print_national_rollup
+    except ImportError:
+        print("(Tổng hợp toàn quốc: chưa có — national rollup: not built yet)")
+        return 0
+    print_national_rollup(settings.warehouse)
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="cotmoc", description="Tổng hợp báo cáo phong trào toàn dân bảo vệ biên giới (Chỉ thị 01/CT-TTg) — "
+                                   "consolidates the provinces' border-protection reports.")
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    p = sub.add_parser("template", help="tạo mẫu báo cáo Excel / write the report template")
+    p.add_argument("--province", help="tên hoặc mã tỉnh / province name or code (pre-fills the report)")
+    p.add_argument("--period", help="kỳ báo cáo, vd 2024 hoặc 2024S1 / period code")
+    p.add_argument("-o", "--output", required=True, help="file .xlsx to write")
+    p.set_defaults(func=_cmd_template)
+
+    p = sub.add_parser("sample", help="tạo báo cáo mẫu / write synthetic sample reports")
+    p.add_argument("--out", required=True, help="folder to write into")
+    p.add_argument("--seed", type=int, default=1, help="random seed (same seed, same files)")
+    p.add_argument("--provinces", help="comma-separated province codes (default: every expected province)")
+    p.add_argument("--years", help="e.g. 2016-2024 (default: every year with reports)")
+    p.add_argument("--kinds", default="year,half", help="year, half or both (default year,half)")
+    p.add_argument("--segment-rows", type=int, help="rows in doan_bien_gioi per report (for large files)")
+    p.add_argument("--demo-inbox", action="store_true", help="write the seed and faulty demo reports instead")
+    p.set_defaults(func=_cmd_sample)
+
+    p = sub.add_parser("ingest", help="nhận báo cáo trong hộp thư / load the inbox into the warehouse")
+    p.add_argument("--inbox", help="inbox folder (default inputs/inbox or COTMOC_INBOX)")
+    p.add_argument("--warehouse", help="DuckDB file (default warehouse/cotmoc.duckdb or COTMOC_WAREHOUSE)")
+    p.add_argument("--today", help=argparse.SUPPRESS)   # tests pin the date that 'future period' is judged by
+    p.set_defaults(func=_cmd_ingest)
+
+    p = sub.add_parser("demo", help="chạy thử với báo cáo mẫu / run the job on the bundled samples")
+    p.set_defaults(func=_cmd_demo)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        return args.func(args)
+    except (ValueError, FileNotFoundError) as exc:   # user errors: a message, not a traceback
+        print(f"Lỗi / error: {exc}", file=sys.stderr)
+        return 2
+
+
+if __name__ == "__main__":
+    sys.exit(main())

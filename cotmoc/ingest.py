@@ -1,0 +1,326 @@
+"""Ingest an inbox: every workbook ends either loaded (filed in archive/) or rejected (filed in rejected/
+with the steward's report), exactly once, whatever crashes in between.
+
+The order of work is what makes it safe:
+1. plan: fingerprint every inbox file (SHA-256); bytes the warehouse already knows are duplicates (or a
+   filing that a crash interrupted), and are never opened as workbooks again;
+2. check: read → normalise → validate each new file (plain functions; the flow may run these in parallel);
+3. commit: one warehouse transaction per file (submission, facts, problems, supersede);
+4. record where the file will be filed (its own small commit), write the steward's outputs, move the file.
+A run killed anywhere leaves either an uncommitted transaction (rolled back: the file is still in the
+inbox and is simply processed again) or a committed submission whose file is still in the inbox
+(`finish_interrupted_filing` completes it). The Prefect flow in flows/ingest.py only orchestrates these.
+"""
+from __future__ import annotations
+
+import hashlib
+import os
+import shutil
+from dataclasses import dataclass, field
+from datetime import date, datetime, timezone
+from pathlib import Path
+
+from cotmoc import reference
+from cotmoc.config import Settings
+from cotmoc.normalise import Report, normalise_report
+from cotmoc.problems import ERROR, WARNING, Problem, sort_key
+from cotmoc.steward_report import report_paths, write_annotated_copy, write_problem_list, write_problems_json
+from cotmoc.workbook import UnreadableWorkbook, read_report
+from schemas import validate_report
+from warehouse import load as wh
+
+WORKBOOK_SUFFIXES = {".xlsx", ".xlsm", ".xls", ".ods"}
+DUPLICATES_DIR = "_trung_lap"      # duplicates are kept (nothing is lost), apart from real submissions
+UNKNOWN_PROVINCE_DIR = "_khong_ro_tinh"
+
+
+@dataclass
+class CheckedFile:
+    """One inbox file after read → normalise → validate (no warehouse involved)."""
+    path: Path
+    facts: wh.FileFacts
+    report: Report | None
+    problems: list[Problem]
+    readable: bool            # False when the file could not be opened as a workbook at all
+
+    @property
+    def accepted(self) -> bool:
+        return self.report is not None and not any(p.is_error for p in self.problems)
+
+    @property
+    def province(self) -> str | None:
+        return self.report.info.get("province") if self.report else None
+
+    @property
+    def period(self) -> str | None:
+        return self.report.info.get("period") if self.report else None
+
+    def rows(self) -> dict[str, int]:
+        if self.report is None:
+            return {"teams": 0, "segments": 0, "awards": 0}
+        return {"teams": len(self.report.teams), "segments": len(self.report.segments),
+                "awards": len(self.report.awards)}
+
+
+@dataclass
+class FileOutcome:
+    """What happened to one file: the line the office reads in the run summary."""
+    file_name: str
+    outcome: str                       # new | superseding | duplicate | rejected | recovered
+    sha256: str
+    submission_id: int | None = None
+    province: str | None = None
+    period: str | None = None
+    rows: dict[str, int] = field(default_factory=dict)
+    errors: int = 0
+    warnings: int = 0
+    stored_path: Path | None = None
+    first_error: str = ""
+
+    def line(self) -> str:
+        """One log line a non-developer can follow (Vietnamese — English)."""
+        vi = {"new": "đã nhận (mới)", "superseding": "đã nhận (thay thế báo cáo trước)",
+              "duplicate": "trùng lặp, bỏ qua", "rejected": "bị từ chối", "recovered": "hoàn tất lần chạy trước"}
+        where = f" → {self.stored_path}" if self.stored_path else ""
+        detail = f"; {self.errors} lỗi/errors, {self.warnings} cảnh báo/warnings" if (self.errors or self.warnings) else ""
+        return f"{self.file_name}: {vi.get(self.outcome, self.outcome)} — {self.outcome}{detail}{where}"
+
+
+def discover(inbox: Path) -> list[Path]:
+    """Files waiting in the inbox (and its province sub-folders), oldest first.
+
+    Lock files that Excel (~$x.xlsx) and LibreOffice (.~lock.x#) leave behind and hidden files are skipped;
+    anything else is processed, so a PDF dropped in by mistake is rejected with a message, not ignored.
+    """
+    if not inbox.exists():
+        return []
+    found = [p for p in inbox.rglob("*") if p.is_file()
+             and not p.name.startswith(("~$", ".~lock", "."))
+             and not any(part.startswith(".") for part in p.relative_to(inbox).parts[:-1])]
+    return sorted(found, key=lambda p: (p.stat().st_mtime, str(p)))
+
+
+def fingerprint(path: Path) -> str:
+    """SHA-256 of the file's bytes: the identity of a submission, whatever its name."""
+    digest = hashlib.sha256()
+    with path.open("rb") as fh:
+        for block in iter(lambda: fh.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def file_facts(path: Path, sha256: str | None = None) -> wh.FileFacts:
+    stat = path.stat()
+    return wh.FileFacts(file_name=path.name, original_path=str(path), sha256=sha256 or fingerprint(path),
+                        size_bytes=stat.st_size,
+                        received_at=datetime.fromtimestamp(stat.st_mtime, tz=timezone.utc).replace(tzinfo=None))
+
+
+def _folder_problem(inbox: Path, path: Path, report: Report | None) -> Problem | None:
+    """A report in a province sub-folder must be that province's report."""
+    rel = path.relative_to(inbox).parts
+    if len(rel) < 2 or report is None or not report.info.get("province"):
+        return None
+    folder = rel[0]
+    match = reference.match_province(folder)
+    if match.code is None:
+        return Problem(WARNING, "inbox.folder_unknown",
+                       f"Thư mục '{folder}' không phải tên tỉnh nên không kiểm tra được tỉnh của báo cáo",
+                       f"Folder '{folder}' is not a province name, so the report's province was not checked",
+                       "Đặt file vào thư mục mang tên tỉnh, hoặc thẳng vào hộp thư",
+                       "Put the file in a folder named after the province, or directly in the inbox")
+    reported = report.info["province"]
+    if match.code != reported and reference.province(reported).current_code != match.code:
+        name = reference.province(reported).name_vi
+        return Problem(ERROR, "inbox.folder_mismatch",
+                       f"Báo cáo của tỉnh {name} nhưng nằm trong thư mục '{folder}'",
+                       f"The report is for {name} but sits in the folder '{folder}'",
+                       "Kiểm tra ô Tỉnh ở sheet thong_tin, hoặc gửi file vào đúng thư mục của tỉnh",
+                       "Check the province on sheet thong_tin, or send the file to its province's folder",
+                       sheet="thong_tin", column="province", value=folder)
+    return None
+
+
+def check_file(path: Path, settings: Settings, *, sha256: str | None = None,
+               today: date | None = None) -> CheckedFile:
+    """Read, normalise and validate one file; every problem found is returned, nothing is written."""
+    facts = file_facts(path, sha256)
+    if path.suffix.lower() not in WORKBOOK_SUFFIXES:
+        problem = Problem(ERROR, "file.not_workbook",
+                          f"File '{path.name}' không phải bảng tính Excel (.xlsx, .xlsm, .xls, .ods)",
+                          f"'{path.name}' is not a spreadsheet (.xlsx, .xlsm, .xls, .ods)",
+                          "Lưu báo cáo bằng Excel hoặc LibreOffice theo mẫu rồi gửi lại",
+                          "Save the report from Excel or LibreOffice in the template and send it again")
+        return CheckedFile(path, facts, None, [problem], readable=False)
+    try:
+        raw = read_report(path, max_bytes=settings.max_file_bytes,
+                          max_uncompressed_bytes=settings.max_uncompressed_bytes)
+    except UnreadableWorkbook as exc:
+        return CheckedFile(path, facts, None, [exc.problem], readable=False)
+    report = normalise_report(raw, today=today)
+    problems = list(dict.fromkeys([*raw.problems, *report.problems]))
+    problems += validate_report(report, today=today)
+    folder = _folder_problem(settings.inbox, path, report) if path.is_relative_to(settings.inbox) else None
+    if folder:
+        problems.append(folder)
+    problems = sorted(dict.fromkeys(problems), key=sort_key)
+    return CheckedFile(path, facts, report, problems, readable=True)
+
+
+def _free_path(target: Path) -> Path:
+    """Never overwrite: name-2.xlsx, name-3.xlsx ... when a file is already there."""
+    candidate, n = target, 1
+    while candidate.exists():
+        n += 1
+        candidate = target.with_name(f"{target.stem}-{n}{target.suffix}")
+    return candidate
+
+
+def destination(settings: Settings, file_name: str, sha256: str, province: str | None, accepted: bool) -> Path:
+    """archive/<province>/<name>__<sha8>.xlsx or rejected/<province>/...: every version kept, none overwritten."""
+    root = settings.archive if accepted else settings.rejected
+    stem, suffix = os.path.splitext(file_name)
+    return root / (province or UNKNOWN_PROVINCE_DIR) / f"{stem}__{sha256[:8]}{suffix}"
+
+
+def _move(src: Path, dest: Path) -> Path:
+    dest.parent.mkdir(parents=True, exist_ok=True)
+    if dest.exists():
+        dest = _free_path(dest)
+    shutil.move(str(src), str(dest))
+    return dest
+
+
+def write_steward_outputs(checked: CheckedFile, dest: Path, status: str) -> list[Path]:
+    """The steward's report beside the filed original: annotated copy (or problem list) and JSON."""
+    if not checked.problems:
+        return []
+    annotated, json_path = report_paths(dest, dest.parent)
+    summary = {"status": status, "province": checked.province, "period": checked.period, **checked.rows()}
+    out = [write_problems_json(checked.problems, json_path, file_name=checked.path.name,
+                               sha256=checked.facts.sha256, status=status, summary=summary)]
+    if checked.readable:
+        out.append(write_annotated_copy(checked.path, checked.problems, annotated, summary=summary))
+    else:
+        out.append(write_problem_list(checked.problems, annotated, file_name=checked.path.name))
+    return out
+
+
+def _duplicate_outcome(con, path: Path, facts: wh.FileFacts, original_id: int, settings: Settings) -> FileOutcome:
+    """Bytes already processed: recorded as a duplicate, kept under archive/_trung_lap/, never loaded."""
+    dup_id = wh.record_duplicate(con, facts, original_id)
+    stem, suffix = os.path.splitext(path.name)
+    dest = _free_path(settings.archive / DUPLICATES_DIR / f"{stem}__{facts.sha256[:8]}{suffix}")
+    wh.set_stored_path(con, dup_id, str(dest))
+    dest = _move(path, dest)
+    return FileOutcome(path.name, "duplicate", facts.sha256, submission_id=dup_id, stored_path=dest,
+                       first_error=f"trùng với hồ sơ {original_id} — same bytes as submission {original_id}")
+
+
+def commit_and_file(con, checked: CheckedFile, settings: Settings, *, failpoint=None) -> FileOutcome:
+    """One file's end: its warehouse transaction, then where it is filed and the steward's outputs."""
+    accepted = checked.accepted
+    result = wh.record_submission(con, file=checked.facts, report=checked.report, problems=checked.problems,
+                                  accepted=accepted, failpoint=failpoint)
+    return _file(con, checked, result.submission_id, accepted,
+                 "rejected" if not accepted else ("superseding" if result.superseded_id else "new"), settings)
+
+
+def _file(con, checked: CheckedFile, submission_id: int, accepted: bool, outcome: str,
+          settings: Settings) -> FileOutcome:
+    dest = _free_path(destination(settings, checked.path.name, checked.facts.sha256, checked.province, accepted))
+    wh.set_stored_path(con, submission_id, str(dest))   # committed before the move: a crash here is resumable
+    write_steward_outputs(checked, dest, "accepted" if accepted else "rejected")
+    dest = _move(checked.path, dest)
+    errors = [p for p in checked.problems if p.is_error]
+    return FileOutcome(checked.path.name, outcome, checked.facts.sha256, submission_id, checked.province,
+                       checked.period, checked.rows(), len(errors), len(checked.problems) - len(errors), dest,
+                       errors[0].text_vi() if errors else "")
+
+
+def finish_interrupted_filing(con, settings: Settings, *, today: date | None = None) -> list[FileOutcome]:
+    """Files whose warehouse commit happened but whose move did not (the run was killed in between)."""
+    outcomes = []
+    for row in wh.unfiled_submissions(con):
+        original, stored = Path(row["original_path"]), row["stored_path"]
+        if stored and Path(stored).exists():
+            continue                               # moved already; nothing left to do
+        if not original.exists():
+            continue                               # nothing in the inbox to file (reported by status)
+        checked = check_file(original, settings, sha256=row["sha256"], today=today)
+        accepted = row["status"] in ("accepted", "superseded")
+        dest = Path(stored) if stored else _free_path(
+            destination(settings, original.name, row["sha256"], checked.province, accepted))
+        if not stored:
+            wh.set_stored_path(con, row["submission_id"], str(dest))
+        write_steward_outputs(checked, dest, "accepted" if accepted else "rejected")
+        dest = _move(original, dest)
+        outcomes.append(FileOutcome(original.name, "recovered", row["sha256"], row["submission_id"],
+                                    checked.province, checked.period, checked.rows(), stored_path=dest))
+    return outcomes
+
+
+@dataclass
+class Plan:
+    """What a run will do, decided from fingerprints alone (no workbook opened)."""
+    to_check: list[tuple[Path, str]] = field(default_factory=list)
+    duplicates: list[tuple[Path, str, int | None]] = field(default_factory=list)  # original id (None: same run)
+
+
+def plan_run(con, files: list[Path]) -> Plan:
+    plan, seen = Plan(), set()
+    for path in files:
+        sha = fingerprint(path)
+        known = wh.find_sha256(con, sha)
+        if known is not None:
+            plan.duplicates.append((path, sha, known[0]))
+        elif sha in seen:
+            plan.duplicates.append((path, sha, None))
+        else:
+            seen.add(sha)
+            plan.to_check.append((path, sha))
+    return plan
+
+
+def _same_period_warning(checked: CheckedFile, earlier: str) -> Problem:
+    return Problem(WARNING, "run.same_province_period",
+                   f"Cùng lượt nhận có hai báo cáo của cùng tỉnh, cùng kỳ ({checked.period}); file này đến sau "
+                   f"nên thay thế file '{earlier}'",
+                   f"Two reports for the same province and period ({checked.period}) arrived in one run; this "
+                   f"later one supersedes '{earlier}'",
+                   "Nếu file trước mới là bản đúng, gửi lại file đó", "If the earlier file is the right one, "
+                   "send it again", sheet="thong_tin", column="period", value=checked.period)
+
+
+def run_ingest(con, settings: Settings, *, today: date | None = None, check_many=None,
+               on_file=None) -> list[FileOutcome]:
+    """Process every file in the inbox; returns one outcome per file, in the order they were handled.
+
+    `check_many(list[(path, sha)]) -> list[CheckedFile]` lets the flow check files in parallel (Prefect
+    tasks); the default checks them one after another. `on_file(outcome)` is told as each file ends.
+    Warehouse writes stay in this one process and connection: DuckDB allows one writer.
+    """
+    outcomes = finish_interrupted_filing(con, settings, today=today)
+    plan = plan_run(con, discover(settings.inbox))
+    check = check_many or (lambda items: [check_file(p, settings, sha256=s, today=today) for p, s in items])
+    checked_files = check(plan.to_check)
+    first_of: dict[tuple, str] = {}
+    ids_by_sha: dict[str, int] = {}
+    for checked in checked_files:
+        key = (checked.province, checked.period)
+        if checked.accepted and None not in key:
+            if key in first_of:
+                checked.problems = sorted([*checked.problems, _same_period_warning(checked, first_of[key])],
+                                          key=sort_key)
+            first_of.setdefault(key, checked.path.name)
+        outcome = commit_and_file(con, checked, settings)
+        ids_by_sha[checked.facts.sha256] = outcome.submission_id
+        outcomes.append(outcome)
+        if on_file:
+            on_file(outcome)
+    for path, sha, original in plan.duplicates:
+        outcome = _duplicate_outcome(con, path, file_facts(path, sha), original or ids_by_sha[sha], settings)
+        outcomes.append(outcome)
+        if on_file:
+            on_file(outcome)
+    return outcomes

@@ -1,0 +1,53 @@
+"""The ingest flow: a thin Prefect layer over cotmoc.ingest.
+
+Checking files (read → normalise → validate) runs as Prefect tasks so the UI shows each file and
+several can run at once; every warehouse write stays in the flow's one DuckDB connection, because
+DuckDB allows a single writing process.
+"""
+from __future__ import annotations
+
+from datetime import date
+from pathlib import Path
+
+from prefect import flow, get_run_logger, task
+from prefect.artifacts import create_markdown_artifact
+
+from cotmoc.config import Settings, load_settings
+from cotmoc.ingest import CheckedFile, FileOutcome, check_file, run_ingest
+from cotmoc.summary import summary_markdown
+from warehouse.db import connect, migrate, refresh_reference
+
+
+@task(name="check-workbook", task_run_name="check {path.name}", retries=2, retry_delay_seconds=1)
+def check_workbook(path: Path, sha256: str, settings: Settings, today: date | None) -> CheckedFile:
+    """Read, normalise and validate one workbook. File-system hiccups are retried; bad content is not."""
+    return check_file(path, settings, sha256=sha256, today=today)
+
+
+@flow(name="cotmoc-ingest", log_prints=False)
+def ingest_flow(inbox: str | None = None, warehouse: str | None = None, today: date | None = None,
+                settings: Settings | None = None) -> list[FileOutcome]:
+    """Take every workbook in the inbox to exactly one end: loaded, rejected or recognised as a duplicate."""
+    logger = get_run_logger()
+    settings = (settings or load_settings()).with_overrides(inbox=inbox, warehouse=warehouse)
+
+    def check_many(items):
+        futures = [check_workbook.submit(path, sha, settings, today) for path, sha in items]
+        checked = []
+        for (path, _), future in zip(items, futures):
+            try:
+                checked.append(future.result())
+            except Exception as exc:  # a bug or a lasting I/O fault: the file stays in the inbox for next time
+                logger.error(f"{path.name}: chưa xử lý được, để lại trong hộp thư — not processed, left in the "
+                             f"inbox: {type(exc).__name__}: {exc}")
+        return checked
+
+    settings.warehouse.parent.mkdir(parents=True, exist_ok=True)
+    with connect(settings.warehouse) as con:
+        migrate(con)
+        refresh_reference(con)
+        outcomes = run_ingest(con, settings, today=today, check_many=check_many,
+                              on_file=lambda o: logger.info(o.line()))
+    create_markdown_artifact(summary_markdown(outcomes), key="cotmoc-ingest-summary",
+                             description="Kết quả nhận báo cáo — Import summary")
+    return outcomes
