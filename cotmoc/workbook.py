@@ -1,0 +1,325 @@
+"""Reading a province's workbook safely and finding the contract's sheets and columns by machine code.
+
+python-calamine reads .xlsx, .xlsm (nothing runs: only cached values are read), .xls and .ods, fast.
+Before any parsing the file is checked: magic bytes (a PDF renamed .xlsx is not a workbook), the zip
+directory (truncated or corrupt archives, zip bombs: the uncompressed size is limited before reading),
+XML prologs (a DOCTYPE or ENTITY declaration is refused, never expanded), and OLE containers (an
+encrypted OOXML file is a password-protected workbook). Each refusal is one Problem for the steward.
+"""
+from __future__ import annotations
+
+import posixpath
+import re
+import zipfile
+from dataclasses import dataclass, field
+from pathlib import Path
+from xml.etree import ElementTree
+
+import pandas as pd
+from python_calamine import CalamineWorkbook
+
+from cotmoc import contract
+from cotmoc.problems import ERROR, WARNING, Problem, column_letter
+from cotmoc.vntext import clean
+
+HEADER_SEARCH_ROWS = 10
+MAX_RATIO = 200                       # uncompressed/compressed beyond this, with a large size, is a bomb
+RATIO_CHECK_BYTES = 20 * 1024 * 1024
+_OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
+_ENCRYPTION_INFO = "EncryptionInfo".encode("utf-16-le")
+
+
+class FormulaWithoutValue:
+    """Marks a formula cell that has no stored result (reported once, by the reader)."""
+
+    def __repr__(self) -> str:
+        return "<formula without cached value>"
+
+
+FORMULA_WITHOUT_VALUE = FormulaWithoutValue()
+
+
+class UnreadableWorkbook(Exception):
+    """The file cannot be read as a report at all; carries the one Problem that says why."""
+
+    def __init__(self, problem: Problem):
+        super().__init__(problem.message_en)
+        self.problem = problem
+
+
+@dataclass
+class RawCell:
+    value: object
+    cell: str
+    row: int
+
+
+@dataclass
+class RawSheet:
+    code: str
+    name: str                                  # the sheet's name in the file
+    columns: dict[str, int]                    # code → 1-based column index
+    labels: dict[str, str]                     # code → label found above the code
+    extra_columns: list[str]
+    data: pd.DataFrame                         # raw values; index = Excel row; columns = codes found
+
+    def letter(self, code: str) -> str | None:
+        return column_letter(self.columns[code]) if code in self.columns else None
+
+
+@dataclass
+class RawReport:
+    path: Path
+    info: dict[str, RawCell] = field(default_factory=dict)
+    sheets: dict[str, RawSheet] = field(default_factory=dict)
+    problems: list[Problem] = field(default_factory=list)
+
+
+def _refuse(rule: str, vi: str, en: str, fix_vi: str, fix_en: str) -> UnreadableWorkbook:
+    return UnreadableWorkbook(Problem(ERROR, rule, vi, en, fix_vi, fix_en))
+
+
+_RESEND_VI = "Mở báo cáo bằng Excel hoặc LibreOffice, lưu lại thành .xlsx theo mẫu rồi gửi lại"
+_RESEND_EN = "Open the report in Excel or LibreOffice, save it as .xlsx in the template and send it again"
+
+
+def _check_container(path: Path, max_bytes: int, max_uncompressed: int) -> str:
+    """Return "zip" or "ole" after the safety checks, or raise UnreadableWorkbook."""
+    size = path.stat().st_size
+    if size > max_bytes:
+        raise _refuse("file.too_large", f"File quá lớn ({size / 1e6:.1f} MB, tối đa {max_bytes / 1e6:.0f} MB)",
+                      f"The file is too large ({size / 1e6:.1f} MB, limit {max_bytes / 1e6:.0f} MB)",
+                      "Xóa các sheet, hình ảnh không cần thiết rồi gửi lại", "Remove unneeded sheets or pictures")
+    with path.open("rb") as fh:
+        head = fh.read(8)
+    if head[:4] == b"PK\x03\x04":
+        _check_zip(path, max_uncompressed)
+        return "zip"
+    if head == _OLE_MAGIC:
+        if _ENCRYPTION_INFO in path.read_bytes():
+            raise _refuse("file.password", "File được đặt mật khẩu nên không đọc được",
+                          "The workbook is password-protected and cannot be read",
+                          "Gỡ mật khẩu (Tệp > Thông tin > Bảo vệ sổ làm việc) rồi gửi lại",
+                          "Remove the password (File > Info > Protect Workbook) and send it again")
+        return "ole"
+    raise _refuse("file.not_workbook", "File không phải là bảng tính Excel (có thể là PDF, ảnh hoặc văn bản đổi tên)",
+                  "The file is not a spreadsheet (perhaps a PDF, picture or text file renamed)",
+                  _RESEND_VI, _RESEND_EN)
+
+
+def _check_zip(path: Path, max_uncompressed: int) -> None:
+    try:
+        with zipfile.ZipFile(path) as zf:
+            infos = zf.infolist()
+            total = sum(i.file_size for i in infos)
+            packed = sum(i.compress_size for i in infos) or 1
+            if total > max_uncompressed or (total > RATIO_CHECK_BYTES and total / packed > MAX_RATIO):
+                raise _refuse("file.zip_bomb", "File giải nén ra quá lớn, có dấu hiệu bất thường nên không mở",
+                              f"The file would expand to {total / 1e6:.0f} MB: refused as a possible zip bomb",
+                              _RESEND_VI, _RESEND_EN)
+            for info in infos:
+                if info.filename.endswith((".xml", ".rels", ".vml")):
+                    with zf.open(info) as part:
+                        prolog = part.read(65536)
+                    if b"<!DOCTYPE" in prolog or b"<!ENTITY" in prolog:
+                        raise _refuse("file.xml_entities", "File chứa khai báo XML bất thường (DOCTYPE/ENTITY) nên không mở",
+                                      "The file holds XML DOCTYPE/ENTITY declarations: refused, never expanded",
+                                      _RESEND_VI, _RESEND_EN)
+    except (zipfile.BadZipFile, EOFError, zipfile.LargeZipFile, ValueError, OSError) as exc:
+        raise _refuse("file.corrupt", "File bị hỏng hoặc không đầy đủ (có thể gửi chưa hết)",
+                      f"The file is damaged or incomplete (perhaps cut off in transfer): {exc}",
+                      "Gửi lại file gốc", "Send the original file again") from None
+
+
+def _sheet_parts(zf: zipfile.ZipFile) -> dict[str, str]:
+    """Sheet name → its XML part in an OOXML package."""
+    ns = {"m": "http://schemas.openxmlformats.org/spreadsheetml/2006/main",
+          "r": "http://schemas.openxmlformats.org/officeDocument/2006/relationships"}
+    wb = ElementTree.fromstring(zf.read("xl/workbook.xml"))
+    rels = ElementTree.fromstring(zf.read("xl/_rels/workbook.xml.rels"))
+    targets = {r.get("Id"): r.get("Target") for r in rels}
+    out = {}
+    for s in wb.iterfind("m:sheets/m:sheet", ns):
+        target = targets.get(s.get(f"{{{ns['r']}}}id"), "")
+        out[s.get("name")] = target.lstrip("/") if target.startswith("/") else posixpath.normpath(f"xl/{target}")
+    return out
+
+
+def _formulas_without_values(path: Path, sheet_names: list[str]) -> dict[str, set[str]]:
+    """Cells holding a formula but no stored result, per sheet name (OOXML only)."""
+    out: dict[str, set[str]] = {}
+    try:
+        with zipfile.ZipFile(path) as zf:
+            if "xl/workbook.xml" not in zf.namelist():
+                return out
+            parts = _sheet_parts(zf)
+            for name in sheet_names:
+                part = parts.get(name)
+                if not part or part not in zf.namelist():
+                    continue
+                cells = set()
+                with zf.open(part) as fh:
+                    for _, el in ElementTree.iterparse(fh):
+                        if el.tag.endswith("}c"):
+                            f = v = None
+                            for child in el:
+                                if child.tag.endswith("}f"):
+                                    f = child
+                                elif child.tag.endswith("}v"):
+                                    v = child
+                            if f is not None and (v is None or not (v.text or "").strip()):
+                                cells.add(el.get("r"))
+                            el.clear()
+                out[name] = cells
+    except (KeyError, ElementTree.ParseError, zipfile.BadZipFile):
+        return out
+    return out
+
+
+def _find_sheet(names: list[str], code: str) -> tuple[str | None, bool]:
+    if code in names:
+        return code, False
+    for name in names:
+        if clean(name).lower().replace(" ", "_") == code:
+            return name, True
+    return None, False
+
+
+def _blank(value) -> bool:
+    return value is None or (isinstance(value, str) and not value.strip())
+
+
+def _read_table(sheet_def: contract.Sheet, name: str, grid: list[list], formulas: set[str],
+                problems: list[Problem], merged) -> RawSheet | None:
+    codes = set(sheet_def.codes)
+    code_row = None
+    for r, row in enumerate(grid[:HEADER_SEARCH_ROWS]):
+        if sum(1 for v in row if isinstance(v, str) and v.strip() in codes) >= 2:
+            code_row = r
+            break
+    if code_row is None:
+        problems.append(Problem(ERROR, "sheet.no_codes", f"Sheet '{name}' không có dòng mã cột (dòng 3 của mẫu)",
+                                f"Sheet '{name}' has no row of column codes (row 3 of the template)",
+                                "Chép dữ liệu vào mẫu mới nhất (cotmoc template) rồi gửi lại",
+                                "Copy the data into the current template and send it again", sheet=sheet_def.code))
+        return None
+    columns, extra, seen = {}, [], {}
+    for c, value in enumerate(grid[code_row], start=1):
+        text = value.strip() if isinstance(value, str) else value
+        if _blank(text):
+            continue
+        if text in codes:
+            if text in columns:
+                seen.setdefault(text, [column_letter(columns[text])]).append(column_letter(c))
+                continue
+            columns[text] = c
+        else:
+            extra.append(str(text))
+            problems.append(Problem(WARNING, "column.unknown", f"Cột '{text}' không có trong mẫu nên bị bỏ qua",
+                                    f"Column '{text}' is not in the template and is ignored",
+                                    "Xóa cột này nếu không cần", "Delete the column if it is not needed",
+                                    sheet=sheet_def.code, row=code_row + 1, cell=f"{column_letter(c)}{code_row + 1}",
+                                    value=str(text)))
+    for code, letters in seen.items():
+        problems.append(Problem(ERROR, "column.duplicated", f"Mã cột '{code}' xuất hiện nhiều lần (cột {', '.join(letters)})",
+                                f"Column code '{code}' appears more than once (columns {', '.join(letters)})",
+                                "Mỗi mã cột chỉ xuất hiện một lần: sửa lại dòng mã cột theo mẫu",
+                                "Each code appears once: restore the code row from the template",
+                                sheet=sheet_def.code, row=code_row + 1, column=code))
+    for col in sheet_def.columns:
+        if col.code not in columns and col.required:
+            problems.append(Problem(ERROR, "column.missing", f"Thiếu cột '{col.label_vi}' (mã {col.code})",
+                                    f"Column '{col.label_en}' (code {col.code}) is missing",
+                                    "Thêm lại cột này theo mẫu, không đổi mã ở dòng 3",
+                                    "Add the column back as in the template; do not change the codes in row 3",
+                                    sheet=sheet_def.code, column=col.code))
+    labels = {code: str(grid[code_row - 1][c - 1]) if code_row > 0 and c - 1 < len(grid[code_row - 1]) else ""
+              for code, c in columns.items()}
+    for (r0, c0), (r1, c1) in merged:
+        if r1 > code_row:
+            ref = f"{column_letter(c0 + 1)}{r0 + 1}:{column_letter(c1 + 1)}{r1 + 1}"
+            problems.append(Problem(ERROR, "cells.merged", f"Các ô {ref} đang bị gộp (merge) trong vùng dữ liệu",
+                                    f"Cells {ref} are merged inside the data rows",
+                                    "Bỏ gộp ô (Unmerge) và ghi giá trị vào từng dòng",
+                                    "Unmerge the cells and fill in the value on every row",
+                                    sheet=sheet_def.code, row=r0 + 1, cell=f"{column_letter(c0 + 1)}{r0 + 1}"))
+    records, index = [], []
+    for r in range(code_row + 1, len(grid)):
+        row = grid[r]
+        values = {code: (row[c - 1] if c - 1 < len(row) else None) for code, c in columns.items()}
+        for code, c in columns.items():
+            ref = f"{column_letter(c)}{r + 1}"
+            if ref in formulas:
+                values[code] = FORMULA_WITHOUT_VALUE
+                problems.append(Problem(ERROR, "formula.no_cached_value", "Ô có công thức nhưng chưa có kết quả được lưu",
+                                        "The cell holds a formula whose result was never saved",
+                                        "Mở file bằng Excel/LibreOffice, để bảng tính tự tính lại rồi lưu; hoặc gõ số thay cho công thức",
+                                        "Open the file in Excel/LibreOffice so it recalculates, then save; or type the number",
+                                        sheet=sheet_def.code, row=r + 1, column=code, cell=ref))
+        if all(_blank(v) for v in values.values()):
+            continue
+        records.append(values)
+        index.append(r + 1)
+    data = pd.DataFrame.from_records(records, index=pd.Index(index, name="excel_row"),
+                                     columns=list(columns)).astype(object)
+    return RawSheet(sheet_def.code, name, columns, labels, extra, data)
+
+
+def _read_info(name: str, grid: list[list], formulas: set[str], problems: list[Problem]) -> dict[str, RawCell]:
+    info = {}
+    codes = set(contract.THONG_TIN.codes)
+    for r, row in enumerate(grid):
+        for c, value in enumerate(row):
+            if isinstance(value, str) and value.strip() in codes and value.strip() not in info:
+                v = row[c + 1] if c + 1 < len(row) else None
+                ref = f"{column_letter(c + 2)}{r + 1}"
+                if ref in formulas:
+                    v = FORMULA_WITHOUT_VALUE
+                info[value.strip()] = RawCell(v, ref, r + 1)
+    return info
+
+
+def read_report(path: Path | str, *, max_bytes: int = 50 * 1024 * 1024,
+                max_uncompressed_bytes: int = 500 * 1024 * 1024) -> RawReport:
+    """Read a report's raw cells, located by machine code. File-level refusals raise UnreadableWorkbook;
+    everything else found is returned as Problems on the RawReport."""
+    path = Path(path)
+    kind = _check_container(path, max_bytes, max_uncompressed_bytes)
+    try:
+        wb = CalamineWorkbook.from_path(str(path))
+    except Exception as exc:   # calamine raises its own error types for every unreadable file
+        raise _refuse("file.unreadable", "Không đọc được file bảng tính này",
+                      f"The spreadsheet cannot be read: {exc}", _RESEND_VI, _RESEND_EN) from None
+    report = RawReport(path)
+    names = list(wb.sheet_names)
+    found = {s.code: _find_sheet(names, s.code) for s in contract.SHEETS}
+    if not any(name for name, _ in found.values()):
+        raise _refuse("workbook.not_template", "File không có sheet nào của mẫu báo cáo (thong_tin, to_tu_quan, "
+                      "doan_bien_gioi, khen_thuong)", "The workbook has none of the report's sheets "
+                      "(thong_tin, to_tu_quan, doan_bien_gioi, khen_thuong)",
+                      "Lập báo cáo trên mẫu (cotmoc template) rồi gửi lại",
+                      "Fill in the report template and send it again")
+    formulas = _formulas_without_values(path, [n for n, _ in found.values() if n]) if kind == "zip" else {}
+    for sheet_def in contract.SHEETS:
+        name, renamed = found[sheet_def.code]
+        if name is None:
+            report.problems.append(Problem(ERROR, "sheet.missing", f"Thiếu sheet '{sheet_def.code}' ({sheet_def.title_vi})",
+                                           f"Sheet '{sheet_def.code}' ({sheet_def.title_en}) is missing",
+                                           "Thêm lại sheet theo mẫu, giữ nguyên tên sheet",
+                                           "Add the sheet back from the template, keeping its name", sheet=sheet_def.code))
+            continue
+        if renamed:
+            report.problems.append(Problem(WARNING, "sheet.renamed", f"Tên sheet '{name}' khác mẫu ('{sheet_def.code}')",
+                                           f"Sheet '{name}' is named differently from the template ('{sheet_def.code}')",
+                                           f"Đổi tên sheet thành '{sheet_def.code}'", f"Rename the sheet '{sheet_def.code}'",
+                                           sheet=sheet_def.code, value=name))
+        ws = wb.get_sheet_by_name(name)
+        grid = ws.to_python(skip_empty_area=False)
+        if sheet_def.is_form:
+            report.info = _read_info(name, grid, formulas.get(name, set()), report.problems)
+        else:
+            table = _read_table(sheet_def, name, grid, formulas.get(name, set()), report.problems,
+                                ws.merged_cell_ranges or [])
+            if table is not None:
+                report.sheets[sheet_def.code] = table
+    return report
