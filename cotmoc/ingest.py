@@ -185,8 +185,6 @@ def destination(settings: Settings, file_name: str, sha256: str, province: str |
 
 def _move(src: Path, dest: Path) -> Path:
     dest.parent.mkdir(parents=True, exist_ok=True)
-    if dest.exists():
-        dest = _free_path(dest)
     shutil.move(str(src), str(dest))
     return dest
 
@@ -238,33 +236,19 @@ def _file(con, checked: CheckedFile, submission_id: int, accepted: bool, outcome
                        errors[0].text_vi() if errors else "")
 
 
-def finish_interrupted_filing(con, settings: Settings, *, today: date | None = None) -> list[FileOutcome]:
-    """Files whose warehouse commit happened but whose move did not (the run was killed in between)."""
-    outcomes = []
-    for row in wh.unfiled_submissions(con):
-        original, stored = Path(row["original_path"]), row["stored_path"]
-        if stored and Path(stored).exists():
-            continue                               # moved already; nothing left to do
-        if not original.exists():
-            continue                               # nothing in the inbox to file (reported by status)
-        checked = check_file(original, settings, sha256=row["sha256"], today=today)
-        accepted = row["status"] in ("accepted", "superseded")
-        dest = Path(stored) if stored else _free_path(
-            destination(settings, original.name, row["sha256"], checked.province, accepted))
-        if not stored:
-            wh.set_stored_path(con, row["submission_id"], str(dest))
-        write_steward_outputs(checked, dest, "accepted" if accepted else "rejected")
-        dest = _move(original, dest)
-        outcomes.append(FileOutcome(original.name, "recovered", row["sha256"], row["submission_id"],
-                                    checked.province, checked.period, checked.rows(), stored_path=dest))
-    return outcomes
+def _recover(con, path: Path, known: wh.KnownFile, settings: Settings, today: date | None) -> FileOutcome:
+    """Committed earlier, never filed (the run was killed in between): file it now, load nothing again."""
+    checked = check_file(path, settings, today=today)
+    accepted = known.status in ("accepted", "superseded")
+    return _file(con, checked, known.submission_id, accepted, "recovered", settings)
 
 
 @dataclass
 class Plan:
-    """What a run will do, decided from fingerprints alone (no workbook opened)."""
+    """What a run will do, decided from fingerprints alone (no workbook is opened for known bytes)."""
     to_check: list[tuple[Path, str]] = field(default_factory=list)
     duplicates: list[tuple[Path, str, int | None]] = field(default_factory=list)  # original id (None: same run)
+    unfiled: list[tuple[Path, wh.KnownFile]] = field(default_factory=list)
 
 
 def plan_run(con, files: list[Path]) -> Plan:
@@ -272,8 +256,10 @@ def plan_run(con, files: list[Path]) -> Plan:
     for path in files:
         sha = fingerprint(path)
         known = wh.find_sha256(con, sha)
-        if known is not None:
-            plan.duplicates.append((path, sha, known[0]))
+        if known is not None and (known.stored_path is None or not Path(known.stored_path).exists()):
+            plan.unfiled.append((path, known))
+        elif known is not None:
+            plan.duplicates.append((path, sha, known.submission_id))
         elif sha in seen:
             plan.duplicates.append((path, sha, None))
         else:
@@ -300,8 +286,8 @@ def run_ingest(con, settings: Settings, *, today: date | None = None, check_many
     tasks); the default checks them one after another. `on_file(outcome)` is told as each file ends.
     Warehouse writes stay in this one process and connection: DuckDB allows one writer.
     """
-    outcomes = finish_interrupted_filing(con, settings, today=today)
     plan = plan_run(con, discover(settings.inbox))
+    outcomes = [_recover(con, path, known, settings, today) for path, known in plan.unfiled]
     check = check_many or (lambda items: [check_file(p, settings, sha256=s, today=today) for p, s in items])
     checked_files = check(plan.to_check)
     first_of: dict[tuple, str] = {}

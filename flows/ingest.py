@@ -15,7 +15,7 @@ from prefect.artifacts import create_markdown_artifact
 from cotmoc.config import Settings, load_settings
 from cotmoc.ingest import CheckedFile, FileOutcome, check_file, run_ingest
 from cotmoc.summary import summary_markdown
-from warehouse.db import connect, migrate, refresh_reference
+from warehouse.db import open_warehouse
 
 
 @task(name="check-workbook", task_run_name="check {path.name}", retries=2, retry_delay_seconds=1)
@@ -42,10 +42,7 @@ def ingest_flow(inbox: str | None = None, warehouse: str | None = None, today: d
                              f"inbox: {type(exc).__name__}: {exc}")
         return checked
 
-    settings.warehouse.parent.mkdir(parents=True, exist_ok=True)
-    with connect(settings.warehouse) as con:
-        migrate(con)
-        refresh_reference(con)
+    with open_warehouse(settings.warehouse, today=today) as con:
         outcomes = run_ingest(con, settings, today=today, check_many=check_many,
                               on_file=lambda o: logger.info(o.line()))
     create_markdown_artifact(summary_markdown(outcomes), key="cotmoc-ingest-summary",

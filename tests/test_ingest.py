@@ -14,7 +14,7 @@ from cotmoc.ingest import commit_and_file, check_file, discover, run_ingest
 from cotmoc.samples import broken_files
 from cotmoc.samples.seeds import seed_reports
 from cotmoc.template import write_report
-from warehouse.db import connect, migrate, refresh_reference
+from warehouse.db import open_warehouse
 
 TODAY = date(2026, 11, 22)
 SAMPLES = Path(__file__).resolve().parent.parent / "inputs" / "samples"
@@ -29,10 +29,7 @@ def settings(tmp_path):
 
 @pytest.fixture
 def con(settings):
-    settings.warehouse.parent.mkdir(parents=True, exist_ok=True)
-    c = connect(settings.warehouse)
-    migrate(c)
-    refresh_reference(c)
+    c = open_warehouse(settings.warehouse, today=TODAY)
     yield c
     c.close()
 

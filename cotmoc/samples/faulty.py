@@ -185,3 +185,10 @@ def _set_cached_value(path: Path, sheet_code: str, cell: str, value) -> None:
                     data = text.encode("utf-8")
                 zout.writestr(item, data)
         shutil.copyfile(out, path)
+
+
+def write_bundled_samples(root: Path | str) -> list[Path]:
+    """inputs/samples/: seed/ (the three seed reports) and faulty/ (the four demo faults)."""
+    root = Path(root)
+    paths = [r.write(root / "seed" / r.file_name) for r in seed_reports()]
+    return paths + [builder(root / "faulty" / name).path for name, builder in DEMO_FAULTS.items()]

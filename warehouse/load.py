@@ -1,0 +1,129 @@
+"""Loading one submission into the warehouse: ONE transaction for the registry row, the facts (bulk,
+through DataFrame scans) and the problems; an accepted report supersedes the earlier one for the same
+province and period. Any exception rolls everything back, so a half-done load never shows."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Callable
+
+import duckdb
+import pandas as pd
+
+from cotmoc import contract
+from cotmoc.problems import Problem
+from warehouse.db import query
+
+FACT_TABLES = {"to_tu_quan": "fact_teams", "doan_bien_gioi": "fact_segments", "khen_thuong": "fact_awards"}
+_ISSUE_FIELDS = ["severity", "rule", "sheet", "row", "column", "cell", "value", "message_vi", "message_en",
+                 "fix_vi", "fix_en"]
+
+
+@dataclass(frozen=True)
+class FileFacts:
+    file_name: str
+    original_path: str
+    sha256: str
+    size_bytes: int
+    received_at: datetime
+
+
+@dataclass(frozen=True)
+class KnownFile:
+    submission_id: int
+    status: str
+    stored_path: str | None
+
+
+@dataclass(frozen=True)
+class LoadResult:
+    submission_id: int
+    status: str
+    superseded_id: int | None
+
+
+def find_sha256(con: duckdb.DuckDBPyConnection, sha256: str) -> KnownFile | None:
+    row = con.execute(query("find_sha256"), {"sha256": sha256}).fetchone()
+    return KnownFile(*row) if row else None
+
+
+def _facts_frame(report, sheet_code: str, submission_id: int) -> pd.DataFrame:
+    sheet = contract.SHEETS_BY_CODE[sheet_code]
+    df = report.table(sheet_code)
+    frame = pd.DataFrame({"submission_id": submission_id, "sheet": sheet_code,
+                          "excel_row": df["excel_row"].astype("int64")}, index=df.index)
+    for code in sheet.codes:
+        frame[code] = df[code]
+    return frame
+
+
+def _insert_facts(con, report, sheet_code: str, submission_id: int) -> None:
+    frame = _facts_frame(report, sheet_code, submission_id)
+    if frame.empty:
+        return
+    con.register("facts_frame", frame)
+    columns = ", ".join(f'"{c}"' for c in frame.columns)
+    con.execute(f"INSERT INTO {FACT_TABLES[sheet_code]} ({columns}) SELECT {columns} FROM facts_frame")
+    con.unregister("facts_frame")
+
+
+def _insert_issues(con, problems: list[Problem], submission_id: int) -> None:
+    if not problems:
+        return
+    frame = pd.DataFrame([p.as_dict() for p in problems], columns=_ISSUE_FIELDS).astype(
+        {"row": "Int64"} | {f: "string" for f in _ISSUE_FIELDS if f != "row"})
+    con.register("issues_frame", frame)
+    con.execute(query("insert_issues"), {"submission_id": submission_id})
+    con.unregister("issues_frame")
+
+
+def record_submission(con: duckdb.DuckDBPyConnection, *, file: FileFacts, report, problems: list[Problem],
+                      accepted: bool, failpoint: Callable[[str], None] | None = None) -> LoadResult:
+    """Register a submission (accepted with its facts, or rejected) and its problems, in one transaction."""
+    step = failpoint or (lambda name: None)
+    info = report.info if report is not None else {}
+    errors = sum(p.is_error for p in problems)
+    params = {
+        "province_code": info.get("province"), "period": info.get("period"), "file_name": file.file_name,
+        "original_path": file.original_path, "sha256": file.sha256, "size_bytes": file.size_bytes,
+        "received_at": file.received_at, "template_version": info.get("template_version"),
+        "status": "accepted" if accepted else "rejected",
+        "teams_rows": len(report.teams) if report is not None else 0,
+        "segments_rows": len(report.segments) if report is not None else 0,
+        "awards_rows": len(report.awards) if report is not None else 0,
+        "errors": errors, "warnings": len(problems) - errors,
+        "reporting_unit": info.get("reporting_unit"), "prepared_by": info.get("prepared_by"),
+        "report_date": info.get("report_date"),
+    }
+    con.execute("BEGIN TRANSACTION")
+    try:
+        step("begin")
+        submission_id = con.execute(query("insert_submission"), params).fetchone()[0]
+        step("submission")
+        superseded = None
+        if accepted:
+            for sheet_code in FACT_TABLES:
+                _insert_facts(con, report, sheet_code, submission_id)
+                step(f"facts:{sheet_code}")
+            rows = con.execute(query("supersede"), {"new_id": submission_id, "province_code": params["province_code"],
+                                                    "period": params["period"]}).fetchall()
+            superseded = rows[0][0] if rows else None
+            step("supersede")
+        _insert_issues(con, problems, submission_id)
+        step("issues")
+        con.execute("COMMIT")
+    except BaseException:
+        con.execute("ROLLBACK")
+        raise
+    return LoadResult(submission_id, params["status"], superseded)
+
+
+def record_duplicate(con: duckdb.DuckDBPyConnection, file: FileFacts, original_id: int) -> int:
+    """A `duplicate` row pointing at the submission these bytes first arrived as."""
+    return con.execute(query("insert_duplicate"), {"file_name": file.file_name, "original_path": file.original_path,
+                                                   "size_bytes": file.size_bytes, "received_at": file.received_at,
+                                                   "original_id": original_id}).fetchone()[0]
+
+
+def set_stored_path(con: duckdb.DuckDBPyConnection, submission_id: int, stored_path: str) -> None:
+    con.execute(query("set_stored_path"), {"submission_id": submission_id, "stored_path": stored_path})

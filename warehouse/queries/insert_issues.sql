@@ -1,0 +1,3 @@
+INSERT INTO validation_issues
+SELECT $submission_id, severity, rule, sheet, "row", "column", cell, value, message_vi, message_en, fix_vi, fix_en
+FROM issues_frame;

@@ -1,0 +1,51 @@
+-- Marts: one province's figures per period. Grain: period × current province × reporting province × key,
+-- so that a merged province's series (province_code) and its old provinces' own series
+-- (reporting_province_code) can both be drawn. Half-year and year periods are separate rows, never summed.
+CREATE OR REPLACE VIEW province_teams AS
+SELECT c.period, c.province_code, c.province_name, c.reporting_province_code, c.reporting_province_name,
+       f.team_type, sum(f.teams)::BIGINT AS teams, sum(f.members)::BIGINT AS members,
+       sum(f.households)::BIGINT AS households, count(*) AS rows_reported, c.submission_id
+FROM fact_teams f JOIN stg_current_submissions c USING (submission_id)
+GROUP BY ALL;
+
+CREATE OR REPLACE VIEW province_segments AS
+WITH registered AS (
+    SELECT c.period, c.period_end, c.province_code, c.province_name, c.reporting_province_code,
+           c.reporting_province_name, f.border, count(*) AS collectives, sum(f.length_km) AS length_km,
+           sum(f.markers)::BIGINT AS markers, sum(f.border_works)::BIGINT AS border_works,
+           sum(f.households)::BIGINT AS households, sum(f.persons)::BIGINT AS persons, c.submission_id
+    FROM fact_segments f JOIN stg_current_submissions c USING (submission_id)
+    GROUP BY ALL)
+SELECT r.period, r.province_code, r.province_name, r.reporting_province_code, r.reporting_province_name, r.border,
+       r.collectives, r.length_km, t.total_km, round(r.length_km / t.total_km, 6)::DOUBLE AS km_coverage,
+       r.markers, t.total_markers, round(r.markers / t.total_markers, 6)::DOUBLE AS marker_coverage,
+       r.border_works, r.households, r.persons, t.verified AS totals_verified, r.submission_id
+FROM registered r
+LEFT JOIN ref_province_border_totals t
+       ON t.province_code = r.reporting_province_code AND t.border = r.border
+      AND r.period_end BETWEEN t.valid_from AND t.valid_to;
+
+-- All land borders of a province together (Điện Biên's sources give only its whole-border figures).
+CREATE OR REPLACE VIEW province_segments_all_borders AS
+WITH registered AS (
+    SELECT c.period, c.period_end, c.province_code, c.province_name, c.reporting_province_code,
+           c.reporting_province_name, count(*) AS collectives, sum(f.length_km) AS length_km,
+           sum(f.markers)::BIGINT AS markers, sum(f.border_works)::BIGINT AS border_works,
+           sum(f.households)::BIGINT AS households, sum(f.persons)::BIGINT AS persons, c.submission_id
+    FROM fact_segments f JOIN stg_current_submissions c USING (submission_id)
+    GROUP BY ALL)
+SELECT r.period, r.province_code, r.province_name, r.reporting_province_code, r.reporting_province_name,
+       r.collectives, r.length_km, t.total_km, round(r.length_km / t.total_km, 6)::DOUBLE AS km_coverage,
+       r.markers, t.total_markers, round(r.markers / t.total_markers, 6)::DOUBLE AS marker_coverage,
+       r.border_works, r.households, r.persons, t.verified AS totals_verified, r.submission_id
+FROM registered r
+LEFT JOIN ref_province_border_totals t
+       ON t.province_code = r.reporting_province_code AND t.border = 'ALL'
+      AND r.period_end BETWEEN t.valid_from AND t.valid_to;
+
+CREATE OR REPLACE VIEW province_awards AS
+SELECT c.period, c.province_code, c.province_name, c.reporting_province_code, c.reporting_province_name,
+       f.issuer, f.award_form, count(*) AS decisions, sum(f.collectives)::BIGINT AS collectives,
+       sum(f.individuals)::BIGINT AS individuals, c.submission_id
+FROM fact_awards f JOIN stg_current_submissions c USING (submission_id)
+GROUP BY ALL;
