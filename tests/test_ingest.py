@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import shutil
 from datetime import date
+from decimal import Decimal
 from pathlib import Path
 
 import pytest
@@ -62,7 +63,7 @@ def test_seed_reports_load_exactly(settings, con):
         select sum(length_km), sum(markers), sum(border_works), sum(households), sum(persons), count(*)
         from fact_segments f join submissions s using (submission_id)
         where s.province_code = 'dien_bien' and s.period = '2016'""").fetchone()
-    assert seg == (pytest.approx(365.861, abs=1e-9), 173, 4, 2789, 3816, 125)
+    assert seg == (Decimal("365.861"), 173, 4, 2789, 3816, 125)      # DECIMAL(12,3): exact to the metre
     teams = con.execute("""
         select sum(teams), sum(members) from fact_teams f join submissions s using (submission_id)
         where s.province_code = 'dien_bien' and f.team_type = 'antt_thon_ban'""").fetchone()
