@@ -69,10 +69,13 @@ def _number(value, col: Column, cells: _Cells, cell, row):
     parsed = parse_number(value, column=col.code, integer=col.kind == contract.INT)
     if parsed.error:
         vi, en = ERRORS[parsed.error]
+        if parsed.error == "fraction":
+            fix = ("Nhập số nguyên (số tổ, số hộ, số người... không có phần lẻ)", "Enter a whole number")
+        else:
+            fix = ("Gõ một số, không có khoảng trắng giữa các chữ số (vd 3816 hoặc 365,861)",
+                   "Type a single number with no spaces inside (e.g. 3816 or 365,861)")
         cells.add(ERROR, "number.unreadable" if parsed.error != "fraction" else "number.fraction", col, cell, row,
-                  value, f"giá trị '{value}' {vi}", f"value '{value}' {en}",
-                  "Gõ một số, không có khoảng trắng giữa các chữ số (vd 3816 hoặc 365,861)",
-                  "Type a single number with no spaces inside (e.g. 3816 or 365,861)")
+                  value, f"giá trị '{value}' {vi}", f"value '{value}' {en}", *fix)
         return None
     if parsed.repaired:
         cells.add(WARNING, "number.repaired", col, cell, row, value,
