@@ -111,8 +111,10 @@ def border_rules(report) -> list[Problem]:
                 f"(lớn nhất: {where})".replace(".000 ", " "),
                 f"{registered:,.3f} {unit_en} registered exceed the {limit:,.3f} {unit_en} of {scope_en} "
                 f"(largest: {where_en})".replace(".000 ", " "),
-                "Kiểm tra các dòng lớn nhất: có thể gõ nhầm đơn vị (m thay vì km) hoặc thừa chữ số",
-                "Check the largest rows: a unit typed wrong (m for km) or an extra digit", value=first[column]))
+                *(("Kiểm tra các dòng lớn nhất: có thể gõ nhầm đơn vị (m thay vì km) hoặc thừa chữ số",
+                   "Check the largest rows: a unit typed wrong (m for km) or an extra digit") if column == "length_km"
+                  else ("Kiểm tra các dòng lớn nhất: có thể thừa chữ số, hoặc một mốc được đếm hai lần",
+                        "Check the largest rows: an extra digit, or a marker counted twice")), value=first[column]))
     out += _marker_overlaps(report, seg)
     return out
 
