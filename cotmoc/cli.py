@@ -44,7 +44,7 @@ def _run_ingest(settings, today=None):
     from cotmoc.summary import print_summary
     from flows.ingest import ingest_flow
     outcomes = ingest_flow(settings=settings, today=today)
-    print_summary(outcomes)
+    print_summary(outcomes, home=settings.home)
     return outcomes
 
 

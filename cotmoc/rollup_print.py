@@ -8,22 +8,27 @@ import duckdb
 from rich.console import Console
 from rich.table import Table
 
+# (view, title, [(column, heading)])
 _VIEWS = (
     ("national_teams", "Tổ tự quản toàn quốc — National teams",
-     ("period", "team_type", "provinces_reporting", "teams", "members", "households")),
-    ("national_segments", "Đoạn biên giới toàn quốc — National border segments",
-     ("period", "border", "provinces_reporting", "length_km", "total_km", "km_coverage", "markers",
-      "total_markers", "border_works", "households", "persons")),
+     [("period", "Kỳ"), ("team_type", "Loại tổ"), ("provinces_reporting", "Tỉnh"), ("teams", "Số tổ"),
+      ("members", "Thành viên")]),
+    ("national_segments", "Đoạn biên giới tự quản toàn quốc — National border segments",
+     [("period", "Kỳ"), ("border", "Tuyến"), ("provinces_reporting", "Tỉnh"), ("length_km", "Km đăng ký"),
+      ("total_km", "Km toàn tuyến"), ("km_coverage", "Tỷ lệ"), ("markers", "Mốc"), ("persons", "Người")]),
     ("national_awards", "Khen thưởng toàn quốc — National awards",
-     ("period", "issuer", "award_form", "provinces_reporting", "decisions", "collectives", "individuals")),
+     [("period", "Kỳ"), ("issuer", "Cấp khen"), ("award_form", "Hình thức"), ("decisions", "QĐ"),
+      ("collectives", "Tập thể"), ("individuals", "Cá nhân")]),
 )
 
 
-def _fmt(value) -> str:
+def _fmt(column: str, value) -> str:
     if value is None:
         return "—"
-    if isinstance(value, float):
-        return f"{value:.1%}" if 0 <= value <= 1 and value != 0 and value % 1 else f"{value:,.3f}"
+    if column.endswith("coverage"):
+        return f"{float(value):.1%}"
+    if column.endswith("_km"):
+        return f"{float(value):,.3f}"
     if isinstance(value, int):
         return f"{value:,}"
     return str(value)
@@ -33,14 +38,14 @@ def print_national_rollup(warehouse: Path, console: Console | None = None, perio
     console = console or Console()
     with duckdb.connect(str(warehouse), read_only=True) as con:
         for view, title, columns in _VIEWS:
-            where = "where period = ?" if period else ""
-            rows = con.execute(f"select {', '.join(columns)} from {view} {where} order by all",
-                               [period] if period else []).fetchall()
+            names = ", ".join(c for c, _ in columns)
+            where = "where period = $period" if period else ""
+            rows = con.execute(f"select {names} from {view} {where} order by all",
+                               {"period": period} if period else {}).fetchall()
             table = Table(title=title)
-            for c in columns:
-                table.add_column(c, justify="left" if c in ("period", "team_type", "border", "issuer",
-                                                            "award_form") else "right")
+            for column, heading in columns:
+                table.add_column(heading, justify="left" if column in ("period", "team_type", "border", "issuer",
+                                                                       "award_form") else "right")
             for row in rows:
-                table.add_row(*(_fmt(v) if not (c.endswith("coverage") and v is not None) else f"{v:.2%}"
-                                for c, v in zip(columns, row)))
+                table.add_row(*(_fmt(c, v) for (c, _), v in zip(columns, row)))
             console.print(table)

@@ -1,53 +1,65 @@
-"""The import summary: one row per file and the run's totals, as a terminal table and as Markdown
-(kept as a Prefect artifact so the office sees it in the UI)."""
+"""The import summary: one row per file and the run's totals, as a terminal table (narrow enough for an
+80-column terminal) and as Markdown (kept as a Prefect artifact so the office sees it in the UI)."""
 from __future__ import annotations
 
 from collections import Counter
+from pathlib import Path
 
 from rich.console import Console
 from rich.table import Table
 
 from cotmoc.ingest import FileOutcome
 
-OUTCOME_VI = {
-    "new": "Mới", "superseding": "Thay thế", "duplicate": "Trùng lặp",
-    "rejected": "Từ chối", "recovered": "Hoàn tất",
+OUTCOME = {
+    "new": "mới / new", "superseding": "thay thế / superseding", "duplicate": "trùng / duplicate",
+    "rejected": "từ chối / rejected", "recovered": "hoàn tất / recovered",
 }
-_COLUMNS = ("File", "Kết quả / Outcome", "Tỉnh", "Kỳ", "Tổ", "Đoạn", "Khen", "Lỗi", "Cảnh báo", "Lưu tại")
+_COLUMNS = ("File", "Kết quả / Outcome", "Tỉnh · Kỳ", "Dòng T/Đ/K", "Lỗi", "C.báo")
+
+
+def _where(path: Path | None, home: Path | None) -> str:
+    if path is None:
+        return "—"
+    try:
+        return str(path.relative_to(home)) if home else str(path)
+    except ValueError:
+        return str(path)
 
 
 def _cells(o: FileOutcome) -> list[str]:
     rows = o.rows or {}
-    return [o.file_name, f"{OUTCOME_VI.get(o.outcome, o.outcome)} / {o.outcome}", o.province or "—",
-            o.period or "—", str(rows.get("teams", "")), str(rows.get("segments", "")),
-            str(rows.get("awards", "")), str(o.errors), str(o.warnings),
-            str(o.stored_path) if o.stored_path else "—"]
+    counts = "/".join(str(rows.get(k, 0)) for k in ("teams", "segments", "awards")) if rows else "—"
+    place = f"{o.province or '?'} · {o.period or '?'}" if (o.province or o.period) else "—"
+    return [o.file_name, OUTCOME.get(o.outcome, o.outcome), place, counts, str(o.errors), str(o.warnings)]
 
 
 def totals_line(outcomes: list[FileOutcome]) -> str:
     counts = Counter(o.outcome for o in outcomes)
-    parts = [f"{OUTCOME_VI[k]} / {k}: {counts[k]}" for k in OUTCOME_VI if counts[k]]
+    parts = [f"{OUTCOME[k]}: {counts[k]}" for k in OUTCOME if counts[k]]
     return f"{len(outcomes)} file — " + (", ".join(parts) if parts else "hộp thư trống / inbox empty")
 
 
-def print_summary(outcomes: list[FileOutcome], console: Console | None = None) -> None:
+def print_summary(outcomes: list[FileOutcome], console: Console | None = None, home: Path | None = None) -> None:
     console = console or Console()
-    table = Table(title="Kết quả nhận báo cáo — Import summary", show_lines=False)
+    table = Table(title="Kết quả nhận báo cáo — Import summary")
     for name in _COLUMNS:
-        table.add_column(name, overflow="fold")
+        table.add_column(name, overflow="fold", justify="right" if name in ("Lỗi", "C.báo") else "left")
     for o in outcomes:
         style = {"rejected": "red", "duplicate": "dim", "recovered": "yellow"}.get(o.outcome)
         table.add_row(*_cells(o), style=style)
     console.print(table)
     console.print(totals_line(outcomes))
     for o in outcomes:
-        if o.outcome == "rejected" and o.first_error:
-            console.print(f"[red]✗ {o.file_name}[/red]: {o.first_error}")
+        if o.outcome == "rejected":
+            report = o.stored_path.with_name(o.stored_path.stem + ".loi.xlsx") if o.stored_path else None
+            console.print(f"[red]✗ {o.file_name}[/red] → {_where(report, home)}\n  {o.first_error}")
 
 
 def summary_markdown(outcomes: list[FileOutcome]) -> str:
+    columns = _COLUMNS + ("Lưu tại / Filed at",)
     lines = ["# Kết quả nhận báo cáo — Import summary", "", totals_line(outcomes), "",
-             "| " + " | ".join(_COLUMNS) + " |", "|" + "---|" * len(_COLUMNS)]
+             "| " + " | ".join(columns) + " |", "|" + "---|" * len(columns)]
     for o in outcomes:
-        lines.append("| " + " | ".join(c.replace("|", "\\|") for c in _cells(o)) + " |")
+        cells = _cells(o) + [_where(o.stored_path, None)]
+        lines.append("| " + " | ".join(c.replace("|", "\\|") for c in cells) + " |")
     return "\n".join(lines) + "\n"
