@@ -55,6 +55,19 @@ def _cmd_ingest(args) -> int:
     return 0
 
 
+def _cmd_rollup(args) -> int:
+    from cotmoc.rollup_print import print_national_rollup
+    from flows.rollup import rollup_flow
+    settings = load_settings().with_overrides(warehouse=args.warehouse, exports=args.exports)
+    result = rollup_flow(periods=args.period or None, csv=args.csv, settings=settings)
+    for period in result.periods:
+        print_national_rollup(result.published, period=period)
+    print(f"Xuất dữ liệu / exports: {settings.exports} ({len(result.exports)} file); "
+          f"báo cáo toàn quốc / national workbooks: {len(result.workbooks)}")
+    print(f"Bản chỉ đọc cho phân tích / published read-only copy: {result.published}")
+    return 0
+
+
 def _cmd_demo(args) -> int:
     """The quick start: the bundled sample reports go into the inbox and through the whole job."""
     settings = load_settings()
@@ -66,12 +79,12 @@ def _cmd_demo(args) -> int:
         copied += 1
     print(f"Đã chép {copied} báo cáo mẫu vào hộp thư / copied {copied} sample reports into {settings.inbox}")
     _run_ingest(settings)
-    try:
-        from cotmoc.rollup_print import print_national_rollup
-    except ImportError:
-        print("(Tổng hợp toàn quốc: chưa có — national rollup: not built yet)")
-        return 0
-    print_national_rollup(settings.warehouse)
+    from cotmoc.rollup_print import print_national_rollup
+    from flows.rollup import rollup_flow
+    result = rollup_flow(settings=settings)
+    print_national_rollup(result.published)
+    print(f"Báo cáo toàn quốc / national workbooks: " + ", ".join(str(p.relative_to(settings.home)) for p in result.workbooks))
+    print(f"Bản chỉ đọc cho phân tích / published read-only copy: {result.published.relative_to(settings.home)}")
     return 0
 
 
@@ -102,6 +115,13 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--warehouse", help="DuckDB file (default warehouse/cotmoc.duckdb or COTMOC_WAREHOUSE)")
     p.add_argument("--today", help=argparse.SUPPRESS)   # tests pin the date that 'future period' is judged by
     p.set_defaults(func=_cmd_ingest)
+
+    p = sub.add_parser("rollup", help="tổng hợp, xuất dữ liệu, báo cáo toàn quốc / exports and national report")
+    p.add_argument("--period", action="append", help="period code (repeatable; default: every period with data)")
+    p.add_argument("--csv", action="store_true", help="also write CSV beside the Parquet exports")
+    p.add_argument("--warehouse", help="DuckDB file (default warehouse/cotmoc.duckdb or COTMOC_WAREHOUSE)")
+    p.add_argument("--exports", help="exports folder (default exports/ or COTMOC_EXPORTS)")
+    p.set_defaults(func=_cmd_rollup)
 
     p = sub.add_parser("demo", help="chạy thử với báo cáo mẫu / run the job on the bundled samples")
     p.set_defaults(func=_cmd_demo)

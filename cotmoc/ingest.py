@@ -27,6 +27,7 @@ from cotmoc.problems import ERROR, WARNING, Problem, sort_key
 from cotmoc.steward_report import report_paths, write_annotated_copy, write_problem_list, write_problems_json
 from cotmoc.workbook import UnreadableWorkbook, read_report
 from schemas import validate_report
+from schemas.history import history_rules
 from warehouse import load as wh
 
 WORKBOOK_SUFFIXES = {".xlsx", ".xlsm", ".xls", ".ods"}
@@ -293,6 +294,9 @@ def run_ingest(con, settings: Settings, *, today: date | None = None, check_many
     first_of: dict[tuple, str] = {}
     ids_by_sha: dict[str, int] = {}
     for checked in checked_files:
+        if checked.accepted:      # against the previous report, which only the warehouse knows
+            previous = wh.previous_figures(con, checked.province, checked.period)
+            checked.problems = sorted([*checked.problems, *history_rules(checked.report, previous)], key=sort_key)
         key = (checked.province, checked.period)
         if checked.accepted and None not in key:
             if key in first_of:

@@ -47,6 +47,13 @@ def find_sha256(con: duckdb.DuckDBPyConnection, sha256: str) -> KnownFile | None
     return KnownFile(*row) if row else None
 
 
+def previous_figures(con: duckdb.DuckDBPyConnection, province_code: str, period: str) -> dict | None:
+    """Totals of the province's previous accepted report of the same kind (for period-over-period checks)."""
+    cur = con.execute(query("previous_figures"), {"province_code": province_code, "period": period})
+    row = cur.fetchone()
+    return dict(zip([d[0] for d in cur.description], row)) if row else None
+
+
 def _facts_frame(report, sheet_code: str, submission_id: int) -> pd.DataFrame:
     sheet = contract.SHEETS_BY_CODE[sheet_code]
     df = report.table(sheet_code)
