@@ -40,18 +40,29 @@ def _periods(args):
     return list(range(int(first), int(last or first) + 1))
 
 
-def _run_ingest(settings, today=None):
+def _run_ingest(settings, today=None, plain: bool = False):
     from cotmoc.summary import print_summary
-    from flows.ingest import ingest_flow
-    outcomes = ingest_flow(settings=settings, today=today)
+    if plain:
+        from cotmoc.ingest import ingest_inbox
+        outcomes = ingest_inbox(settings, today=today, on_file=lambda o: print(o.line()),
+                                on_wait=lambda pid: print(f"Chờ lượt nhận báo cáo khác (tiến trình {pid}) — waiting for "
+                                                          f"another ingest run (pid {pid})", file=sys.stderr))
+    else:
+        from flows.ingest import ingest_flow
+        outcomes = ingest_flow(settings=settings, today=today)
     print_summary(outcomes, home=settings.home)
     return outcomes
 
 
 def _cmd_ingest(args) -> int:
+    from cotmoc.locking import WarehouseLocked
     settings = load_settings().with_overrides(inbox=args.inbox, warehouse=args.warehouse)
     today = date.fromisoformat(args.today) if args.today else None
-    _run_ingest(settings, today)
+    try:
+        _run_ingest(settings, today, plain=args.plain)
+    except WarehouseLocked as exc:
+        print(exc, file=sys.stderr)
+        return 3
     return 0
 
 
@@ -113,6 +124,8 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("ingest", help="nhận báo cáo trong hộp thư / load the inbox into the warehouse")
     p.add_argument("--inbox", help="inbox folder (default inputs/inbox or COTMOC_INBOX)")
     p.add_argument("--warehouse", help="DuckDB file (default warehouse/cotmoc.duckdb or COTMOC_WAREHOUSE)")
+    p.add_argument("--plain", action="store_true",
+                   help="run without Prefect (same code, no flow run recorded): for a quick manual run")
     p.add_argument("--today", help=argparse.SUPPRESS)   # tests pin the date that 'future period' is judged by
     p.set_defaults(func=_cmd_ingest)
 

@@ -14,6 +14,13 @@ docs/configuration.md) once:
 | COTMOC_EXPORTS               | exports                   |
 | COTMOC_MAX_FILE_MB           | 50                        |
 | COTMOC_MAX_UNCOMPRESSED_MB   | 500                       |
+| COTMOC_LOCK_WAIT_SECONDS     | 600 (then the run skips)  |
+| COTMOC_INGEST_EVERY_MINUTES  | 15 (`cotmoc serve`)       |
+| COTMOC_ROLLUP_CRON           | "0 2 * * *" (nightly)     |
+
+In `cotmoc.toml` the paths go under `[paths]` and the rest under `[limits]` and `[schedule]` with the same names
+in lower case without the prefix (e.g. `[schedule] ingest_every_minutes = 5`). Reporting deadlines are
+reference data: `warehouse/reference/reporting_schedule.csv`.
 """
 from __future__ import annotations
 
@@ -41,6 +48,9 @@ class Settings:
     exports: Path
     max_file_bytes: int = 50 * 1024 * 1024
     max_uncompressed_bytes: int = 500 * 1024 * 1024
+    lock_wait_seconds: float = 600
+    ingest_every_minutes: float = 15
+    rollup_cron: str = "0 2 * * *"
 
     def with_overrides(self, **changes) -> "Settings":
         """A copy with some paths replaced (CLI options); None values are ignored."""
@@ -54,19 +64,36 @@ def load_settings(home: Path | str | None = None, environ: dict | None = None) -
     root = Path(home or env.get("COTMOC_HOME") or Path.cwd()).resolve()
     values: dict = dict(_DEFAULTS)
     toml_path = root / "cotmoc.toml"
+    file_settings: dict = {}
     if toml_path.exists():
         with toml_path.open("rb") as fh:
-            values.update(tomllib.load(fh).get("paths", {}))
+            data = tomllib.load(fh)
+        values.update(data.get("paths", {}))
+        file_settings = {**data.get("limits", {}), **data.get("schedule", {})}
     for key in _DEFAULTS:
         if env.get(f"COTMOC_{key.upper()}"):
             values[key] = env[f"COTMOC_{key.upper()}"]
     paths = {k: (root / v if not Path(v).is_absolute() else Path(v)) for k, v in values.items()}
-    limits = {}
-    if env.get("COTMOC_MAX_FILE_MB"):
-        limits["max_file_bytes"] = int(float(env["COTMOC_MAX_FILE_MB"]) * 1024 * 1024)
-    if env.get("COTMOC_MAX_UNCOMPRESSED_MB"):
-        limits["max_uncompressed_bytes"] = int(float(env["COTMOC_MAX_UNCOMPRESSED_MB"]) * 1024 * 1024)
-    return Settings(home=root, **paths, **limits)
+    raw = {k: file_settings.get(k) for k in _OTHER}
+    raw.update({k: env[f"COTMOC_{k.upper()}"] for k in _OTHER if env.get(f"COTMOC_{k.upper()}")})
+    other = {}
+    for key, value in raw.items():
+        if value is None:
+            continue
+        name, convert = _OTHER[key]
+        other[name] = convert(value)
+    return Settings(home=root, **paths, **other)
+
+
+_MB = 1024 * 1024
+#: setting name (as in env/toml) → (Settings field, conversion)
+_OTHER = {
+    "max_file_mb": ("max_file_bytes", lambda v: int(float(v) * _MB)),
+    "max_uncompressed_mb": ("max_uncompressed_bytes", lambda v: int(float(v) * _MB)),
+    "lock_wait_seconds": ("lock_wait_seconds", float),
+    "ingest_every_minutes": ("ingest_every_minutes", float),
+    "rollup_cron": ("rollup_cron", str),
+}
 
 
 SETTING_NAMES = tuple(f.name for f in fields(Settings))

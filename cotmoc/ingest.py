@@ -8,8 +8,9 @@ The order of work is what makes it safe:
 3. commit: one warehouse transaction per file (submission, facts, problems, supersede);
 4. record where the file will be filed (its own small commit), write the steward's outputs, move the file.
 A run killed anywhere leaves either an uncommitted transaction (rolled back: the file is still in the
-inbox and is simply processed again) or a committed submission whose file is still in the inbox
-(`finish_interrupted_filing` completes it). The Prefect flow in flows/ingest.py only orchestrates these.
+inbox and is simply processed again) or a committed submission whose file is still in the inbox (the
+next run's plan sees its known fingerprint without a filed copy and completes the filing). The Prefect
+flow in flows/ingest.py only orchestrates these.
 """
 from __future__ import annotations
 
@@ -22,6 +23,7 @@ from pathlib import Path
 
 from cotmoc import reference
 from cotmoc.config import Settings
+from cotmoc.faults import crash_point
 from cotmoc.normalise import Report, normalise_report
 from cotmoc.problems import ERROR, WARNING, Problem, sort_key
 from cotmoc.steward_report import report_paths, write_annotated_copy, write_problem_list, write_problems_json
@@ -158,9 +160,11 @@ def check_file(path: Path, settings: Settings, *, sha256: str | None = None,
                           max_uncompressed_bytes=settings.max_uncompressed_bytes)
     except UnreadableWorkbook as exc:
         return CheckedFile(path, facts, None, [exc.problem], readable=False)
+    crash_point("read")
     report = normalise_report(raw, today=today)
     problems = list(dict.fromkeys([*raw.problems, *report.problems]))
     problems += validate_report(report, today=today)
+    crash_point("validate")
     folder = _folder_problem(settings.inbox, path, report) if path.is_relative_to(settings.inbox) else None
     if folder:
         problems.append(folder)
@@ -227,10 +231,13 @@ def commit_and_file(con, checked: CheckedFile, settings: Settings, *, failpoint=
 
 def _file(con, checked: CheckedFile, submission_id: int, accepted: bool, outcome: str,
           settings: Settings) -> FileOutcome:
+    crash_point("after_commit")
     dest = _free_path(destination(settings, checked.path.name, checked.facts.sha256, checked.province, accepted))
     wh.set_stored_path(con, submission_id, str(dest))   # committed before the move: a crash here is resumable
     write_steward_outputs(checked, dest, "accepted" if accepted else "rejected")
+    crash_point("before_move")
     dest = _move(checked.path, dest)
+    crash_point("after_move")
     errors = [p for p in checked.problems if p.is_error]
     return FileOutcome(checked.path.name, outcome, checked.facts.sha256, submission_id, checked.province,
                        checked.period, checked.rows(), len(errors), len(checked.problems) - len(errors), dest,
@@ -279,6 +286,11 @@ def _same_period_warning(checked: CheckedFile, earlier: str) -> Problem:
                    "send it again", sheet="thong_tin", column="period", value=checked.period)
 
 
+def _crash_between_inserts(step: str) -> None:
+    if step == "facts:doan_bien_gioi":
+        crash_point("mid_transaction")
+
+
 def run_ingest(con, settings: Settings, *, today: date | None = None, check_many=None,
                on_file=None) -> list[FileOutcome]:
     """Process every file in the inbox; returns one outcome per file, in the order they were handled.
@@ -287,6 +299,7 @@ def run_ingest(con, settings: Settings, *, today: date | None = None, check_many
     tasks); the default checks them one after another. `on_file(outcome)` is told as each file ends.
     Warehouse writes stay in this one process and connection: DuckDB allows one writer.
     """
+    started = datetime.now()
     plan = plan_run(con, discover(settings.inbox))
     outcomes = [_recover(con, path, known, settings, today) for path, known in plan.unfiled]
     check = check_many or (lambda items: [check_file(p, settings, sha256=s, today=today) for p, s in items])
@@ -303,7 +316,7 @@ def run_ingest(con, settings: Settings, *, today: date | None = None, check_many
                 checked.problems = sorted([*checked.problems, _same_period_warning(checked, first_of[key])],
                                           key=sort_key)
             first_of.setdefault(key, checked.path.name)
-        outcome = commit_and_file(con, checked, settings)
+        outcome = commit_and_file(con, checked, settings, failpoint=_crash_between_inserts)
         ids_by_sha[checked.facts.sha256] = outcome.submission_id
         outcomes.append(outcome)
         if on_file:
@@ -313,4 +326,16 @@ def run_ingest(con, settings: Settings, *, today: date | None = None, check_many
         outcomes.append(outcome)
         if on_file:
             on_file(outcome)
+    wh.record_run(con, started, outcomes)
     return outcomes
+
+
+def ingest_inbox(settings: Settings, *, today: date | None = None, check_many=None, on_file=None,
+                 on_wait=None) -> list[FileOutcome]:
+    """The whole job for one inbox: take the warehouse's ingest lock, open (and migrate) the warehouse,
+    run. The CLI's plain mode and the Prefect flow both call this."""
+    from cotmoc.locking import ingest_lock
+    from warehouse.db import open_warehouse
+    with ingest_lock(settings.warehouse, wait_seconds=settings.lock_wait_seconds, on_wait=on_wait):
+        with open_warehouse(settings.warehouse, today=today) as con:
+            return run_ingest(con, settings, today=today, check_many=check_many, on_file=on_file)

@@ -13,9 +13,8 @@ from prefect import flow, get_run_logger, task
 from prefect.artifacts import create_markdown_artifact
 
 from cotmoc.config import Settings, load_settings
-from cotmoc.ingest import CheckedFile, FileOutcome, check_file, run_ingest
+from cotmoc.ingest import CheckedFile, FileOutcome, check_file, ingest_inbox
 from cotmoc.summary import summary_markdown
-from warehouse.db import open_warehouse
 
 
 @task(name="check-workbook", task_run_name="check {path.name}", retries=2, retry_delay_seconds=1)
@@ -42,9 +41,12 @@ def ingest_flow(inbox: str | None = None, warehouse: str | None = None, today: d
                              f"inbox: {type(exc).__name__}: {exc}")
         return checked
 
-    with open_warehouse(settings.warehouse, today=today) as con:
-        outcomes = run_ingest(con, settings, today=today, check_many=check_many,
-                              on_file=lambda o: logger.info(o.line()))
+    def waiting(pid):
+        logger.warning(f"Một lượt nhận báo cáo khác (tiến trình {pid}) đang chạy; chờ tối đa "
+                       f"{settings.lock_wait_seconds:.0f} giây — another ingest run (pid {pid}) holds the warehouse; waiting")
+
+    outcomes = ingest_inbox(settings, today=today, check_many=check_many, on_file=lambda o: logger.info(o.line()),
+                            on_wait=waiting)
     create_markdown_artifact(summary_markdown(outcomes), key="cotmoc-ingest-summary",
                              description="Kết quả nhận báo cáo — Import summary")
     return outcomes

@@ -132,5 +132,12 @@ def record_duplicate(con: duckdb.DuckDBPyConnection, file: FileFacts, original_i
                                                    "original_id": original_id}).fetchone()[0]
 
 
+def record_run(con: duckdb.DuckDBPyConnection, started_at: datetime, outcomes) -> None:
+    """One ingest_runs row for the run that just ended (what `cotmoc status` shows)."""
+    counts = {k: sum(o.outcome == k for o in outcomes) for k in ("new", "superseding", "duplicate", "rejected", "recovered")}
+    con.execute(query("insert_run"), {"started_at": started_at, "files": len(outcomes), **counts,
+                                      "errors": sum(o.errors for o in outcomes), "warnings": sum(o.warnings for o in outcomes)})
+
+
 def set_stored_path(con: duckdb.DuckDBPyConnection, submission_id: int, stored_path: str) -> None:
     con.execute(query("set_stored_path"), {"submission_id": submission_id, "stored_path": stored_path})
