@@ -79,6 +79,17 @@ def _cmd_rollup(args) -> int:
     return 0
 
 
+def _cmd_status(args) -> int:
+    from cotmoc.status import print_status, read_status
+    settings = load_settings().with_overrides(warehouse=args.warehouse)
+    status = read_status(settings.warehouse, periods=args.period or None, last=args.last)
+    if args.json:
+        print(status.as_json())
+    else:
+        print_status(status)
+    return 0
+
+
 def _cmd_demo(args) -> int:
     """The quick start: the bundled sample reports go into the inbox and through the whole job."""
     settings = load_settings()
@@ -135,6 +146,13 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--warehouse", help="DuckDB file (default warehouse/cotmoc.duckdb or COTMOC_WAREHOUSE)")
     p.add_argument("--exports", help="exports folder (default exports/ or COTMOC_EXPORTS)")
     p.set_defaults(func=_cmd_rollup)
+
+    p = sub.add_parser("status", help="tình hình báo cáo / what arrived, what is missing, what failed")
+    p.add_argument("--period", action="append", help="period code (repeatable; default: the last periods ended)")
+    p.add_argument("--last", type=int, default=4, help="how many recent periods to show (default 4)")
+    p.add_argument("--json", action="store_true", help="machine-readable output")
+    p.add_argument("--warehouse", help="DuckDB file (default warehouse/cotmoc.duckdb or COTMOC_WAREHOUSE)")
+    p.set_defaults(func=_cmd_status)
 
     p = sub.add_parser("demo", help="chạy thử với báo cáo mẫu / run the job on the bundled samples")
     p.set_defaults(func=_cmd_demo)
