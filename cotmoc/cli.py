@@ -79,6 +79,16 @@ def _cmd_rollup(args) -> int:
     return 0
 
 
+def _cmd_serve(args) -> int:
+    from flows.serve import serve_deployments
+    settings = load_settings()
+    print(f"Phục vụ lịch chạy: nhận báo cáo mỗi {settings.ingest_every_minutes:g} phút, tổng hợp theo lịch "
+          f"'{settings.rollup_cron}' — serving: ingest every {settings.ingest_every_minutes:g} min, rollup "
+          f"'{settings.rollup_cron}'. Ctrl-C để dừng / to stop.")
+    serve_deployments(settings)
+    return 0
+
+
 def _cmd_status(args) -> int:
     from cotmoc.status import print_status, read_status
     settings = load_settings().with_overrides(warehouse=args.warehouse)
@@ -146,6 +156,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--warehouse", help="DuckDB file (default warehouse/cotmoc.duckdb or COTMOC_WAREHOUSE)")
     p.add_argument("--exports", help="exports folder (default exports/ or COTMOC_EXPORTS)")
     p.set_defaults(func=_cmd_rollup)
+
+    p = sub.add_parser("serve", help="chạy theo lịch / run the scheduled deployments (Prefect)")
+    p.set_defaults(func=_cmd_serve)
 
     p = sub.add_parser("status", help="tình hình báo cáo / what arrived, what is missing, what failed")
     p.add_argument("--period", action="append", help="period code (repeatable; default: the last periods ended)")
