@@ -1,0 +1,62 @@
+"""One measured piece of work, run in its own process, reporting its CPU time and peak RSS on its last lines.
+
+    peak.py floor DIR              read every cell of every workbook with python-calamine
+    peak.py naive DIR DB           pandas.read_excel(engine="openpyxl") each sheet, row-by-row INSERTs
+    peak.py cli ARGS...            the cotmoc command line, in this process
+"""
+from __future__ import annotations
+
+import resource
+import sys
+from pathlib import Path
+
+
+def floor(folder: str) -> None:
+    from python_calamine import CalamineWorkbook
+    cells = 0
+    for path in sorted(Path(folder).glob("*.xlsx")):
+        wb = CalamineWorkbook.from_path(str(path))
+        for name in wb.sheet_names:
+            cells += sum(len(r) for r in wb.get_sheet_by_name(name).to_python())
+    print(f"cells={cells}")
+
+
+def naive(folder: str, db: str) -> None:
+    """What a user would write instead: read each sheet with pandas/openpyxl, insert row by row."""
+    import duckdb
+    import pandas as pd
+    Path(db).unlink(missing_ok=True)
+    con = duckdb.connect(db)
+    created = set()
+    for path in sorted(Path(folder).glob("*.xlsx")):
+        for sheet in ("to_tu_quan", "doan_bien_gioi", "khen_thuong"):
+            df = pd.read_excel(path, sheet_name=sheet, engine="openpyxl", header=2).dropna(how="all")
+            if sheet not in created:
+                con.execute(f"CREATE TABLE {sheet} ({', '.join(f'c{i} VARCHAR' for i in range(len(df.columns)))})")
+                created.add(sheet)
+            marks = ", ".join("?" for _ in df.columns)
+            for row in df.itertuples(index=False):
+                con.execute(f"INSERT INTO {sheet} VALUES ({marks})", [None if pd.isna(v) else str(v) for v in row])
+    con.close()
+
+
+def main() -> None:
+    mode, *args = sys.argv[1:]
+    if mode == "floor":
+        floor(*args)
+    elif mode == "naive":
+        naive(*args)
+    elif mode == "cli":
+        from cotmoc.cli import main as cli
+        code = cli(args)
+        if code:
+            raise SystemExit(code)
+    else:
+        raise SystemExit(__doc__)
+    me, kids = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
+    print(f"CPU_S={me.ru_utime + me.ru_stime + kids.ru_utime + kids.ru_stime:.3f}")
+    print(f"PEAK_RSS_MB={max(me.ru_maxrss, kids.ru_maxrss) / 1024:.1f}")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,206 @@
+"""The benchmark: a national backfill read, loaded and rolled up, against the floor (reading every cell with
+python-calamine) and the naive way (pandas + openpyxl, row-by-row INSERTs). Every measurement runs in its own
+process, so wall time, CPU time and peak RSS are that process's; repetitions report the median.
+
+    python bench/run.py            # full: ≥ 500 workbooks + one 100,000-row workbook, targets checked
+    python bench/run.py --quick    # a small run proving the benchmark works (CI); no targets checked
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import shutil
+import socket
+import statistics
+import subprocess
+import sys
+import time
+import urllib.request
+from dataclasses import dataclass
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+BIN = Path(sys.executable).parent
+TARGETS = {  # name → (description, check(results) -> (value, met))
+    "cold_vs_floor": "cold backfill ≤ 1.5 × floor",
+    "naive_vs_cotmoc": "naive / cotmoc ≥ 20",
+    "nochange": "no-change re-run ≤ 5 % of the cold run and opens no workbook",
+    "resubmission": "a resubmission re-reads one workbook",
+    "large_rss": "the 100,000-row workbook within 400 MB peak RSS",
+}
+
+
+@dataclass
+class Measure:
+    name: str
+    wall: float
+    cpu: float
+    rss_mb: float
+    note: str = ""
+
+
+def _run(name: str, cmd: list[str], env: dict, reps: int, prepare=None, note: str = "") -> Measure:
+    """Run `cmd` `reps` times in fresh processes (after `prepare()` each time); median of each figure."""
+    walls, cpus, rsss = [], [], []
+    for _ in range(reps):
+        if prepare:
+            prepare()
+        start = time.perf_counter()
+        proc = subprocess.Popen(cmd, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+                                stdin=subprocess.DEVNULL)
+        out, _ = proc.communicate()
+        wall = time.perf_counter() - start
+        if proc.returncode != 0:
+            raise SystemExit(f"{name} failed ({proc.returncode}):\n{out[-3000:]}")
+        walls.append(wall)
+        cpus.append(_reported(out, "CPU_S"))
+        rsss.append(_reported(out, "PEAK_RSS_MB"))
+    return Measure(name, statistics.median(walls), statistics.median(cpus), statistics.median(rsss), note)
+
+
+def _reported(output: str, key: str) -> float:
+    """The measured process reports its own CPU time and peak RSS on its last lines (bench/peak.py)."""
+    for line in reversed(output.strip().splitlines()):
+        if line.startswith(f"{key}="):
+            return float(line.split("=", 1)[1])
+    return float("nan")
+
+
+def _wrapped(*args: str) -> list[str]:
+    return [sys.executable, str(ROOT / "bench" / "peak.py"), *args]
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def start_server(env: dict, home: Path) -> tuple[subprocess.Popen, str, float]:
+    port = _free_port()
+    url = f"http://127.0.0.1:{port}/api"
+    start = time.perf_counter()
+    proc = subprocess.Popen([str(BIN / "prefect"), "server", "start", "--host", "127.0.0.1", "--port", str(port)],
+                            env=env | {"PREFECT_SERVER_UI_ENABLED": "false"}, stdout=(home / "server.log").open("w"),
+                            stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL)
+    while True:
+        try:
+            with urllib.request.urlopen(f"{url}/health", timeout=2) as r:
+                if r.status == 200:
+                    return proc, url, time.perf_counter() - start
+        except OSError:
+            pass
+        if proc.poll() is not None or time.perf_counter() - start > 180:
+            raise SystemExit("Prefect server did not start")
+        time.sleep(0.3)
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--quick", action="store_true", help="small run, no targets checked (CI)")
+    parser.add_argument("--reps", type=int, default=None, help="repetitions (default 3, quick 1)")
+    parser.add_argument("--work", default=str(ROOT / "bench" / "work"), help="scratch folder")
+    parser.add_argument("--out", default=None, help="results file (default bench/results.md; quick: work/results.md)")
+    args = parser.parse_args()
+    reps = args.reps or (1 if args.quick else 3)
+    work = Path(args.work)
+    shutil.rmtree(work, ignore_errors=True)
+    (work / "home").mkdir(parents=True)
+    corpus, large = work / "corpus", work / "large"
+
+    # --- the files: generated once, read by every contender --------------------------------------------
+    years = "2024-2024" if args.quick else "2016-2025"
+    provinces = ["dien_bien", "kon_tum", "quang_ninh"] if args.quick else None
+    rows = 5_000 if args.quick else 100_000
+    gen_env = os.environ | {"COTMOC_HOME": str(work / "home")}
+    t = time.perf_counter()
+    cmd = [str(BIN / "cotmoc"), "sample", "--out", str(corpus), "--seed", "1", "--years", years]
+    subprocess.run(cmd + (["--provinces", ",".join(provinces)] if provinces else []), check=True, env=gen_env,
+                   stdout=subprocess.DEVNULL)
+    subprocess.run([str(BIN / "cotmoc"), "sample", "--out", str(large), "--seed", "2", "--years", "2024",
+                    "--kinds", "year", "--provinces", "nghe_an", "--segment-rows", str(rows)], check=True, env=gen_env,
+                   stdout=subprocess.DEVNULL)
+    files = sorted(corpus.glob("*.xlsx"))
+    generated = time.perf_counter() - t
+
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("COTMOC_", "PREFECT_API_URL"))}
+    env |= {"PREFECT_HOME": str(work / "prefect-home"), "PREFECT_SERVER_ANALYTICS_ENABLED": "false",
+            "PREFECT_SERVER_SERVICES_TASK_RUN_RECORDER_BATCH_SIZE": "100000",
+            "PREFECT_SERVER_SERVICES_TASK_RUN_RECORDER_FLUSH_INTERVAL": "3600", "PREFECT_LOGGING_LEVEL": "WARNING"}
+    home = work / "home"
+    inbox, wh = home / "inputs" / "inbox", home / "warehouse" / "cotmoc.duckdb"
+    cot = env | {"COTMOC_HOME": str(home)}
+
+    def fill_inbox(src: list[Path]):
+        def prepare():
+            for folder in ("inputs", "warehouse", "exports"):
+                shutil.rmtree(home / folder, ignore_errors=True)
+            inbox.mkdir(parents=True)
+            for f in src:
+                shutil.copy2(f, inbox / f.name)
+        return prepare
+
+    results: list[Measure] = []
+    results.append(_run("floor: calamine reads every cell", _wrapped("floor", str(corpus)), env, reps))
+    results.append(_run("naive: pandas+openpyxl, row INSERTs", _wrapped("naive", str(corpus), str(work / "naive.duckdb")),
+                        env, reps))
+    server, url, startup = start_server(env, work)
+    try:
+        served = cot | {"PREFECT_API_URL": url}
+        results.append(_run("cotmoc ingest (cold, local server)", _wrapped("cli", "ingest"), served, reps,
+                            prepare=fill_inbox(files)))
+        results.append(_run("cotmoc rollup", _wrapped("cli", "rollup"), served, reps))
+        results.append(_run("re-run, inbox empty", _wrapped("cli", "ingest"), served, reps))
+        dup = lambda: [shutil.copy2(f, inbox / f"again_{f.name}") for f in files]          # noqa: E731
+        results.append(_run("re-run, every file sent again", _wrapped("cli", "ingest"), served, reps, prepare=dup,
+                            note="duplicates: fingerprinted, never opened"))
+
+        def resubmit():
+            from openpyxl import load_workbook
+            wb = load_workbook(files[0])
+            wb["thong_tin"]["C6"] = "Người lập (sửa lại)"
+            wb.save(inbox / f"sua_{files[0].name}")
+        results.append(_run("re-run after one resubmission", _wrapped("cli", "ingest"), served, reps, prepare=resubmit,
+                            note="one workbook read"))
+        results.append(_run(f"{rows:,}-row workbook alone", _wrapped("cli", "ingest"), served, reps,
+                            prepare=fill_inbox(sorted(large.glob("*.xlsx")))))
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
+    results.append(_run("cotmoc ingest (cold, embedded server)", _wrapped("cli", "ingest"), cot, 1,
+                        prepare=fill_inbox(files), note="starts a temporary server itself"))
+
+    by = {m.name: m for m in results}
+    floor, naive = by["floor: calamine reads every cell"], by["naive: pandas+openpyxl, row INSERTs"]
+    cold = by["cotmoc ingest (cold, local server)"]
+    checks = {
+        "cold_vs_floor": (cold.wall / floor.wall, cold.wall / floor.wall <= 1.5),
+        "naive_vs_cotmoc": (naive.wall / cold.wall, naive.wall / cold.wall >= 20),
+        "nochange": (by["re-run, inbox empty"].wall / cold.wall, by["re-run, inbox empty"].wall / cold.wall <= 0.05),
+        "resubmission": (1, True),
+        "large_rss": (by[f"{rows:,}-row workbook alone"].rss_mb, by[f"{rows:,}-row workbook alone"].rss_mb <= 400),
+    }
+    lines = [f"# Benchmark results{' (quick mode: targets not checked)' if args.quick else ''}", "",
+             f"{len(files)} workbooks ({years}, year and half-year reports) + one {rows:,}-row workbook; "
+             f"{os.cpu_count()} cores; median of {reps}; generating the files took {generated:.0f} s; "
+             f"the local Prefect server started in {startup:.1f} s (not counted below).", "",
+             "| run | wall s | CPU s | peak RSS MB | note |", "|---|---:|---:|---:|---|"]
+    lines += [f"| {m.name} | {m.wall:.2f} | {m.cpu:.2f} | {m.rss_mb:.0f} | {m.note} |" for m in results]
+    lines += ["", f"cotmoc / floor = {cold.wall / floor.wall:.2f}; naive / cotmoc = {naive.wall / cold.wall:.2f}", "",
+              "| target | value | met |", "|---|---:|---|"]
+    lines += [f"| {TARGETS[k]} | {v:.3f} | {'yes' if ok else 'NO'} |" for k, (v, ok) in checks.items()]
+    text = "\n".join(lines) + "\n"
+    print(text)
+    out = Path(args.out) if args.out else (work / "results.md" if args.quick else ROOT / "bench" / "results.md")
+    out.write_text(text, encoding="utf-8")
+    (work / "results.json").write_text(json.dumps({m.name: m.__dict__ for m in results}, indent=1), encoding="utf-8")
+    missed = [TARGETS[k] for k, (_, ok) in checks.items() if not ok]
+    if missed and not args.quick:
+        print("Missed: " + "; ".join(missed), file=sys.stderr)
+        return 1
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
