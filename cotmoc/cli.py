@@ -43,10 +43,18 @@ def _periods(args):
 def _run_ingest(settings, today=None, plain: bool = False):
     from cotmoc.summary import print_summary
     if plain:
+        from rich.progress import Progress
         from cotmoc.ingest import ingest_inbox
-        outcomes = ingest_inbox(settings, today=today, on_file=lambda o: print(o.line()),
-                                on_wait=lambda pid: print(f"Chờ lượt nhận báo cáo khác (tiến trình {pid}) — waiting for "
-                                                          f"another ingest run (pid {pid})", file=sys.stderr))
+        with Progress(transient=True, disable=not sys.stdout.isatty()) as bar:
+            task = bar.add_task("Nhận báo cáo / ingesting", total=None)
+
+            def finished(outcome):
+                bar.console.print(outcome.line())
+                bar.advance(task)
+            outcomes = ingest_inbox(settings, today=today, on_file=finished,
+                                    on_plan=lambda total: bar.update(task, total=total),
+                                    on_wait=lambda pid: print(f"Chờ lượt nhận báo cáo khác (tiến trình {pid}) — waiting "
+                                                              f"for another ingest run (pid {pid})", file=sys.stderr))
     else:
         from flows.ingest import ingest_flow
         outcomes = ingest_flow(settings=settings, today=today)
@@ -56,12 +64,14 @@ def _run_ingest(settings, today=None, plain: bool = False):
 
 def _cmd_ingest(args) -> int:
     from cotmoc.locking import WarehouseLocked
+    from warehouse.db import WarehouseBusy
     settings = load_settings().with_overrides(inbox=args.inbox, warehouse=args.warehouse)
     today = date.fromisoformat(args.today) if args.today else None
+    from prefect.exceptions import FailedRun
     try:
         _run_ingest(settings, today, plain=args.plain)
-    except WarehouseLocked as exc:
-        print(exc, file=sys.stderr)
+    except (WarehouseLocked, WarehouseBusy, FailedRun) as exc:   # an outcome for the office, not a crash
+        print(f"Lỗi / error: {exc}", file=sys.stderr)
         return 3
     return 0
 

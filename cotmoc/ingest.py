@@ -292,15 +292,18 @@ def _crash_between_inserts(step: str) -> None:
 
 
 def run_ingest(con, settings: Settings, *, today: date | None = None, check_many=None,
-               on_file=None) -> list[FileOutcome]:
+               on_file=None, on_plan=None) -> list[FileOutcome]:
     """Process every file in the inbox; returns one outcome per file, in the order they were handled.
 
     `check_many(list[(path, sha)]) -> list[CheckedFile]` lets the flow check files in parallel (Prefect
-    tasks); the default checks them one after another. `on_file(outcome)` is told as each file ends.
+    tasks); the default checks them one after another. `on_plan(total)` is told how many files the run
+    will handle and `on_file(outcome)` as each one ends (progress bars, log lines).
     Warehouse writes stay in this one process and connection: DuckDB allows one writer.
     """
     started = datetime.now()
     plan = plan_run(con, discover(settings.inbox))
+    if on_plan:
+        on_plan(len(plan.unfiled) + len(plan.to_check) + len(plan.duplicates))
     outcomes = [_recover(con, path, known, settings, today) for path, known in plan.unfiled]
     check = check_many or (lambda items: [check_file(p, settings, sha256=s, today=today) for p, s in items])
     checked_files = check(plan.to_check)
@@ -331,11 +334,11 @@ def run_ingest(con, settings: Settings, *, today: date | None = None, check_many
 
 
 def ingest_inbox(settings: Settings, *, today: date | None = None, check_many=None, on_file=None,
-                 on_wait=None) -> list[FileOutcome]:
+                 on_wait=None, on_plan=None) -> list[FileOutcome]:
     """The whole job for one inbox: take the warehouse's ingest lock, open (and migrate) the warehouse,
     run. The CLI's plain mode and the Prefect flow both call this."""
     from cotmoc.locking import ingest_lock
     from warehouse.db import open_warehouse
     with ingest_lock(settings.warehouse, wait_seconds=settings.lock_wait_seconds, on_wait=on_wait):
         with open_warehouse(settings.warehouse, today=today) as con:
-            return run_ingest(con, settings, today=today, check_many=check_many, on_file=on_file)
+            return run_ingest(con, settings, today=today, check_many=check_many, on_file=on_file, on_plan=on_plan)

@@ -10,11 +10,14 @@ from datetime import date
 from pathlib import Path
 
 from prefect import flow, get_run_logger, task
-from prefect.artifacts import create_markdown_artifact
+from prefect.states import Failed
+from prefect.artifacts import create_markdown_artifact, create_progress_artifact, update_progress_artifact
 
 from cotmoc.config import Settings, load_settings
+from cotmoc.locking import WarehouseLocked
 from cotmoc.ingest import CheckedFile, FileOutcome, check_file, ingest_inbox
 from cotmoc.summary import summary_markdown
+from warehouse.db import WarehouseBusy
 
 
 @task(name="check-workbook", task_run_name="check {path.name}", retries=2, retry_delay_seconds=1)
@@ -45,8 +48,29 @@ def ingest_flow(inbox: str | None = None, warehouse: str | None = None, today: d
         logger.warning(f"Một lượt nhận báo cáo khác (tiến trình {pid}) đang chạy; chờ tối đa "
                        f"{settings.lock_wait_seconds:.0f} giây — another ingest run (pid {pid}) holds the warehouse; waiting")
 
-    outcomes = ingest_inbox(settings, today=today, check_many=check_many, on_file=lambda o: logger.info(o.line()),
-                            on_wait=waiting)
+    progress = {"done": 0, "total": 0, "artifact": None}
+
+    def planned(total: int) -> None:
+        progress["total"] = total
+        if total:
+            progress["artifact"] = create_progress_artifact(0.0, key="cotmoc-ingest-progress",
+                                                            description=f"{total} file — tiến độ / progress")
+
+    def finished(outcome: FileOutcome) -> None:
+        logger.info(outcome.line())
+        progress["done"] += 1
+        if progress["artifact"]:
+            update_progress_artifact(progress["artifact"], 100.0 * progress["done"] / progress["total"])
+
+    try:
+        outcomes = ingest_inbox(settings, today=today, check_many=check_many, on_file=finished, on_wait=waiting,
+                                on_plan=planned)
+    except WarehouseLocked as exc:          # another run kept the warehouse past the wait: skip, say so
+        logger.warning(str(exc))
+        return []
+    except WarehouseBusy as exc:            # e.g. an analyst holds the live file open: fail visibly, no traceback
+        logger.error(str(exc))
+        return Failed(message=str(exc))
     create_markdown_artifact(summary_markdown(outcomes), key="cotmoc-ingest-summary",
                              description="Kết quả nhận báo cáo — Import summary")
     return outcomes

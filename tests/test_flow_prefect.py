@@ -51,3 +51,5 @@ def test_ingest_flow_on_a_real_prefect_server(prefect_server, tmp_path):
         runs, artifacts = anyio.run(server_view)
     assert [r.state.type.value for r in runs] == ["COMPLETED"]
     assert any(a.key == "cotmoc-ingest-summary" for a in artifacts)
+    progress = [a for a in artifacts if a.key == "cotmoc-ingest-progress"]
+    assert progress and progress[0].data == 100.0          # the UI's progress bar ends full

@@ -83,3 +83,26 @@ def test_two_runs_at_once_load_every_file_exactly_once(tmp_path, uninterrupted):
     results = [p.communicate(timeout=300) for p in procs]
     assert [p.returncode for p in procs] == [0, 0], results
     assert end_state(home) == uninterrupted
+
+
+@pytest.mark.parametrize("plain", [True, False], ids=["plain", "prefect"])
+def test_an_analyst_holding_the_live_warehouse_makes_the_load_fail_visibly(tmp_path, plain):
+    home = fresh_home(tmp_path, "busy")
+    assert ingest(home).returncode == 0                      # the warehouse exists
+    shutil.copy2(FILES[1], home / "inputs" / "inbox" / "again.xlsx")
+    holder = subprocess.Popen([sys.executable, "-c", "import duckdb, time\n"
+                               f"c = duckdb.connect({str(home / 'warehouse' / 'cotmoc.duckdb')!r}, read_only=True)\n"
+                               "print('ready', flush=True); time.sleep(120)"], stdout=subprocess.PIPE, text=True)
+    try:
+        assert holder.stdout.readline().strip() == "ready"
+        env = {k: v for k, v in os.environ.items() if not k.startswith("COTMOC_")} | {
+            "COTMOC_HOME": str(home), "PREFECT_SERVER_ANALYTICS_ENABLED": "false"}
+        cmd = [str(Path(sys.executable).parent / "cotmoc"), "ingest", "--today", "2026-11-22"] + (["--plain"] if plain else [])
+        run = subprocess.run(cmd, env=env, capture_output=True, text=True, timeout=300, stdin=subprocess.DEVNULL)
+    finally:
+        holder.kill()
+        holder.wait()
+    assert run.returncode == 3, run.stdout + run.stderr
+    assert "tiến trình khác" in run.stderr and "another process" in run.stderr
+    assert "Traceback" not in run.stdout + run.stderr
+    assert (home / "inputs" / "inbox" / "again.xlsx").exists()          # nothing lost: the file waits
