@@ -23,7 +23,7 @@ TODAY = date(2026, 11, 22)
 
 @pytest.mark.slow
 @pytest.mark.skipif(soffice() is None, reason="LibreOffice (soffice) is not installed")
-@pytest.mark.parametrize("fmt", ["xlsx", "ods", "xls"])
+@pytest.mark.parametrize("fmt", ["xlsx", "ods", "xls", "xlsm:Calc MS Excel 2007 VBA XML"], ids=["xlsx", "ods", "xls", "xlsm"])
 def test_reports_saved_by_libreoffice_load_exactly(tmp_path, fmt):
     original = dien_bien_2016().write(tmp_path / "src" / "dien_bien_2016.xlsx")
     converted = convert(original, fmt, tmp_path / "lo")
