@@ -40,7 +40,8 @@ def _periods(args):
     return list(range(int(first), int(last or first) + 1))
 
 
-def _run_ingest(settings, today=None, plain: bool = False):
+def _run_ingest(settings, today=None, plain: bool = False, dask_workers: int | None = None,
+                dask_address: str | None = None):
     from cotmoc.summary import print_summary
     if plain:
         from rich.progress import Progress
@@ -55,6 +56,9 @@ def _run_ingest(settings, today=None, plain: bool = False):
                                     on_plan=lambda total: bar.update(task, total=total),
                                     on_wait=lambda pid: print(f"Chờ lượt nhận báo cáo khác (tiến trình {pid}) — waiting "
                                                               f"for another ingest run (pid {pid})", file=sys.stderr))
+    elif dask_workers or dask_address:
+        from flows.ingest import dask_ingest_flow
+        outcomes = dask_ingest_flow(dask_workers or 2, dask_address)(settings=settings, today=today)
     else:
         from flows.ingest import ingest_flow
         outcomes = ingest_flow(settings=settings, today=today)
@@ -69,7 +73,7 @@ def _cmd_ingest(args) -> int:
     today = date.fromisoformat(args.today) if args.today else None
     from prefect.exceptions import FailedRun
     try:
-        _run_ingest(settings, today, plain=args.plain)
+        _run_ingest(settings, today, plain=args.plain, dask_workers=args.dask_workers, dask_address=args.dask_address)
     except (WarehouseLocked, WarehouseBusy, FailedRun) as exc:   # an outcome for the office, not a crash
         print(f"Lỗi / error: {exc}", file=sys.stderr)
         return 3
@@ -157,6 +161,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--warehouse", help="DuckDB file (default warehouse/cotmoc.duckdb or COTMOC_WAREHOUSE)")
     p.add_argument("--plain", action="store_true",
                    help="run without Prefect (same code, no flow run recorded): for a quick manual run")
+    p.add_argument("--dask-workers", type=int, help="check workbooks on a local Dask cluster of N processes")
+    p.add_argument("--dask-address", help="check workbooks on an existing Dask cluster (tcp://host:8786)")
     p.add_argument("--today", help=argparse.SUPPRESS)   # tests pin the date that 'future period' is judged by
     p.set_defaults(func=_cmd_ingest)
 

@@ -74,3 +74,13 @@ def ingest_flow(inbox: str | None = None, warehouse: str | None = None, today: d
     create_markdown_artifact(summary_markdown(outcomes), key="cotmoc-ingest-summary",
                              description="Kết quả nhận báo cáo — Import summary")
     return outcomes
+
+
+def dask_ingest_flow(workers: int = 2, address: str | None = None):
+    """The same flow with its checks on Dask: a local multi-process cluster of `workers`, or the cluster at
+    `address` (e.g. tcp://scheduler:8786). The load stays in the flow's process: one DuckDB writer."""
+    from prefect_dask import DaskTaskRunner
+    runner = (DaskTaskRunner(address=address) if address else
+              DaskTaskRunner(cluster_kwargs={"n_workers": workers, "threads_per_worker": 1, "processes": True,
+                                             "dashboard_address": None}))
+    return ingest_flow.with_options(task_runner=runner)
