@@ -129,7 +129,7 @@ def main() -> int:
             "PREFECT_SERVER_SERVICES_TASK_RUN_RECORDER_BATCH_SIZE": "100000",
             "PREFECT_SERVER_SERVICES_TASK_RUN_RECORDER_FLUSH_INTERVAL": "3600", "PREFECT_LOGGING_LEVEL": "WARNING"}
     home = work / "home"
-    inbox, wh = home / "inputs" / "inbox", home / "warehouse" / "cotmoc.duckdb"
+    inbox = home / "inputs" / "inbox"
     cot = env | {"COTMOC_HOME": str(home)}
 
     def fill_inbox(src: list[Path]):

@@ -129,7 +129,7 @@ def _cmd_demo(args) -> int:
     from flows.rollup import rollup_flow
     result = rollup_flow(settings=settings)
     print_national_rollup(result.published)
-    print(f"Báo cáo toàn quốc / national workbooks: " + ", ".join(str(p.relative_to(settings.home)) for p in result.workbooks))
+    print("Báo cáo toàn quốc / national workbooks: " + ", ".join(str(p.relative_to(settings.home)) for p in result.workbooks))
     print(f"Bản chỉ đọc cho phân tích / published read-only copy: {result.published.relative_to(settings.home)}")
     return 0
 

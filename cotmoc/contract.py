@@ -12,7 +12,7 @@ one field per row from row 3. Readers find sheets and columns by code, never by 
 """
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 TEMPLATE_VERSION = "1"
 #: Template versions this system reads. A version not listed here is rejected as stale/unknown.

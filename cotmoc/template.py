@@ -7,7 +7,7 @@ formats, frozen headers, and header rows protected without a password.
 """
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import date
 from pathlib import Path
 
 import pandas as pd

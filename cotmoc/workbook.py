@@ -9,7 +9,6 @@ encrypted OOXML file is a password-protected workbook). Each refusal is one Prob
 from __future__ import annotations
 
 import posixpath
-import re
 import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path

@@ -14,7 +14,6 @@ from cotmoc.config import load_settings
 from cotmoc.ingest import commit_and_file, check_file, discover, run_ingest
 from cotmoc.samples import broken_files
 from cotmoc.samples.seeds import seed_reports
-from cotmoc.template import write_report
 from warehouse.db import open_warehouse
 
 TODAY = date(2026, 11, 22)
