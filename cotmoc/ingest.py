@@ -295,8 +295,8 @@ def run_ingest(con, settings: Settings, *, today: date | None = None, check_many
                on_file=None, on_plan=None) -> list[FileOutcome]:
     """Process every file in the inbox; returns one outcome per file, in the order they were handled.
 
-    `check_many(list[(path, sha)]) -> list[CheckedFile]` lets the flow check files in parallel (Prefect
-    tasks); the default checks them one after another. `on_plan(total)` is told how many files the run
+    `check_many(list[(path, sha)]) -> iterable of CheckedFile` (in order) lets the flow check files in
+    parallel (Prefect tasks); the default checks them one after another, lazily. `on_plan(total)` is told how many files the run
     will handle and `on_file(outcome)` as each one ends (progress bars, log lines).
     Warehouse writes stay in this one process and connection: DuckDB allows one writer.
     """
@@ -305,8 +305,8 @@ def run_ingest(con, settings: Settings, *, today: date | None = None, check_many
     if on_plan:
         on_plan(len(plan.unfiled) + len(plan.to_check) + len(plan.duplicates))
     outcomes = [_recover(con, path, known, settings, today) for path, known in plan.unfiled]
-    check = check_many or (lambda items: [check_file(p, settings, sha256=s, today=today) for p, s in items])
-    checked_files = check(plan.to_check)
+    check = check_many or (lambda items: (check_file(p, settings, sha256=s, today=today) for p, s in items))
+    checked_files = check(plan.to_check)       # an iterator: each report is loaded, then let go
     first_of: dict[tuple, str] = {}
     ids_by_sha: dict[str, int] = {}
     for checked in checked_files:

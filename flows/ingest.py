@@ -6,6 +6,7 @@ DuckDB allows a single writing process.
 """
 from __future__ import annotations
 
+from collections import deque
 from datetime import date
 from pathlib import Path
 
@@ -18,6 +19,9 @@ from cotmoc.locking import WarehouseLocked
 from cotmoc.ingest import CheckedFile, FileOutcome, check_file, ingest_inbox
 from cotmoc.summary import summary_markdown
 from warehouse.db import WarehouseBusy
+
+
+CHECK_WINDOW = 8           # checks in flight ahead of the single-writer load
 
 
 @task(name="check-workbook", task_run_name="check {path.name}", retries=2, retry_delay_seconds=1)
@@ -34,15 +38,26 @@ def ingest_flow(inbox: str | None = None, warehouse: str | None = None, today: d
     settings = (settings or load_settings()).with_overrides(inbox=inbox, warehouse=warehouse)
 
     def check_many(items):
-        futures = [check_workbook.submit(path, sha, settings, today) for path, sha in items]
-        checked = []
-        for (path, _), future in zip(items, futures):
+        """Checks run ahead of the loads in a bounded window, so memory holds a few reports, not the backfill."""
+        window: deque = deque()
+        pending = iter(items)
+
+        def top_up():
+            while len(window) < CHECK_WINDOW:
+                item = next(pending, None)
+                if item is None:
+                    return
+                window.append((item[0], check_workbook.submit(item[0], item[1], settings, today)))
+
+        top_up()
+        while window:
+            path, future = window.popleft()
+            top_up()
             try:
-                checked.append(future.result())
+                yield future.result()
             except Exception as exc:  # a bug or a lasting I/O fault: the file stays in the inbox for next time
                 logger.error(f"{path.name}: chưa xử lý được, để lại trong hộp thư — not processed, left in the "
                              f"inbox: {type(exc).__name__}: {exc}")
-        return checked
 
     def waiting(pid):
         logger.warning(f"Một lượt nhận báo cáo khác (tiến trình {pid}) đang chạy; chờ tối đa "

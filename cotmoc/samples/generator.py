@@ -3,6 +3,8 @@
 Each file depends only on (seed, province, period), so one report can be regenerated alone and a
 larger run contains the same files as a smaller one. Figures stay within each province's border
 totals, with headroom, so a generated report is always valid unless a test spoils it on purpose.
+A province's series grows smoothly (its own base, drawn once per province, and a few per cent a year),
+so that consecutive reports pass the period-over-period checks as real ones mostly do.
 """
 from __future__ import annotations
 
@@ -38,6 +40,9 @@ def generate_report(province: str, period: str, *, seed: int, segment_rows: int 
     """One realistic report; `segment_rows` forces the size of doan_bien_gioi (e.g. 100,000 for a large file)."""
     p = Period.parse(period)
     rng = random.Random(f"{seed}:{province}:{p.code}")
+    base = random.Random(f"{seed}:{province}")               # the province's own level, the same every period
+    growth = min(p.start.year - 2016 + (0.5 if p.half == 2 else 0.0), 12) if p.start.year >= 2016 else 0
+    coverage = min(0.45 + 0.2 * base.random() + 0.02 * growth, 0.88)     # rises a little every period
     communes = _communes(province, p.end)
     borders = reference.borders_of(province, p.end)
     counts = (split_total(rng, segment_rows, len(borders), minimum=1) if segment_rows
@@ -51,13 +56,13 @@ def generate_report(province: str, period: str, *, seed: int, segment_rows: int 
         if all_total.total_km:                      # both limits hold: the border's and the province's
             km = min(km, all_total.total_km * km / sum((reference.border_total(province, b, p.end).total_km
                                                         or _FALLBACK_KM) for b in borders))
-        metres = int(km * 1000 * rng.uniform(0.45, 0.85))
+        metres = int(km * 1000 * coverage)
         metres = max(metres, n)                      # at least a metre a stretch
         lengths = km_from_metres(split_total(rng, metres, n, minimum=1 if segment_rows else min(200, metres // n)))
         marker_budget = total.total_markers or max(int(km / 2.5), 1)
         if all_total.total_markers:
             marker_budget = min(marker_budget, all_total.total_markers // len(borders))
-        markers = split_total(rng, int(marker_budget * rng.uniform(0.4, 0.8)), n)
+        markers = split_total(rng, int(marker_budget * (coverage - 0.05)), n)
         ranges = marker_ranges(markers, start=rng.randint(1, 50))
         for j in range(n):
             district, commune = communes[rng.randrange(len(communes))]
@@ -71,11 +76,12 @@ def generate_report(province: str, period: str, *, seed: int, segment_rows: int 
             next_village += 1
     team_types = _TEAM_TYPES + (["ben_bai_an_toan", "tau_thuyen_an_toan"] if province in _COASTAL else [])
     teams = []
-    for district, commune in rng.sample(communes, min(len(communes), rng.randint(3, 8))):
-        for team_type in rng.sample(team_types, rng.randint(1, 3)):
-            n = rng.randint(1, 40)
+    for district, commune in base.sample(communes, min(len(communes), base.randint(3, 8))):
+        for team_type in base.sample(team_types, base.randint(1, 3)):
+            level, members_per, households_per = base.randint(5, 40), base.randint(4, 9), base.randint(5, 15)
+            n = max(1, round(level * (1 + 0.03 * growth) * rng.uniform(0.95, 1.05)))
             teams.append({"district": district or None, "commune": commune, "team_type": team_type, "teams": n,
-                          "members": n * rng.randint(4, 9), "households": n * rng.randint(5, 15)})
+                          "members": n * members_per, "households": n * households_per})
     awards = []
     for k in range(rng.randint(1, 5)):
         form = rng.choice(["co_thi_dua", "bang_khen", "giay_khen"])
