@@ -18,7 +18,6 @@ from cotmoc.vntext import clean, decode_legacy, detect_legacy, fold
 from cotmoc.workbook import FORMULA_WITHOUT_VALUE, RawCell, RawReport, RawSheet
 
 _TOTAL_MARKERS = {fold(m) for m in contract.TOTAL_ROW_MARKERS}
-_DTYPES = {contract.INT: "Int64", contract.KM: "Float64", contract.DATE: "datetime64[ns]"}
 _TABLES = {"to_tu_quan": "teams", "doan_bien_gioi": "segments", "khen_thuong": "awards"}
 
 
@@ -207,15 +206,16 @@ def _commune(text: str, province: str, sheet: Sheet, raw: RawSheet, row: int, pr
 
 
 def _typed(df: pd.DataFrame, sheet: Sheet) -> pd.DataFrame:
+    """Nullable pandas types per column kind, so pandera checks values, not Python objects."""
     for col in sheet.columns:
-        dtype = _DTYPES.get(col.kind)
-        if dtype == "datetime64[ns]":
-            df[col.code] = pd.to_datetime(df[col.code], errors="coerce")
-        elif dtype:
-            df[col.code] = pd.array([None if (v is None or (isinstance(v, float) and pd.isna(v))) else v
-                                     for v in df[col.code]], dtype="Float64" if dtype == "Float64" else "Float64")
-            if dtype == "Int64":   # fractions were reported; keep their integer part out: NA
-                df[col.code] = df[col.code].where(df[col.code].isna() | (df[col.code] % 1 == 0)).astype("Int64")
+        values = [None if v is None or (isinstance(v, float) and pd.isna(v)) else v for v in df[col.code]]
+        if col.kind == contract.DATE:
+            df[col.code] = pd.to_datetime(pd.Series(values, index=df.index, dtype=object), errors="coerce")
+        elif col.kind == contract.KM:
+            df[col.code] = pd.array(values, dtype="Float64")
+        elif col.kind == contract.INT:
+            numbers = pd.array(values, dtype="Float64")     # fractions were reported as errors: NA, not truncated
+            df[col.code] = pd.Series(numbers, index=df.index).where(lambda x: x % 1 == 0).astype("Int64")
         else:
             df[col.code] = df[col.code].astype("string")
     df["excel_row"] = df["excel_row"].astype("int64")
