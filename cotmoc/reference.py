@@ -196,7 +196,7 @@ def _province_index():
     return exact, folded
 
 
-def match_province(text, on: date | None = None) -> NameMatch:
+def match_province(text) -> NameMatch:
     """A province code for a name as written: code, Vietnamese name, with or without diacritics or
     "tỉnh", NFC or NFD, or a known variant."""
     exact, folded = _province_index()
@@ -253,7 +253,7 @@ def deadline(period: str) -> date:
 def expected_reporters(period: str) -> list[str]:
     """Province codes that owe a report for the period: the border provinces that exist on its last day."""
     p = Period.parse(period)
-    if p < _schedule()[p.kind][1] and p.kind == _schedule()[p.kind][1].kind:
+    if p < _schedule()[p.kind][1]:          # the first period of the same kind that was owed
         return []
     return [prov.code for prov in provinces_on(p.end)]
 
