@@ -20,6 +20,8 @@ from cotmoc.samples.names import village_names
 _FALLBACK_KM = 100.0          # a border whose length is unknown: assume a modest one
 _TEAM_TYPES = ["duong_bien_cot_moc", "antt_thon_ban", "doan_ket_antt", "ket_nghia_cum_dan_cu", "khac"]
 _COASTAL = {"quang_ninh", "kien_giang", "an_giang"}
+LARGE_ROWS = 100_000          # segment rows of a "large" report (the benchmark's big workbook)
+SIZES = ("normal", "large")
 
 
 def _communes(province: str, day: date) -> list[tuple[str, str]]:
@@ -32,12 +34,31 @@ def _communes(province: str, day: date) -> list[tuple[str, str]]:
     return pairs or [("", "Xã Biên Giới")]
 
 
+def _rows_by_length(rows: int, province: str, borders: list[str], day: date) -> list[int]:
+    """`rows` split over the borders in proportion to their length (at least one each, when rows allow)."""
+    km = [reference.border_total(province, b, day).total_km or _FALLBACK_KM for b in borders]
+    counts = [max(1, int(rows * k / sum(km))) if rows >= len(borders) else 0 for k in km]
+    counts[km.index(max(km))] += rows - sum(counts)      # rounding goes to the longest border
+    return counts
+
+
 def _day_in(rng: random.Random, p: Period) -> date:
     return p.start + timedelta(days=rng.randrange((p.end - p.start).days + 1))
 
 
-def generate_report(province: str, period: str, *, seed: int, segment_rows: int | None = None) -> SampleReport:
-    """One realistic report; `segment_rows` forces the size of doan_bien_gioi (e.g. 100,000 for a large file)."""
+def generate_report(province: str, period: str, *, seed: int, size: str = "normal",
+                    segment_rows: int | None = None) -> SampleReport:
+    """One realistic report for (province, period), the same for the same seed.
+
+    `size` "large" means LARGE_ROWS segment rows; `segment_rows` sets the count exactly. Rows are spread over
+    the borders in proportion to their length, each a whole number of metres, and the lengths of a border's
+    rows never add up past its budget (total km × coverage): when a border has more rows than metres in
+    that budget (100,000 rows on Đồng Tháp's 48.7 km), the rows past the budget get 0.000 km, a village
+    sharing a stretch already counted, rather than breaking the border total.
+    """
+    if size not in SIZES:
+        raise ValueError(f"Cỡ báo cáo không hợp lệ '{size}' (normal|large) — unknown size '{size}'")
+    segment_rows = segment_rows or (LARGE_ROWS if size == "large" else None)
     p = Period.parse(period)
     rng = random.Random(f"{seed}:{province}:{p.code}")
     base = random.Random(f"{seed}:{province}")               # the province's own level, the same every period
@@ -45,7 +66,7 @@ def generate_report(province: str, period: str, *, seed: int, segment_rows: int 
     coverage = min(0.45 + 0.2 * base.random() + 0.02 * growth, 0.88)     # rises a little every period
     communes = _communes(province, p.end)
     borders = reference.borders_of(province, p.end)
-    counts = (split_total(rng, segment_rows, len(borders), minimum=1) if segment_rows
+    counts = (_rows_by_length(segment_rows, province, borders, p.end) if segment_rows
               else [rng.randint(8, 40) for _ in borders])
     all_total = reference.border_total(province, "ALL", p.end)
     segments, village_pool = [], village_names(rng, province, sum(counts))
@@ -57,8 +78,8 @@ def generate_report(province: str, period: str, *, seed: int, segment_rows: int 
             km = min(km, all_total.total_km * km / sum((reference.border_total(province, b, p.end).total_km
                                                         or _FALLBACK_KM) for b in borders))
         metres = int(km * 1000 * coverage)
-        metres = max(metres, n)                      # at least a metre a stretch
-        lengths = km_from_metres(split_total(rng, metres, n, minimum=1 if segment_rows else min(200, metres // n)))
+        shortest = min(200, metres // n) if not segment_rows else (1 if metres >= n else 0)
+        lengths = km_from_metres(split_total(rng, metres, n, minimum=shortest))
         marker_budget = total.total_markers or max(int(km / 2.5), 1)
         if all_total.total_markers:
             marker_budget = min(marker_budget, all_total.total_markers // len(borders))
