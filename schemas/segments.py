@@ -1,9 +1,11 @@
-"""Sheet `doan_bien_gioi`: one row per collective's registered stretch of border (CONTRACT.md §1)."""
+"""Sheet `doan_bien_gioi`: one row per collective's registered stretch of border (CONTRACT.md §1).
+Rules that need the province, the reference totals or other rows are in schemas/rules.py."""
 import pandas as pd
 import pandera.pandas as pa
 from pandera.typing import Series
 
 from schemas._codes import codes
+from schemas.teams import present_text
 
 
 class SegmentsSchema(pa.DataFrameModel):
@@ -18,16 +20,22 @@ class SegmentsSchema(pa.DataFrameModel):
     border_works: Series[pd.Int64Dtype] = pa.Field(ge=0, nullable=True)
     households: Series[pd.Int64Dtype] = pa.Field(ge=0, nullable=True)
     persons: Series[pd.Int64Dtype] = pa.Field(ge=0, nullable=True)
+    registered_on: Series[pa.DateTime] = pa.Field(nullable=True)
     excel_row: Series[int]
+
+    @pa.check("commune", "collective", name="not_blank")
+    def text_not_blank(cls, text: Series[str]) -> Series[bool]:
+        return present_text(text)
 
     @pa.check("length_km", name="at_most_three_decimals")
     def at_most_three_decimals(cls, km: Series[float]) -> Series[bool]:
-        return (km.isna() | ((km * 1000).round(6) % 1 == 0)).astype(bool)
+        # metres must be whole; round(6) absorbs binary noise such as 365.861 * 1000 = 365861.00000000006
+        return ((km * 1000).round(6) % 1 == 0).fillna(True).astype(bool)
 
     @pa.dataframe_check(name="persons_not_fewer_than_households")
     def persons_not_fewer_than_households(cls, df: pd.DataFrame) -> Series[bool]:
-        ok = df["persons"].isna() | df["households"].isna() | (df["households"] == 0) | (df["persons"] >= df["households"])
-        return ok.astype(bool)
+        # a stretch with 0 households may still list persons (e.g. militia registered individually)
+        return ((df["households"] == 0) | (df["persons"] >= df["households"])).fillna(True).astype(bool)
 
     class Config:
         strict = False

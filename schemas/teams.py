@@ -1,4 +1,9 @@
-"""Sheet `to_tu_quan`: one row per commune and team type (CONTRACT.md §1)."""
+"""Sheet `to_tu_quan`: one row per commune and team type (CONTRACT.md §1).
+
+Convention shared by every sheet schema: the normaliser has already reported each unreadable cell and each
+blank required cell as an ERROR and left it NA, so every column here is nullable and the checks judge only
+the values that could be read. A value is never reported twice.
+"""
 import pandas as pd
 import pandera.pandas as pa
 from pandera.typing import Series
@@ -6,9 +11,12 @@ from pandera.typing import Series
 from schemas._codes import codes
 
 
+def present_text(text: pd.Series) -> pd.Series:
+    """True where a text cell is NA (reported already) or holds something besides spaces."""
+    return (text.isna() | (text.str.strip().str.len() > 0)).fillna(True).astype(bool)
+
+
 class TeamsSchema(pa.DataFrameModel):
-    """Values that could be read are checked here; unreadable or missing cells were reported by the
-    normaliser, so every column is nullable."""
     district: Series[pd.StringDtype] = pa.Field(nullable=True)
     commune: Series[pd.StringDtype] = pa.Field(nullable=True)
     team_type: Series[pd.StringDtype] = pa.Field(isin=codes("team_type"), nullable=True)
@@ -18,10 +26,14 @@ class TeamsSchema(pa.DataFrameModel):
     note: Series[pd.StringDtype] = pa.Field(nullable=True)
     excel_row: Series[int]
 
+    @pa.check("commune", name="not_blank")
+    def commune_not_blank(cls, commune: Series[str]) -> Series[bool]:
+        return present_text(commune)
+
     @pa.dataframe_check(name="members_not_fewer_than_teams")
     def members_not_fewer_than_teams(cls, df: pd.DataFrame) -> Series[bool]:
-        return (df["members"].isna() | df["teams"].isna() | (df["members"] >= df["teams"])).astype(bool)
+        return (df["members"] >= df["teams"]).fillna(True).astype(bool)
 
     class Config:
-        strict = False
-        coerce = False
+        strict = False      # extra columns were reported by the reader; they are not validated
+        coerce = False      # types come from the normaliser; a wrong dtype is an internal error

@@ -1,0 +1,180 @@
+"""Cross-sheet and reference rules (schemas/rules.py): each rule good and bad, on the exact cells."""
+from __future__ import annotations
+
+import time
+from datetime import date
+
+import pandas as pd
+
+from schemas import validate_report
+from schemas.rules import marker_keys, num_vi
+from tests.test_schemas import TODAY, award, found, make_report, seg
+
+
+def rules_of(report, today=TODAY):
+    return found(validate_report(report, today=today))
+
+
+# ---------------------------------------------------------------- period and report date
+def test_a_period_in_the_future_and_a_report_signed_before_its_period():
+    r = make_report(period="2027", report_date=date(2026, 1, 1))
+    assert rules_of(r) == [("period.future", "C4"), ("report_date.before_period", "C8")]
+    problem = next(p for p in validate_report(r, today=TODAY) if p.rule == "report_date.before_period")
+    assert problem.value == "01/01/2026" and "01/01/2027" in problem.message_vi
+
+
+def test_a_report_signed_in_the_future():
+    r = make_report(period="2026S1", report_date=date(2026, 12, 1))
+    assert rules_of(r) == [("report_date.future", "C8")]
+    assert rules_of(make_report(period="2026S1", report_date=date(2026, 11, 22))) == []
+
+
+def test_a_report_signed_more_than_two_years_after_its_period_is_a_warning():
+    late = validate_report(make_report(report_date=date(2019, 2, 1)), today=TODAY)
+    assert [(p.severity, p.rule, p.cell) for p in late] == [("warning", "report_date.late", "C8")]
+    assert rules_of(make_report(report_date=date(2018, 12, 31))) == []
+
+
+def test_the_future_is_judged_against_the_real_today_by_default():
+    r = make_report(period="2100", report_date=date(2016, 6, 1))
+    assert ("period.future", "C4") in found(validate_report(r))
+
+
+def test_no_period_no_period_rules():
+    r = make_report(period=None, segments=[seg(km=5000.0)], awards=[award(day="1999-01-01")])
+    assert rules_of(r) == []
+
+
+# ---------------------------------------------------------------- borders and their totals
+def test_a_border_the_province_does_not_have():
+    r = make_report(segments=[seg(), seg(border="VN-KH", km=1000.0)])
+    [p] = validate_report(r, today=TODAY)          # the 1000 km of the wrong border are not added up too
+    assert (p.rule, p.cell, p.value) == ("segments.border_not_of_province", "A5", "VN-KH")
+    assert "Điện Biên" in p.message_vi and "VN-CN, VN-LA" in p.fix_vi
+
+
+def test_a_province_without_a_land_border_before_the_merger_and_with_one_after():
+    before = make_report(province="quang_ngai", period="2024", report_date=date(2025, 1, 10), segments=[seg()])
+    [p] = validate_report(before, today=TODAY)
+    assert (p.rule, p.cell) == ("segments.border_not_of_province", "A4")
+    assert "không có biên giới đất liền" in p.fix_vi
+    after = make_report(province="quang_ngai", period="2025S2", report_date=date(2026, 1, 10),
+                        segments=[seg(border="VN-LA", km=100.0), seg(border="VN-KH", km=100.0)])
+    assert rules_of(after) == []                    # Kon Tum's borders came with the merger
+
+
+def test_km_past_one_borders_total_names_the_largest_rows():
+    r = make_report(segments=[seg(border="VN-CN", km=30.0), seg(border="VN-CN", km=11.0), seg(km=1.0)])
+    [p] = validate_report(r, today=TODAY)
+    assert (p.rule, p.sheet, p.column, p.cell, p.row, p.value) == (
+        "segments.km_over_total", "doan_bien_gioi", "length_km", "G3", None, "41.000")
+    assert "Tổng 41,000 km đăng ký vượt quá 40,861 km của tuyến VN-CN" in p.message_vi
+    assert "dòng 4 (30,000), dòng 5 (11,000)" in p.message_vi and "row 4 (30.000)" in p.message_en
+
+
+def test_km_exactly_at_the_total_is_fine():
+    r = make_report(segments=[seg(border="VN-CN", km=20.5), seg(border="VN-CN", km=20.361), seg(km=360.0)])
+    assert rules_of(r) == []
+
+
+def test_the_whole_land_border_counts_rows_whatever_their_border():
+    # 350 km with Laos is within its 360 km; with a row whose border was unreadable the province passes 400.861
+    r = make_report(segments=[seg(km=350.0), seg(border=None, km=60.0)])
+    [p] = validate_report(r, today=TODAY)
+    assert (p.rule, p.cell) == ("segments.km_over_total", "G3")
+    assert "toàn bộ biên giới đất liền" in p.message_vi and "whole land border" in p.message_en
+
+
+def test_markers_past_the_total_and_unknown_totals():
+    over = make_report(segments=[seg(markers=100), seg(markers=88), seg(markers=0)])
+    [p] = validate_report(over, today=TODAY)
+    assert (p.rule, p.cell, p.value) == ("segments.markers_over_total", "H3", "188")
+    assert "vượt quá 187 cột mốc" in p.message_vi and "dòng 4 (100), dòng 5 (88), dòng 6 (0)" in p.message_vi
+    unknown = make_report(province="lai_chau", period="2019", report_date=date(2020, 1, 10),
+                          segments=[seg(border="VN-CN", markers=5000, km=1.0)])
+    assert rules_of(unknown) == []                  # Lai Châu's marker count is not in the reference data
+
+
+# ---------------------------------------------------------------- markers claimed twice
+def test_marker_codes_sort_sub_markers_between_main_ones():
+    codes = pd.Series(["121", "120/1", "Mốc 120", "120(2)", "M 8", "120.3", "x", None], dtype="string")
+    keys = marker_keys(codes)
+    assert keys.isna().tolist() == [False] * 6 + [True, True]
+    order = codes[keys.notna()].iloc[keys[keys.notna()].argsort()].tolist()
+    assert order == ["M 8", "Mốc 120", "120/1", "120(2)", "120.3", "121"]
+
+
+def test_a_marker_claimed_by_two_stretches():
+    r = make_report(segments=[seg(frm="10", to="20"), seg(frm="20/1", to="25"), seg(frm="24", to="30"),
+                              seg(border="VN-CN", km=1.0, frm="24", to="26")])
+    problems = validate_report(r, today=TODAY)
+    assert found(problems) == [("segments.marker_claimed_twice", "E5"), ("segments.marker_claimed_twice", "E6")]
+    first = problems[0]
+    assert first.message_vi.startswith("Các mốc 20/1–25 trùng với đoạn ở dòng 6") and first.value == "20/1–25"
+
+
+def test_neighbours_sharing_a_marker_backwards_ranges_and_single_markers():
+    r = make_report(segments=[seg(frm="10", to="20"), seg(frm="20", to="30"),      # share marker 20
+                              seg(frm="50", to="40"), seg(frm="45"),               # backwards; a single marker
+                              seg(to="60"), seg(frm="61", to="70")])               # only the last one given
+    assert [p.row for p in validate_report(r, today=TODAY)] == [4, 5, 6, 7]
+
+
+def test_a_long_stretch_overlapping_many_names_them_all():
+    r = make_report(segments=[seg(frm="1", to="100"), seg(frm="5", to="10"), seg(frm="20", to="30"),
+                              seg(frm="40", to="50"), seg(frm="60", to="70")])
+    problems = validate_report(r, today=TODAY)
+    assert [p.row for p in problems] == [4, 5, 6, 7, 8]
+    assert "dòng 5, dòng 6, dòng 7 và 1 dòng khác" in problems[0].message_vi
+    assert all("dòng 4" in p.message_vi for p in problems[1:])
+
+
+def test_an_unreadable_marker_code_is_a_warning_and_skipped():
+    r = make_report(segments=[seg(frm="10", to="20"), seg(frm="mười lăm", to="bốn")])
+    problems = validate_report(r, today=TODAY)
+    assert [(p.severity, p.rule, p.cell) for p in problems] == [
+        ("warning", "segments.marker_unreadable", "E5"), ("warning", "segments.marker_unreadable", "F5")]
+
+
+def test_overlaps_in_100000_rows_are_found_quickly(capsys):
+    rows = [seg(km=0.001, markers=0, frm=str(2 * i), to=str(2 * i + 1)) for i in range(100_000)]
+    for i in range(0, 100_000, 1000):
+        rows[i][5] = str(2 * i + 2)                 # reaches the next stretch's first marker: 100 overlaps
+    r = make_report(segments=rows)
+    start = time.perf_counter()
+    problems = validate_report(r, today=TODAY)
+    elapsed = time.perf_counter() - start
+    with capsys.disabled():
+        print(f"\n100,000 marker ranges checked in {elapsed:.2f} s")
+    assert len(problems) == 200 and {p.rule for p in problems} == {"segments.marker_claimed_twice"}
+    assert elapsed < 10
+
+
+# ---------------------------------------------------------------- award decision dates
+def test_decisions_in_the_period_or_a_few_months_after_are_fine():
+    r = make_report(awards=[award(day="2016-01-01"), award(day="2016-12-31"), award(day="2017-04-25"), award(day=None)])
+    assert rules_of(r) == []
+
+
+def test_decision_dates_outside_the_period():
+    r = make_report(awards=[award(day="2015-11-30"), award(day="2014-12-31"), award(day="2017-05-02")])
+    problems = validate_report(r, today=TODAY)
+    assert [(p.severity, p.rule, p.cell) for p in problems] == [
+        ("error", "awards.decision_long_before_period", "B5"), ("error", "awards.decision_after_report", "B6"),
+        ("warning", "awards.decision_outside_period", "B4")]
+    assert problems[1].message_vi == "Ngày quyết định 02/05/2017 muộn hơn ngày ký báo cáo (25/04/2017)"
+
+
+def test_a_decision_long_after_the_period_in_a_late_report_is_a_warning():
+    r = make_report(report_date=date(2018, 3, 1), awards=[award(day="2017-08-01"), award(day="2017-06-30")])
+    problems = validate_report(r, today=TODAY)
+    assert [(p.severity, p.cell, p.value) for p in problems] == [("warning", "B4", "01/08/2017")]
+
+
+def test_without_a_report_date_today_is_the_limit():
+    r = make_report(report_date=None, awards=[award(day="2026-12-01"), award(day="2018-01-01")])
+    assert rules_of(r) == [("awards.decision_after_report", "B4"), ("awards.decision_outside_period", "B5")]
+
+
+def test_numbers_are_written_the_vietnamese_way():
+    assert (num_vi(400.861, 3), num_vi(21790), num_vi(1234567.5, 1)) == ("400,861", "21.790", "1.234.567,5")
