@@ -21,6 +21,7 @@ _ISSUE_FIELDS = ["severity", "rule", "sheet", "row", "column", "cell", "value", 
 
 @dataclass(frozen=True)
 class FileFacts:
+    """What is known about a received file before it is read: its name, where it arrived, its bytes."""
     file_name: str
     original_path: str
     sha256: str
@@ -30,6 +31,7 @@ class FileFacts:
 
 @dataclass(frozen=True)
 class KnownFile:
+    """A file already in the warehouse (found by SHA-256): its submission, status and where it was filed."""
     submission_id: int
     status: str
     stored_path: str | None
@@ -37,12 +39,14 @@ class KnownFile:
 
 @dataclass(frozen=True)
 class LoadResult:
+    """The outcome of record_submission: the new submission, its status, and the one it superseded."""
     submission_id: int
     status: str
     superseded_id: int | None
 
 
 def find_sha256(con: duckdb.DuckDBPyConnection, sha256: str) -> KnownFile | None:
+    """The submission these exact bytes first arrived as (duplicates aside), or None for a new file."""
     row = con.execute(query("find_sha256"), {"sha256": sha256}).fetchone()
     return KnownFile(*row) if row else None
 
@@ -59,8 +63,8 @@ def _facts_frame(report, sheet_code: str, submission_id: int) -> pd.DataFrame:
     df = report.table(sheet_code)
     frame = pd.DataFrame({"submission_id": submission_id, "sheet": sheet_code,
                           "excel_row": df["excel_row"].astype("int64")}, index=df.index)
-    for code in sheet.codes:
-        frame[code] = df[code]
+    for code in sheet.codes:   # an optional column a hand-made Report left out loads as NULL
+        frame[code] = df[code] if code in df.columns else pd.NA
     return frame
 
 
@@ -87,6 +91,8 @@ def _insert_issues(con, problems: list[Problem], submission_id: int) -> None:
 def record_submission(con: duckdb.DuckDBPyConnection, *, file: FileFacts, report, problems: list[Problem],
                       accepted: bool, failpoint: Callable[[str], None] | None = None) -> LoadResult:
     """Register a submission (accepted with its facts, or rejected) and its problems, in one transaction."""
+    if accepted and report is None:
+        raise ValueError("Không thể nhận một báo cáo không đọc được — an unreadable report cannot be accepted")
     step = failpoint or (lambda name: None)
     info = report.info if report is not None else {}
     errors = sum(p.is_error for p in problems)
@@ -140,4 +146,5 @@ def record_run(con: duckdb.DuckDBPyConnection, started_at: datetime, outcomes) -
 
 
 def set_stored_path(con: duckdb.DuckDBPyConnection, submission_id: int, stored_path: str) -> None:
+    """Record where the file was filed (archive/ or rejected/); filing happens after the load commits."""
     con.execute(query("set_stored_path"), {"submission_id": submission_id, "stored_path": stored_path})

@@ -20,7 +20,7 @@ SELECT r.period, r.border, r.provinces_reporting, r.collectives, r.length_km, b.
        round(r.length_km / b.total_km, 6)::DOUBLE AS km_coverage, r.markers, m.total_markers,
        round(r.markers / m.total_markers, 6)::DOUBLE AS marker_coverage, r.border_works, r.households, r.persons
 FROM registered r
-JOIN ref_borders b USING (border)
+LEFT JOIN ref_borders b USING (border)          -- an unknown border keeps its figures (NULL total)
 LEFT JOIN marker_totals m ON m.border = r.border AND period_end(r.period) BETWEEN m.valid_from AND m.valid_to;
 
 CREATE OR REPLACE VIEW national_awards AS
