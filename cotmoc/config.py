@@ -17,6 +17,7 @@ docs/configuration.md) once:
 | COTMOC_LOCK_WAIT_SECONDS     | 600 (then the run skips)  |
 | COTMOC_INGEST_EVERY_MINUTES  | 15 (`cotmoc serve`)       |
 | COTMOC_ROLLUP_CRON           | "0 2 * * *" (nightly)     |
+| COTMOC_CHECK_WORKERS         | 0: one process per core (1: check in the run's own process) |
 
 In `cotmoc.toml` the paths go under `[paths]` and the rest under `[limits]` and `[schedule]` with the same names
 in lower case without the prefix (e.g. `[schedule] ingest_every_minutes = 5`). Reporting deadlines are
@@ -51,6 +52,7 @@ class Settings:
     lock_wait_seconds: float = 600
     ingest_every_minutes: float = 15
     rollup_cron: str = "0 2 * * *"
+    check_workers: int = 0            # processes that read and check workbooks; 0 = one per core
 
     def with_overrides(self, **changes) -> "Settings":
         """A copy with some paths replaced (CLI options); None values are ignored."""
@@ -93,6 +95,7 @@ _OTHER = {
     "lock_wait_seconds": ("lock_wait_seconds", float),
     "ingest_every_minutes": ("ingest_every_minutes", float),
     "rollup_cron": ("rollup_cron", str),
+    "check_workers": ("check_workers", int),
 }
 
 

@@ -4,9 +4,11 @@ with the steward's report), exactly once, whatever crashes in between.
 The order of work is what makes it safe:
 1. plan: fingerprint every inbox file (SHA-256); bytes the warehouse already knows are duplicates (or a
    filing that a crash interrupted), and are never opened as workbooks again;
-2. check: read → normalise → validate each new file (plain functions; the flow may run these in parallel);
-3. commit: one warehouse transaction per file (submission, facts, problems, supersede);
-4. record where the file will be filed (its own small commit), write the steward's outputs, move the file.
+2. check: read → normalise each new file, then validate them in batches (one schema run per sheet for a
+   batch; plain functions that the flow runs on every core, cotmoc/parallel.py);
+3. commit: one warehouse transaction per batch (submissions with where each file will be filed, facts,
+   supersede, period-over-period review, problems);
+4. write the steward's outputs and move each file.
 A run killed anywhere leaves either an uncommitted transaction (rolled back: the file is still in the
 inbox and is simply processed again) or a committed submission whose file is still in the inbox (the
 next run's plan sees its known fingerprint without a filed copy and completes the filing). The Prefect
@@ -28,13 +30,15 @@ from cotmoc.normalise import Report, normalise_report
 from cotmoc.problems import ERROR, WARNING, Problem, sort_key
 from cotmoc.steward_report import report_paths, write_annotated_copy, write_problem_list, write_problems_json
 from cotmoc.workbook import UnreadableWorkbook, read_report
-from schemas import validate_report
+from schemas import validate_reports
 from schemas.history import history_rules
 from warehouse import load as wh
 
 WORKBOOK_SUFFIXES = {".xlsx", ".xlsm", ".xls", ".ods"}
 DUPLICATES_DIR = "_trung_lap"      # duplicates are kept (nothing is lost), apart from real submissions
 UNKNOWN_PROVINCE_DIR = "_khong_ro_tinh"
+BATCH_FILES = 32                   # files checked, then loaded, together: one schema run, one transaction
+BATCH_BYTES = 4 * 1024 * 1024      # ... fewer when they are large: a big workbook is a batch of its own
 
 
 @dataclass
@@ -144,9 +148,8 @@ def _folder_problem(inbox: Path, path: Path, report: Report | None) -> Problem |
     return None
 
 
-def check_file(path: Path, settings: Settings, *, sha256: str | None = None,
-               today: date | None = None) -> CheckedFile:
-    """Read, normalise and validate one file; every problem found is returned, nothing is written."""
+def _read(path: Path, settings: Settings, sha256: str | None, today: date | None) -> CheckedFile:
+    """Read and normalise one file (not yet validated); an unreadable file ends here with its problem."""
     facts = file_facts(path, sha256)
     if path.suffix.lower() not in WORKBOOK_SUFFIXES:
         problem = Problem(ERROR, "file.not_workbook",
@@ -162,14 +165,43 @@ def check_file(path: Path, settings: Settings, *, sha256: str | None = None,
         return CheckedFile(path, facts, None, [exc.problem], readable=False)
     crash_point("read")
     report = normalise_report(raw, today=today)
-    problems = list(dict.fromkeys([*raw.problems, *report.problems]))
-    problems += validate_report(report, today=today)
+    return CheckedFile(path, facts, report, list(dict.fromkeys([*raw.problems, *report.problems])), readable=True)
+
+
+def check_files(items: list[tuple[Path, str | None]], settings: Settings, *,
+                today: date | None = None) -> list[CheckedFile]:
+    """Read, normalise and validate files (path, SHA-256 or None); every problem found is returned, nothing
+    is written. The files are validated as one batch (schemas.validate_reports)."""
+    checked = [_read(path, settings, sha, today) for path, sha in items]
+    readable = [c for c in checked if c.report is not None]
+    for c, found in zip(readable, validate_reports([c.report for c in readable], today=today)):
+        c.problems += found
     crash_point("validate")
-    folder = _folder_problem(settings.inbox, path, report) if path.is_relative_to(settings.inbox) else None
-    if folder:
-        problems.append(folder)
-    problems = sorted(dict.fromkeys(problems), key=sort_key)
-    return CheckedFile(path, facts, report, problems, readable=True)
+    for c in readable:
+        folder = _folder_problem(settings.inbox, c.path, c.report) if c.path.is_relative_to(settings.inbox) else None
+        c.problems = sorted(dict.fromkeys([*c.problems, *([folder] if folder else [])]), key=sort_key)
+    return checked
+
+
+def check_file(path: Path, settings: Settings, *, sha256: str | None = None,
+               today: date | None = None) -> CheckedFile:
+    """check_files for one file."""
+    return check_files([(path, sha256)], settings, today=today)[0]
+
+
+def batched(items: list[tuple[Path, str]], max_files: int = BATCH_FILES,
+            max_bytes: int = BATCH_BYTES) -> list[list[tuple[Path, str]]]:
+    """Consecutive batches of at most `max_files` files and (unless one file alone is larger) `max_bytes`."""
+    out: list[list[tuple[Path, str]]] = []
+    size = 0
+    for path, sha in items:
+        n = path.stat().st_size
+        if not out or len(out[-1]) >= max_files or (out[-1] and size + n > max_bytes):
+            out.append([])
+            size = 0
+        out[-1].append((path, sha))
+        size += n
+    return out
 
 
 def _free_path(target: Path) -> Path:
@@ -220,20 +252,35 @@ def _duplicate_outcome(con, path: Path, facts: wh.FileFacts, original_id: int, s
                        first_error=f"trùng với hồ sơ {original_id} — same bytes as submission {original_id}")
 
 
+def load_and_file(con, checked: list[CheckedFile], settings: Settings, *, failpoint=None) -> list[FileOutcome]:
+    """A batch's end: ONE warehouse transaction for all its files (with the period-over-period review and where
+    each file will be filed), then each file's steward outputs and its move."""
+    dests = [_free_path(destination(settings, c.path.name, c.facts.sha256, c.province, c.accepted)) for c in checked]
+    results = wh.record_submissions(
+        con, [wh.Submission(c.facts, c.report, c.problems, c.accepted, str(d)) for c, d in zip(checked, dests)],
+        review=history_rules, failpoint=failpoint)
+    outcomes = []
+    for c, dest, result in zip(checked, dests, results):
+        if result.reviewed:
+            c.problems = sorted([*c.problems, *result.reviewed], key=sort_key)
+        outcome = "rejected" if not c.accepted else ("superseding" if result.superseded_id else "new")
+        outcomes.append(_file(con, c, result.submission_id, c.accepted, outcome, settings, dest=dest))
+    return outcomes
+
+
 def commit_and_file(con, checked: CheckedFile, settings: Settings, *, failpoint=None) -> FileOutcome:
-    """One file's end: its warehouse transaction, then where it is filed and the steward's outputs."""
-    accepted = checked.accepted
-    result = wh.record_submission(con, file=checked.facts, report=checked.report, problems=checked.problems,
-                                  accepted=accepted, failpoint=failpoint)
-    return _file(con, checked, result.submission_id, accepted,
-                 "rejected" if not accepted else ("superseding" if result.superseded_id else "new"), settings)
+    """load_and_file for one file."""
+    return load_and_file(con, [checked], settings, failpoint=failpoint)[0]
 
 
 def _file(con, checked: CheckedFile, submission_id: int, accepted: bool, outcome: str,
-          settings: Settings) -> FileOutcome:
+          settings: Settings, dest: Path | None = None) -> FileOutcome:
+    """Steward outputs and the move, after the commit. `dest` was recorded by the load; a recovered file
+    gets its destination recorded here (committed before the move: a crash here is resumable)."""
     crash_point("after_commit")
-    dest = _free_path(destination(settings, checked.path.name, checked.facts.sha256, checked.province, accepted))
-    wh.set_stored_path(con, submission_id, str(dest))   # committed before the move: a crash here is resumable
+    if dest is None:
+        dest = _free_path(destination(settings, checked.path.name, checked.facts.sha256, checked.province, accepted))
+        wh.set_stored_path(con, submission_id, str(dest))
     write_steward_outputs(checked, dest, "accepted" if accepted else "rejected")
     crash_point("before_move")
     dest = _move(checked.path, dest)
@@ -295,35 +342,35 @@ def run_ingest(con, settings: Settings, *, today: date | None = None, check_many
                on_file=None, on_plan=None) -> list[FileOutcome]:
     """Process every file in the inbox; returns one outcome per file, in the order they were handled.
 
-    `check_many(list[(path, sha)]) -> iterable of CheckedFile` (in order) lets the flow check files in
-    parallel (Prefect tasks); the default checks them one after another, lazily. `on_plan(total)` is told how many files the run
-    will handle and `on_file(outcome)` as each one ends (progress bars, log lines).
-    Warehouse writes stay in this one process and connection: DuckDB allows one writer.
+    New files are checked and loaded in batches (`batched`). `check_many(batches) -> iterable of
+    list[CheckedFile]` (in order) lets the flow check batches in parallel; the default checks them one after
+    another, lazily. `on_plan(total)` is told how many files the run will handle and `on_file(outcome)` as
+    each one ends (progress bars, log lines). Warehouse writes stay in this one process and connection:
+    DuckDB allows one writer.
     """
     started = datetime.now()
     plan = plan_run(con, discover(settings.inbox))
     if on_plan:
         on_plan(len(plan.unfiled) + len(plan.to_check) + len(plan.duplicates))
     outcomes = [_recover(con, path, known, settings, today) for path, known in plan.unfiled]
-    check = check_many or (lambda items: (check_file(p, settings, sha256=s, today=today) for p, s in items))
-    checked_files = check(plan.to_check)       # an iterator: each report is loaded, then let go
+    check = check_many or (lambda batches: (check_files(b, settings, today=today) for b in batches))
     first_of: dict[tuple, str] = {}
     ids_by_sha: dict[str, int] = {}
-    for checked in checked_files:
-        if checked.accepted:      # against the previous report, which only the warehouse knows
-            previous = wh.previous_figures(con, checked.province, checked.period)
-            checked.problems = sorted([*checked.problems, *history_rules(checked.report, previous)], key=sort_key)
-        key = (checked.province, checked.period)
-        if checked.accepted and None not in key:
-            if key in first_of:
-                checked.problems = sorted([*checked.problems, _same_period_warning(checked, first_of[key])],
-                                          key=sort_key)
-            first_of.setdefault(key, checked.path.name)
-        outcome = commit_and_file(con, checked, settings, failpoint=_crash_between_inserts)
-        ids_by_sha[checked.facts.sha256] = outcome.submission_id
-        outcomes.append(outcome)
-        if on_file:
-            on_file(outcome)
+    for checked_batch in check(batched(plan.to_check)):     # an iterator: each batch is loaded, then let go
+        for checked in checked_batch:
+            key = (checked.province, checked.period)
+            if checked.accepted and None not in key:
+                if key in first_of:
+                    checked.problems = sorted([*checked.problems, _same_period_warning(checked, first_of[key])],
+                                              key=sort_key)
+                first_of.setdefault(key, checked.path.name)
+        if not checked_batch:
+            continue
+        for outcome in load_and_file(con, checked_batch, settings, failpoint=_crash_between_inserts):
+            ids_by_sha[outcome.sha256] = outcome.submission_id
+            outcomes.append(outcome)
+            if on_file:
+                on_file(outcome)
     for path, sha, original in plan.duplicates:
         outcome = _duplicate_outcome(con, path, file_facts(path, sha), original or ids_by_sha[sha], settings)
         outcomes.append(outcome)

@@ -57,11 +57,12 @@ class InfoSchema(pa.DataFrameModel):
         coerce = False
 
 
-def info_frame(info: dict) -> pd.DataFrame:
-    """report.info as the one-row typed frame InfoSchema checks."""
-    row = {code: info.get(code) for code in _TEXT_FIELDS}
-    frame = pd.DataFrame([row]).astype({code: "string" for code in _TEXT_FIELDS})
-    frame["report_date"] = pd.to_datetime(pd.Series([info.get("report_date")], dtype=object), errors="coerce")
+def info_frame(infos: list[dict]) -> pd.DataFrame:
+    """Each report.info as one row of the typed frame InfoSchema checks."""
+    frame = pd.DataFrame([{code: info.get(code) for code in _TEXT_FIELDS} for info in infos],
+                         columns=list(_TEXT_FIELDS)).astype({code: "string" for code in _TEXT_FIELDS})
+    frame["report_date"] = pd.to_datetime(pd.Series([info.get("report_date") for info in infos], dtype=object),
+                                          errors="coerce")
     return frame
 
 

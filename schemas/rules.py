@@ -35,6 +35,7 @@ import pandas as pd
 from cotmoc import contract, reference
 from cotmoc.periods import BadPeriod, Period
 from cotmoc.problems import ERROR, WARNING, Problem
+from schemas.batch import REPORT
 
 LATE_REPORT = timedelta(days=730)
 DECISION_GRACE = timedelta(days=183)
@@ -110,6 +111,9 @@ def info_rules(report, today: date) -> list[Problem]:
 
 
 # ---------------------------------------------------------------- rows of a table sheet
+# The table rules take a ReportBatch (schemas/batch.py): every report's rows in one frame with their owner
+# (REPORT), so each rule runs a handful of vectorised steps per batch, and builds messages only for the
+# rows that break it. They return (report position, Problem) pairs.
 def _row_problem(report, sheet: str, excel_row, column: str, severity, rule, vi, en, fix_vi, fix_en,
                  value=None) -> Problem:
     letter = report.columns.get(sheet, {}).get(column)
@@ -122,38 +126,60 @@ def _rows_vi(rows: list[int]) -> tuple[str, str]:
     return ", ".join(f"dòng {r}" for r in rows), ", ".join(f"row {r}" for r in rows)
 
 
-def border_rules(report) -> list[Problem]:
-    """Segments against the province's borders and their reference totals, and markers claimed twice."""
-    province, p, seg = report.info.get("province"), _period(report), report.segments
-    if seg.empty or p is None or not province:
-        return []
+def _province_borders(report) -> tuple[str, str, Period, list[str]] | None:
+    """(province, its name, period, its borders on the period's last day), or None when the report's
+    province or period is unknown (already reported on thong_tin)."""
+    province, p = report.info.get("province"), _period(report)
+    if p is None or not province:
+        return None
     try:
         name = reference.province(province).name_vi
     except KeyError:
-        return []                                  # an unknown province was reported on thong_tin
-    allowed = reference.borders_of(province, p.end)
+        return None
+    return province, name, p, reference.borders_of(province, p.end)
+
+
+def border_rules(batch) -> list[tuple[int, Problem]]:
+    """Segments against each province's borders and their reference totals, and markers claimed twice."""
+    seg = batch.tables["doan_bien_gioi"]
+    context = {i: c for i, r in enumerate(batch.reports) if (c := _province_borders(r)) is not None}
+    seg = seg[seg[REPORT].isin(list(context))]
+    if seg.empty:
+        return []
+    known = set(v.code for v in reference.enumeration("border"))        # other values: SegmentsSchema
+    allowed = {(i, b) for i, c in context.items() for b in c[3]}
+    wrong = pd.Series([b in known and (i, b) not in allowed for i, b in zip(seg[REPORT], seg["border"])],
+                      index=seg.index, dtype=bool)
     out = []
-    known = seg["border"].isin([v.code for v in reference.enumeration("border")])   # others: SegmentsSchema
-    wrong = known & ~seg["border"].isin(allowed)
-    if allowed:
-        fix = (f"Chọn tuyến biên giới của tỉnh: {', '.join(allowed)}",
-               f"Pick one of the province's borders: {', '.join(allowed)}")
-    else:
-        fix = ("Tỉnh không có biên giới đất liền: xóa các dòng ở sheet này",
-               "The province has no land border: delete the rows on this sheet")
-    for r in seg.loc[wrong, ["excel_row", "border"]].itertuples(index=False):
-        out.append(_row_problem(report, "doan_bien_gioi", r.excel_row, "border", ERROR,
-                                "segments.border_not_of_province", f"Tỉnh {name} không có tuyến biên giới {r.border}",
-                                f"{name} has no {r.border} border", *fix, value=r.border))
+    for r in seg.loc[wrong, [REPORT, "excel_row", "border"]].itertuples(index=False):
+        report, (_, name, _, borders) = batch.reports[r[0]], context[r[0]]
+        fix = ((f"Chọn tuyến biên giới của tỉnh: {', '.join(borders)}",
+                f"Pick one of the province's borders: {', '.join(borders)}") if borders else
+               ("Tỉnh không có biên giới đất liền: xóa các dòng ở sheet này",
+                "The province has no land border: delete the rows on this sheet"))
+        out.append((r[0], _row_problem(report, "doan_bien_gioi", r.excel_row, "border", ERROR,
+                                       "segments.border_not_of_province", f"Tỉnh {name} không có tuyến biên giới {r.border}",
+                                       f"{name} has no {r.border} border", *fix, value=r.border)))
     mine = seg[~wrong]                             # rows with a wrong border were reported above
-    for border in [*allowed, reference.ALL_BORDERS]:
-        rows = mine if border == reference.ALL_BORDERS else mine[mine["border"] == border]
-        if not rows.empty:
-            out += _over_total(report, province, border, p.end, rows)
-    return out + marker_overlaps(report, seg)
+    sums = {"length_km": mine["length_km"].fillna(0), "markers": mine["markers"].fillna(0)}
+    per_border = pd.DataFrame(sums).groupby([mine[REPORT], mine["border"]]).sum()
+    whole = pd.DataFrame(sums).groupby(mine[REPORT]).sum()
+    groups = [((i, b), row) for (i, b), row in per_border.iterrows() if (i, b) in allowed]
+    groups += [((i, reference.ALL_BORDERS), row) for i, row in whole.iterrows()]
+    for (i, border), totals in groups:
+        province, _, p, _ = context[i]
+        rows = None                                # the group's rows, cut out only when a total is exceeded
+        for problem in _over_total(batch.reports[i], province, border, p.end, totals):
+            if rows is None:
+                rows = mine[(mine[REPORT] == i) & ((mine["border"] == border) if border != reference.ALL_BORDERS
+                                                   else True)]
+            out.append((i, problem(rows)))
+    return out + marker_overlaps(batch, seg)
 
 
-def _over_total(report, province: str, border: str, day: date, rows: pd.DataFrame) -> list[Problem]:
+def _over_total(report, province: str, border: str, day: date, totals) -> list:
+    """For each total the registered figures exceed, a function of the group's rows → the Problem (it names
+    the largest rows, which only a failing group needs)."""
     total = reference.border_total(province, border, day)
     whole = border == reference.ALL_BORDERS
     scope_vi = "toàn bộ biên giới đất liền của tỉnh" if whole else f"tuyến {border} của tỉnh"
@@ -166,21 +192,25 @@ def _over_total(report, province: str, border: str, day: date, rows: pd.DataFram
             ("markers", total.total_markers, 0, "cột mốc", "markers", "segments.markers_over_total",
              ("Kiểm tra các dòng lớn nhất: có thể thừa chữ số, hoặc một mốc được đếm ở hai dòng",
               "Check the largest rows: an extra digit, or a marker counted on two rows"))):
-        registered = rows[column].sum(skipna=True)
+        registered = totals[column]
         if limit is None or pd.isna(registered) or registered <= limit + 0.5 * 10 ** -decimals:
             continue
-        top = rows.nlargest(TOP_ROWS, column)[["excel_row", column]]
-        top_vi = ", ".join(f"dòng {int(r)} ({num_vi(v, decimals)})" for r, v in top.itertuples(index=False))
-        top_en = ", ".join(f"row {int(r)} ({num_en(v, decimals)})" for r, v in top.itertuples(index=False))
-        letter = report.columns.get("doan_bien_gioi", {}).get(column)
-        out.append(Problem(
-            ERROR, rule,
-            f"Tổng {num_vi(registered, decimals)} {unit_vi} đăng ký vượt quá {num_vi(limit, decimals)} {unit_vi} của "
-            f"{scope_vi} (số liệu tham chiếu: {total.source or 'không rõ nguồn'}). Lớn nhất: {top_vi}",
-            f"{num_en(registered, decimals)} {unit_en} registered exceed the {num_en(limit, decimals)} {unit_en} of "
-            f"{scope_en} (reference: {total.source or 'source unknown'}). Largest: {top_en}",
-            *fix, sheet="doan_bien_gioi", column=column,
-            cell=f"{letter}{contract.CODE_ROW}" if letter else None, value=num_en(registered, decimals)))
+
+        def problem(rows, column=column, limit=limit, decimals=decimals, unit_vi=unit_vi, unit_en=unit_en,
+                    rule=rule, fix=fix, registered=registered):
+            top = rows.nlargest(TOP_ROWS, column)[["excel_row", column]]
+            top_vi = ", ".join(f"dòng {int(r)} ({num_vi(v, decimals)})" for r, v in top.itertuples(index=False))
+            top_en = ", ".join(f"row {int(r)} ({num_en(v, decimals)})" for r, v in top.itertuples(index=False))
+            letter = report.columns.get("doan_bien_gioi", {}).get(column)
+            return Problem(
+                ERROR, rule,
+                f"Tổng {num_vi(registered, decimals)} {unit_vi} đăng ký vượt quá {num_vi(limit, decimals)} {unit_vi} "
+                f"của {scope_vi} (số liệu tham chiếu: {total.source or 'không rõ nguồn'}). Lớn nhất: {top_vi}",
+                f"{num_en(registered, decimals)} {unit_en} registered exceed the {num_en(limit, decimals)} {unit_en} "
+                f"of {scope_en} (reference: {total.source or 'source unknown'}). Largest: {top_en}",
+                *fix, sheet="doan_bien_gioi", column=column,
+                cell=f"{letter}{contract.CODE_ROW}" if letter else None, value=num_en(registered, decimals))
+        out.append(problem)
     return out
 
 
@@ -192,85 +222,100 @@ def marker_keys(codes: pd.Series) -> pd.Series:
     return (main * _SUB_SCALE + sub.clip(upper=_SUB_SCALE - 1)).astype("Int64")
 
 
-def marker_overlaps(report, seg: pd.DataFrame) -> list[Problem]:
-    """Rows whose marker ranges overlap another row's on the same border (both ends count)."""
-    frame = seg[["border", "marker_from", "marker_to", "excel_row"]].copy()
+def marker_overlaps(batch, seg: pd.DataFrame) -> list[tuple[int, Problem]]:
+    """Rows whose marker ranges overlap another row's of the same report and border (both ends count)."""
+    frame = seg[[REPORT, "border", "marker_from", "marker_to", "excel_row"]].copy()
     out = []
     for column in ("marker_from", "marker_to"):
         key = marker_keys(frame[column])
         frame[f"{column}_key"] = key
         bad = frame[column].notna() & key.isna()
-        for r in frame.loc[bad, ["excel_row", column]].itertuples(index=False):
-            out.append(_row_problem(report, "doan_bien_gioi", r[0], column, WARNING, "segments.marker_unreadable",
-                                    f"Không đọc được số hiệu mốc '{r[1]}'", f"Marker code '{r[1]}' cannot be read",
-                                    "Ghi số hiệu mốc dạng 120 hoặc 120/1", "Write marker codes like 120 or 120/1",
-                                    value=r[1]))
+        for r in frame.loc[bad, [REPORT, "excel_row", column]].itertuples(index=False):
+            out.append((r[0], _row_problem(batch.reports[r[0]], "doan_bien_gioi", r[1], column, WARNING,
+                                           "segments.marker_unreadable", f"Không đọc được số hiệu mốc '{r[2]}'",
+                                           f"Marker code '{r[2]}' cannot be read", "Ghi số hiệu mốc dạng 120 hoặc 120/1",
+                                           "Write marker codes like 120 or 120/1", value=r[2])))
     a = frame["marker_from_key"].fillna(frame["marker_to_key"])    # one end given: a single marker
     b = frame["marker_to_key"].fillna(frame["marker_from_key"])
-    ranges = pd.DataFrame({"border": frame["border"], "row": frame["excel_row"].astype("int64"),
+    ranges = pd.DataFrame({REPORT: frame[REPORT], "border": frame["border"], "row": frame["excel_row"].astype("int64"),
                            "start": pd.concat([a, b], axis=1).min(axis=1),        # stretches written backwards too
                            "end": pd.concat([a, b], axis=1).max(axis=1)})
     ranges = ranges[ranges["border"].notna() & ranges["start"].notna()]
     if len(ranges) < 2:
         return out
-    ranges = ranges.astype({"start": "int64", "end": "int64"}).sort_values(["border", "start", "end"], kind="stable")
-    by_border = ranges.groupby("border", sort=False)
-    reach = by_border["end"].cummax()                       # furthest marker claimed so far on this border
+    ranges = ranges.astype({"start": "int64", "end": "int64"}).sort_values([REPORT, "border", "start", "end"],
+                                                                          kind="stable")
+    line = [ranges[REPORT], ranges["border"]]               # one border line of one report
+    reach = ranges.groupby(line, sort=False)["end"].cummax()  # furthest marker claimed so far on this line
     holder = ranges["row"].where(ranges["end"] == reach)    # ... and the row that claims it
-    holder = holder.groupby(ranges["border"], sort=False).ffill()
-    prev_reach = reach.groupby(ranges["border"], sort=False).shift(1)
-    prev_holder = holder.groupby(ranges["border"], sort=False).shift(1)
+    holder = holder.groupby(line, sort=False).ffill()
+    prev_reach = reach.groupby(line, sort=False).shift(1)
+    prev_holder = holder.groupby(line, sort=False).shift(1)
     hit = prev_reach.notna() & (ranges["start"] <= prev_reach)
-    pairs = pd.DataFrame({"row": ranges.loc[hit, "row"], "other": prev_holder[hit].astype("int64")})
+    if not hit.any():
+        return out
+    pairs = pd.DataFrame({REPORT: ranges.loc[hit, REPORT], "row": ranges.loc[hit, "row"],
+                          "other": prev_holder[hit].astype("int64")})
     pairs = pd.concat([pairs, pairs.rename(columns={"row": "other", "other": "row"})]).drop_duplicates()
     written = frame["marker_from"].fillna("").str.cat(frame["marker_to"].fillna(""), sep="–").str.strip("–")
-    written = dict(zip(frame["excel_row"].astype("int64"), written))
-    for row, others in pairs.groupby("row")["other"]:
+    written = dict(zip(zip(frame[REPORT], frame["excel_row"].astype("int64")), written))
+    for (i, row), others in pairs.groupby([REPORT, "row"])["other"]:
         listed = sorted(others)
         more_vi = f" và {len(listed) - TOP_ROWS} dòng khác" if len(listed) > TOP_ROWS else ""
         more_en = f" and {len(listed) - TOP_ROWS} more" if len(listed) > TOP_ROWS else ""
         where_vi, where_en = _rows_vi(listed[:TOP_ROWS])
-        shown = written[row]
-        out.append(_row_problem(
-            report, "doan_bien_gioi", row, "marker_from", ERROR, "segments.marker_claimed_twice",
+        shown = written[(i, row)]
+        out.append((int(i), _row_problem(
+            batch.reports[i], "doan_bien_gioi", row, "marker_from", ERROR, "segments.marker_claimed_twice",
             f"Các mốc {shown} trùng với đoạn ở {where_vi}{more_vi} (mỗi mốc chỉ do một tập thể tự quản)",
             f"Markers {shown} overlap the stretch on {where_en}{more_en} (each marker belongs to one stretch)",
             "Sửa số hiệu mốc đầu/cuối cho các đoạn khỏi trùng nhau (hai đoạn liền nhau không dùng chung mốc)",
             "Correct the first/last markers so the stretches do not overlap (neighbours do not share a marker)",
-            value=shown))
+            value=shown)))
     return out
 
 
 # ---------------------------------------------------------------- award decisions
-def award_rules(report, today: date) -> list[Problem]:
-    """Decision dates against the period and the report date (see the module docstring)."""
-    p, aw = _period(report), report.awards
-    if p is None or aw.empty:
+def award_rules(batch, today: date) -> list[tuple[int, Problem]]:
+    """Decision dates against each report's period and report date (see the module docstring)."""
+    aw = batch.tables["khen_thuong"]
+    periods = {i: p for i, r in enumerate(batch.reports) if (p := _period(r)) is not None}
+    aw = aw[aw[REPORT].isin(list(periods)) & aw["decision_date"].notna()]
+    if aw.empty:
         return []
-    signed = _day(report.info.get("report_date")) or today
+    signed = {i: _day(batch.reports[i].info.get("report_date")) or today for i in periods}
+    owner = aw[REPORT]
     dates = pd.to_datetime(aw["decision_date"])
-    start, end = pd.Timestamp(p.start), pd.Timestamp(p.end)
-    after_report = dates > pd.Timestamp(signed)
+    start = pd.to_datetime(owner.map({i: p.start for i, p in periods.items()}))
+    end = pd.to_datetime(owner.map({i: p.end for i, p in periods.items()}))
+    after_report = dates > pd.to_datetime(owner.map(signed))
     too_early = ~after_report & (dates < start - DECISION_TOO_EARLY)
     outside = ~after_report & ~too_early & ((dates < start) | (dates > end + DECISION_GRACE))
     out = []
-    for mask, severity, rule, vi, en, fix_vi, fix_en in (
-            (after_report, ERROR, "awards.decision_after_report",
-             f"muộn hơn ngày ký báo cáo ({signed:%d/%m/%Y})", f"is after the report was signed ({signed:%d/%m/%Y})",
-             "Kiểm tra ngày quyết định (và ngày ký báo cáo)", "Check the decision date (and the report date)"),
-            (too_early, ERROR, "awards.decision_long_before_period",
-             f"sớm hơn kỳ {p.code} quá một năm: quyết định này thuộc báo cáo kỳ trước",
-             f"is more than a year before the period {p.code}: it belongs to an earlier report",
-             "Kiểm tra ngày quyết định; quyết định đã báo cáo ở kỳ trước thì xóa dòng này",
-             "Check the date; if an earlier report listed the decision, delete this row"),
-            (outside, WARNING, "awards.decision_outside_period",
-             f"nằm ngoài kỳ {p.code} ({p.start:%d/%m/%Y}–{p.end:%d/%m/%Y}, cộng 6 tháng sau kỳ)",
-             f"falls outside the period {p.code} ({p.start:%d/%m/%Y}–{p.end:%d/%m/%Y}, plus six months after it)",
-             "Kiểm tra ngày quyết định, hoặc báo cáo nó ở kỳ tương ứng",
-             "Check the date, or report the decision in its own period")):
-        for r in aw.loc[mask.fillna(False).astype(bool), ["excel_row", "decision_date"]].itertuples(index=False):
-            shown = f"{r.decision_date:%d/%m/%Y}"
-            out.append(_row_problem(report, "khen_thuong", r.excel_row, "decision_date", severity, rule,
-                                    f"Ngày quyết định {shown} {vi}", f"Decision date {shown} {en}", fix_vi, fix_en,
-                                    value=shown))
+    for mask, severity, rule in ((after_report, ERROR, "awards.decision_after_report"),
+                                 (too_early, ERROR, "awards.decision_long_before_period"),
+                                 (outside, WARNING, "awards.decision_outside_period")):
+        for r in aw.loc[mask.fillna(False).astype(bool), [REPORT, "excel_row", "decision_date"]].itertuples(index=False):
+            out.append((r[0], _award_problem(batch.reports[r[0]], periods[r[0]], signed[r[0]], r, severity, rule)))
     return out
+
+
+def _award_problem(report, p: Period, signed: date, r, severity: str, rule: str) -> Problem:
+    vi, en, fix_vi, fix_en = {
+        "awards.decision_after_report": (
+            f"muộn hơn ngày ký báo cáo ({signed:%d/%m/%Y})", f"is after the report was signed ({signed:%d/%m/%Y})",
+            "Kiểm tra ngày quyết định (và ngày ký báo cáo)", "Check the decision date (and the report date)"),
+        "awards.decision_long_before_period": (
+            f"sớm hơn kỳ {p.code} quá một năm: quyết định này thuộc báo cáo kỳ trước",
+            f"is more than a year before the period {p.code}: it belongs to an earlier report",
+            "Kiểm tra ngày quyết định; quyết định đã báo cáo ở kỳ trước thì xóa dòng này",
+            "Check the date; if an earlier report listed the decision, delete this row"),
+        "awards.decision_outside_period": (
+            f"nằm ngoài kỳ {p.code} ({p.start:%d/%m/%Y}–{p.end:%d/%m/%Y}, cộng 6 tháng sau kỳ)",
+            f"falls outside the period {p.code} ({p.start:%d/%m/%Y}–{p.end:%d/%m/%Y}, plus six months after it)",
+            "Kiểm tra ngày quyết định, hoặc báo cáo nó ở kỳ tương ứng",
+            "Check the date, or report the decision in its own period"),
+    }[rule]
+    shown = f"{r.decision_date:%d/%m/%Y}"
+    return _row_problem(report, "khen_thuong", r.excel_row, "decision_date", severity, rule,
+                        f"Ngày quyết định {shown} {vi}", f"Decision date {shown} {en}", fix_vi, fix_en, value=shown)

@@ -8,7 +8,7 @@ import pandas as pd
 
 from schemas import validate_report
 from schemas.rules import marker_keys, num_vi
-from tests.test_schemas import TODAY, award, found, make_report, seg
+from tests.test_schemas import TODAY, award, found, make_report, seg, team
 
 
 def rules_of(report, today=TODAY):
@@ -178,3 +178,26 @@ def test_without_a_report_date_today_is_the_limit():
 
 def test_numbers_are_written_the_vietnamese_way():
     assert (num_vi(400.861, 3), num_vi(21790), num_vi(1234567.5, 1)) == ("400,861", "21.790", "1.234.567,5")
+
+
+# ---------------------------------------------------------------- many reports checked as one batch
+def test_a_batch_gives_each_report_exactly_its_own_problems():
+    """The ingest checks reports in batches (one schema run per sheet for all of them): every problem must
+    land on its own report, on its own cell, as when the report is checked alone."""
+    from schemas import validate_reports
+    reports = [
+        make_report(teams=[team()], segments=[seg()], awards=[award()]),                       # clean
+        make_report(segments=[seg(), seg(border="VN-KH", km=1000.0)]),                          # wrong border
+        make_report(segments=[seg(km=400.0), seg(km=300.0)]),                                   # over the total
+        make_report(segments=[seg(frm="120", to="125"), seg(frm="124", to="130"), seg(frm="x?")]),  # overlap
+        make_report(teams=[team(teams=5, members=2), team(teams=-1)]),                          # row + value rules
+        make_report(awards=[award(day="2014-01-01"), award(collectives=0, individuals=0)]),     # awards
+        make_report(period="2027", report_date=date(2026, 1, 1)),                                # thong_tin
+        make_report(period=None, segments=[seg(km=5000.0)]),                                     # no period
+        make_report(teams=[team()], segments=[seg(frm="120", to="125")], awards=[award()]),    # clean again
+    ]
+    alone = [validate_report(r, today=TODAY) for r in reports]
+    assert validate_reports(reports, today=TODAY) == alone
+    assert [len(a) > 0 for a in alone] == [False, True, True, True, True, True, True, False, False]
+    # the same marker codes in two different reports are no overlap: each report is its own border line
+    assert validate_reports([reports[8], reports[8]], today=TODAY) == [[], []]

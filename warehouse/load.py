@@ -1,17 +1,19 @@
-"""Loading one submission into the warehouse: ONE transaction for the registry row, the facts (bulk,
-through DataFrame scans) and the problems; an accepted report supersedes the earlier one for the same
-province and period. Any exception rolls everything back, so a half-done load never shows."""
+"""Loading submissions into the warehouse: ONE transaction for a batch of files, with their registry rows,
+the facts of the accepted ones (one bulk insert per fact table, through DataFrame scans) and every problem;
+an accepted report supersedes the earlier one for the same province and period. Any exception rolls the
+whole batch back, so a half-done load never shows. `record_submission` is a batch of one."""
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Callable
 
 import duckdb
+import numpy as np
 import pandas as pd
 
 from cotmoc import contract
-from cotmoc.problems import Problem
+from cotmoc.problems import Problem, sort_key
 from warehouse.db import query
 
 FACT_TABLES = {"to_tu_quan": "fact_teams", "doan_bien_gioi": "fact_segments", "khen_thuong": "fact_awards"}
@@ -39,10 +41,33 @@ class KnownFile:
 
 @dataclass(frozen=True)
 class LoadResult:
-    """The outcome of record_submission: the new submission, its status, and the one it superseded."""
+    """The outcome of loading one file: its submission, status, the one it superseded, and what the load's
+    review added to its problems (period-over-period warnings)."""
     submission_id: int
     status: str
     superseded_id: int | None
+    reviewed: tuple[Problem, ...] = ()
+
+
+@dataclass
+class Submission:
+    """One file to load: what it is, its report (None when unreadable), its problems, and its verdict.
+    `stored_path` is where it will be filed, recorded in the same transaction (the move comes after)."""
+    file: FileFacts
+    report: object | None
+    problems: list[Problem]
+    accepted: bool
+    stored_path: str | None = None
+    rows: dict[str, int] = field(init=False)
+
+    def __post_init__(self):
+        if self.accepted and self.report is None:
+            raise ValueError("Không thể nhận một báo cáo không đọc được — an unreadable report cannot be accepted")
+        self.rows = {sheet: 0 if self.report is None else len(self.report.table(sheet)) for sheet in FACT_TABLES}
+
+
+#: the load's review: (report, its previous report's figures or None) → problems to add
+Review = Callable[[object, "dict | None"], list[Problem]]
 
 
 def find_sha256(con: duckdb.DuckDBPyConnection, sha256: str) -> KnownFile | None:
@@ -51,84 +76,132 @@ def find_sha256(con: duckdb.DuckDBPyConnection, sha256: str) -> KnownFile | None
     return KnownFile(*row) if row else None
 
 
-def previous_figures(con: duckdb.DuckDBPyConnection, province_code: str, period: str) -> dict | None:
-    """Totals of the province's previous accepted report of the same kind (for period-over-period checks)."""
-    cur = con.execute(query("previous_figures"), {"province_code": province_code, "period": period})
-    row = cur.fetchone()
-    return dict(zip([d[0] for d in cur.description], row)) if row else None
+def _scan(con, name: str, frame: pd.DataFrame, sql: str, params: dict | None = None) -> list[tuple]:
+    """Run `sql` over `frame` registered as `name` (a DataFrame scan: bulk, not row by row)."""
+    con.register(name, frame)
+    try:
+        return con.execute(sql, params or {}).fetchall()
+    finally:
+        con.unregister(name)
 
 
-def _facts_frame(report, sheet_code: str, submission_id: int) -> pd.DataFrame:
-    sheet = contract.SHEETS_BY_CODE[sheet_code]
-    df = report.table(sheet_code)
-    frame = pd.DataFrame({"submission_id": submission_id, "sheet": sheet_code,
-                          "excel_row": df["excel_row"].astype("int64")}, index=df.index)
-    for code in sheet.codes:   # an optional column a hand-made Report left out loads as NULL
-        frame[code] = df[code] if code in df.columns else pd.NA
-    return frame
+def previous_figures(con: duckdb.DuckDBPyConnection, submission_ids: list[int]) -> dict[int, dict]:
+    """For each accepted submission among `submission_ids`, the totals of its province's previous accepted
+    report of the same kind (period-over-period checks); submissions without one are left out."""
+    if not submission_ids:
+        return {}
+    con.register("batch_ids", pd.DataFrame({"submission_id": pd.array(submission_ids, dtype="int64")}))
+    try:
+        cur = con.execute(query("previous_figures"))
+        names = [d[0] for d in cur.description]
+        return {row[0]: dict(zip(names[1:], row[1:])) for row in cur.fetchall()}
+    finally:
+        con.unregister("batch_ids")
 
 
-def _insert_facts(con, report, sheet_code: str, submission_id: int) -> None:
-    frame = _facts_frame(report, sheet_code, submission_id)
-    if frame.empty:
+def _insert_facts(con, loaded: list[tuple[int, object]], sheet_code: str) -> None:
+    """Every accepted report's rows of one sheet in one insert, each row tagged with its submission."""
+    tables = [(sid, report.table(sheet_code)) for sid, report in loaded]
+    tables = [(sid, t) for sid, t in tables if len(t)]
+    if not tables:
         return
-    con.register("facts_frame", frame)
-    columns = ", ".join(f'"{c}"' for c in frame.columns)
-    con.execute(f"INSERT INTO {FACT_TABLES[sheet_code]} ({columns}) SELECT {columns} FROM facts_frame")
-    con.unregister("facts_frame")
+    frame = pd.concat([t for _, t in tables], ignore_index=True) if len(tables) > 1 else tables[0][1]
+    codes = contract.SHEETS_BY_CODE[sheet_code].codes
+    frame = frame.reset_index(drop=True)[["excel_row", *[c for c in codes if c in frame.columns]]]
+    for code in codes:        # an optional column a hand-made Report left out loads as NULL
+        if code not in frame.columns:
+            frame[code] = pd.NA
+    frame.insert(0, "submission_id", np.repeat([sid for sid, _ in tables], [len(t) for _, t in tables]))
+    frame.insert(1, "sheet", sheet_code)
+    frame["excel_row"] = frame["excel_row"].astype("int64")
+    columns = ", ".join(f'"{c}"' for c in ["submission_id", "sheet", "excel_row", *codes])
+    _scan(con, "facts_frame", frame,
+          f"INSERT INTO {FACT_TABLES[sheet_code]} ({columns}) SELECT {columns} FROM facts_frame")
 
 
-def _insert_issues(con, problems: list[Problem], submission_id: int) -> None:
+def _insert_submissions(con, items: list[Submission], ids: list[int]) -> None:
+    def row(sid: int, item: Submission) -> dict:
+        info = item.report.info if item.report is not None else {}
+        errors = sum(p.is_error for p in item.problems)
+        return {"submission_id": sid, "province_code": info.get("province"), "period": info.get("period"),
+                "file_name": item.file.file_name, "original_path": item.file.original_path,
+                "stored_path": item.stored_path, "sha256": item.file.sha256, "size_bytes": item.file.size_bytes,
+                "received_at": item.file.received_at, "template_version": info.get("template_version"),
+                "status": "accepted" if item.accepted else "rejected",
+                "teams_rows": item.rows["to_tu_quan"], "segments_rows": item.rows["doan_bien_gioi"],
+                "awards_rows": item.rows["khen_thuong"], "errors": errors, "warnings": len(item.problems) - errors,
+                "reporting_unit": info.get("reporting_unit"), "prepared_by": info.get("prepared_by"),
+                "report_date": info.get("report_date")}
+    frame = pd.DataFrame([row(sid, item) for sid, item in zip(ids, items)]).astype(
+        {"file_name": "string", "original_path": "string", "stored_path": "string", "sha256": "string",
+         "province_code": "string", "period": "string", "template_version": "string", "status": "string",
+         "reporting_unit": "string", "prepared_by": "string"})
+    _scan(con, "submissions_frame", frame, query("insert_submission"))
+
+
+def _insert_issues(con, problems: list[tuple[int, Problem]]) -> None:
     if not problems:
         return
-    frame = pd.DataFrame([p.as_dict() for p in problems], columns=_ISSUE_FIELDS).astype(
-        {"row": "Int64"} | {f: "string" for f in _ISSUE_FIELDS if f != "row"})
-    con.register("issues_frame", frame)
-    con.execute(query("insert_issues"), {"submission_id": submission_id})
-    con.unregister("issues_frame")
+    frame = pd.DataFrame([{"submission_id": sid, **p.as_dict()} for sid, p in problems],
+                         columns=["submission_id", *_ISSUE_FIELDS]).astype(
+        {"submission_id": "int64", "row": "Int64"} | {f: "string" for f in _ISSUE_FIELDS if f != "row"})
+    _scan(con, "issues_frame", frame, query("insert_issues"))
 
 
-def record_submission(con: duckdb.DuckDBPyConnection, *, file: FileFacts, report, problems: list[Problem],
-                      accepted: bool, failpoint: Callable[[str], None] | None = None) -> LoadResult:
-    """Register a submission (accepted with its facts, or rejected) and its problems, in one transaction."""
-    if accepted and report is None:
-        raise ValueError("Không thể nhận một báo cáo không đọc được — an unreadable report cannot be accepted")
+def _review(con, items: list[Submission], ids: list[int], review: Review) -> dict[int, list[Problem]]:
+    """Run `review` on each accepted report against its previous report's figures (this load's included);
+    add what it finds to the submissions' counts."""
+    accepted = [(sid, item) for sid, item in zip(ids, items) if item.accepted]
+    previous = previous_figures(con, [sid for sid, _ in accepted])
+    added = {sid: found for sid, item in accepted if (found := review(item.report, previous.get(sid)))}
+    if added:
+        counts = pd.DataFrame([{"submission_id": sid, "errors": sum(p.is_error for p in found),
+                                "warnings": sum(not p.is_error for p in found)} for sid, found in added.items()])
+        _scan(con, "counts_frame", counts, query("add_issue_counts"))
+    return added
+
+
+def record_submissions(con: duckdb.DuckDBPyConnection, items: list[Submission], *, review: Review | None = None,
+                       failpoint: Callable[[str], None] | None = None) -> list[LoadResult]:
+    """Register a batch of submissions (accepted with their facts, or rejected) and their problems, in ONE
+    transaction, in the order given (a later report of the same province and period supersedes an earlier
+    one). `review(report, previous)` may add problems to accepted reports (e.g. period-over-period warnings).
+    `failpoint(step)` is called after each step (begin, submission, facts:<sheet>, supersede, review, issues)."""
+    if not items:
+        return []
     step = failpoint or (lambda name: None)
-    info = report.info if report is not None else {}
-    errors = sum(p.is_error for p in problems)
-    params = {
-        "province_code": info.get("province"), "period": info.get("period"), "file_name": file.file_name,
-        "original_path": file.original_path, "sha256": file.sha256, "size_bytes": file.size_bytes,
-        "received_at": file.received_at, "template_version": info.get("template_version"),
-        "status": "accepted" if accepted else "rejected",
-        "teams_rows": len(report.teams) if report is not None else 0,
-        "segments_rows": len(report.segments) if report is not None else 0,
-        "awards_rows": len(report.awards) if report is not None else 0,
-        "errors": errors, "warnings": len(problems) - errors,
-        "reporting_unit": info.get("reporting_unit"), "prepared_by": info.get("prepared_by"),
-        "report_date": info.get("report_date"),
-    }
     con.execute("BEGIN TRANSACTION")
     try:
         step("begin")
-        submission_id = con.execute(query("insert_submission"), params).fetchone()[0]
+        ids = [r[0] for r in con.execute("SELECT nextval('submission_id_seq') AS id FROM range(?) ORDER BY id",
+                                         [len(items)]).fetchall()]
+        _insert_submissions(con, items, ids)
         step("submission")
-        superseded = None
-        if accepted:
-            for sheet_code in FACT_TABLES:
-                _insert_facts(con, report, sheet_code, submission_id)
-                step(f"facts:{sheet_code}")
-            rows = con.execute(query("supersede"), {"new_id": submission_id, "province_code": params["province_code"],
-                                                    "period": params["period"]}).fetchall()
-            superseded = rows[0][0] if rows else None
-            step("supersede")
-        _insert_issues(con, problems, submission_id)
+        loaded = [(sid, item.report) for sid, item in zip(ids, items) if item.accepted]
+        for sheet_code in FACT_TABLES:
+            _insert_facts(con, loaded, sheet_code)
+            step(f"facts:{sheet_code}")
+        superseded = {}
+        if loaded:
+            batch_ids = pd.DataFrame({"submission_id": pd.array(ids, dtype="int64")})
+            superseded = {new: old for old, new in _scan(con, "batch_ids", batch_ids, query("supersede"))}
+        step("supersede")
+        added = _review(con, items, ids, review) if review and loaded else {}
+        step("review")
+        _insert_issues(con, [(sid, p) for sid, item in zip(ids, items) for p in [*item.problems, *added.get(sid, [])]])
         step("issues")
         con.execute("COMMIT")
     except BaseException:
         con.execute("ROLLBACK")
         raise
-    return LoadResult(submission_id, params["status"], superseded)
+    return [LoadResult(sid, "accepted" if item.accepted else "rejected", superseded.get(sid),
+                       tuple(sorted(added.get(sid, []), key=sort_key))) for sid, item in zip(ids, items)]
+
+
+def record_submission(con: duckdb.DuckDBPyConnection, *, file: FileFacts, report, problems: list[Problem],
+                      accepted: bool, failpoint: Callable[[str], None] | None = None) -> LoadResult:
+    """record_submissions for one file."""
+    return record_submissions(con, [Submission(file, report, problems, accepted)], failpoint=failpoint)[0]
 
 
 def record_duplicate(con: duckdb.DuckDBPyConnection, file: FileFacts, original_id: int) -> int:
