@@ -18,6 +18,7 @@ docs/configuration.md) once:
 | COTMOC_INGEST_EVERY_MINUTES  | 15 (`cotmoc serve`)       |
 | COTMOC_ROLLUP_CRON           | "0 2 * * *" (nightly)     |
 | COTMOC_CHECK_WORKERS         | 0: one process per core (1: check in the run's own process) |
+| COTMOC_BATCH_FILES           | 32: files checked, then loaded, together          |
 
 In `cotmoc.toml` the paths go under `[paths]` and the rest under `[limits]` and `[schedule]` with the same names
 in lower case without the prefix (e.g. `[schedule] ingest_every_minutes = 5`). Reporting deadlines are
@@ -53,6 +54,7 @@ class Settings:
     ingest_every_minutes: float = 15
     rollup_cron: str = "0 2 * * *"
     check_workers: int = 0            # processes that read and check workbooks; 0 = one per core
+    batch_files: int = 32             # files checked (one schema run) and loaded (one transaction) together
 
     def with_overrides(self, **changes) -> "Settings":
         """A copy with some paths replaced (CLI options); None values are ignored."""
@@ -96,6 +98,7 @@ _OTHER = {
     "ingest_every_minutes": ("ingest_every_minutes", float),
     "rollup_cron": ("rollup_cron", str),
     "check_workers": ("check_workers", int),
+    "batch_files": ("batch_files", int),
 }
 
 

@@ -37,8 +37,7 @@ from warehouse import load as wh
 WORKBOOK_SUFFIXES = {".xlsx", ".xlsm", ".xls", ".ods"}
 DUPLICATES_DIR = "_trung_lap"      # duplicates are kept (nothing is lost), apart from real submissions
 UNKNOWN_PROVINCE_DIR = "_khong_ro_tinh"
-BATCH_FILES = 32                   # files checked, then loaded, together: one schema run, one transaction
-BATCH_BYTES = 4 * 1024 * 1024      # ... fewer when they are large: a big workbook is a batch of its own
+BATCH_BYTES = 4 * 1024 * 1024      # a batch holds fewer files when they are large: a big workbook is alone
 
 
 @dataclass
@@ -189,7 +188,7 @@ def check_file(path: Path, settings: Settings, *, sha256: str | None = None,
     return check_files([(path, sha256)], settings, today=today)[0]
 
 
-def batched(items: list[tuple[Path, str]], max_files: int = BATCH_FILES,
+def batched(items: list[tuple[Path, str]], max_files: int,
             max_bytes: int = BATCH_BYTES) -> list[list[tuple[Path, str]]]:
     """Consecutive batches of at most `max_files` files and (unless one file alone is larger) `max_bytes`."""
     out: list[list[tuple[Path, str]]] = []
@@ -342,7 +341,7 @@ def run_ingest(con, settings: Settings, *, today: date | None = None, check_many
                on_file=None, on_plan=None) -> list[FileOutcome]:
     """Process every file in the inbox; returns one outcome per file, in the order they were handled.
 
-    New files are checked and loaded in batches (`batched`). `check_many(batches) -> iterable of
+    New files are checked and loaded in batches (`batched`, `settings.batch_files`). `check_many(batches) -> iterable of
     list[CheckedFile]` (in order) lets the flow check batches in parallel; the default checks them one after
     another, lazily. `on_plan(total)` is told how many files the run will handle and `on_file(outcome)` as
     each one ends (progress bars, log lines). Warehouse writes stay in this one process and connection:
@@ -356,7 +355,7 @@ def run_ingest(con, settings: Settings, *, today: date | None = None, check_many
     check = check_many or (lambda batches: (check_files(b, settings, today=today) for b in batches))
     first_of: dict[tuple, str] = {}
     ids_by_sha: dict[str, int] = {}
-    for checked_batch in check(batched(plan.to_check)):     # an iterator: each batch is loaded, then let go
+    for checked_batch in check(batched(plan.to_check, max(settings.batch_files, 1))):     # an iterator: each batch is loaded, then let go
         for checked in checked_batch:
             key = (checked.province, checked.period)
             if checked.accepted and None not in key:

@@ -50,6 +50,15 @@ def ingest_flow(inbox: str | None = None, warehouse: str | None = None, today: d
     def check_many(batches):
         """Batches are checked ahead of the loads in a bounded window (one per worker, and one more ready), so
         memory holds a few batches, not the backfill."""
+        if not batches:
+            return                  # nothing new: no worker processes are started (a no-change run stays quick)
+        # on this machine's cores when there is more than one batch, unless the flow runs with another task
+        # runner (Dask: its workers); one batch is checked in this process (no worker start-up to pay)
+        local = isinstance(FlowRunContext.get().task_runner, ThreadPoolTaskRunner) and len(batches) > 1
+        with checking_processes(workers if local else 1):
+            yield from _checked_in_window(batches)
+
+    def _checked_in_window(batches):
         window: deque = deque()
         pending = iter(batches)
 
@@ -90,11 +99,8 @@ def ingest_flow(inbox: str | None = None, warehouse: str | None = None, today: d
             update_progress_artifact(progress["artifact"], 100.0 * progress["done"] / progress["total"])
 
     try:
-        # checks on this machine's cores unless the flow runs with another task runner (Dask: its workers)
-        local = isinstance(FlowRunContext.get().task_runner, ThreadPoolTaskRunner)
-        with checking_processes(workers if local else 1):
-            outcomes = ingest_inbox(settings, today=today, check_many=check_many, on_file=finished,
-                                    on_wait=waiting, on_plan=planned)
+        outcomes = ingest_inbox(settings, today=today, check_many=check_many, on_file=finished, on_wait=waiting,
+                                on_plan=planned)
     except WarehouseLocked as exc:          # another run kept the warehouse past the wait: skip, say so
         logger.warning(str(exc))
         return []
