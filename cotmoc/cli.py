@@ -10,6 +10,7 @@ from datetime import date
 from pathlib import Path
 
 from cotmoc.config import load_settings
+from cotmoc.inbox import discover
 
 
 def _cmd_template(args) -> int:
@@ -60,17 +61,25 @@ def _run_ingest(settings, today=None, plain: bool = False, dask_workers: int | N
         from flows.ingest import dask_ingest_flow
         outcomes = dask_ingest_flow(dask_workers or 2, dask_address)(settings=settings, today=today)
     else:
-        from flows.ingest import ingest_flow
-        outcomes = ingest_flow(settings=settings, today=today)
+        from cotmoc.parallel import checking_processes, worker_count
+        many = len(discover(settings.inbox)) > settings.batch_files   # worth worker processes: start them now,
+        with checking_processes(worker_count(settings.check_workers) if many else 1):   # before Prefect loads
+            from flows.ingest import ingest_flow
+            outcomes = ingest_flow(settings=settings, today=today)
     print_summary(outcomes, home=settings.home)
     return outcomes
 
 
 def _cmd_ingest(args) -> int:
-    from cotmoc.locking import WarehouseLocked
-    from warehouse.db import WarehouseBusy
     settings = load_settings().with_overrides(inbox=args.inbox, warehouse=args.warehouse)
     today = date.fromisoformat(args.today) if args.today else None
+    if not discover(settings.inbox):
+        # nothing to do: say so at once, without starting Prefect or opening the warehouse (a run scheduled by
+        # `cotmoc serve` still runs its flow, so the Prefect UI shows it)
+        print(f"Hộp thư trống, không có báo cáo mới — the inbox is empty, nothing to ingest: {settings.inbox}")
+        return 0
+    from cotmoc.locking import WarehouseLocked
+    from warehouse.db import WarehouseBusy
     from prefect.exceptions import FailedRun
     try:
         _run_ingest(settings, today, plain=args.plain, dask_workers=args.dask_workers, dask_address=args.dask_address)

@@ -16,7 +16,6 @@ flow in flows/ingest.py only orchestrates these.
 """
 from __future__ import annotations
 
-import hashlib
 import os
 import shutil
 from dataclasses import dataclass, field
@@ -26,6 +25,7 @@ from pathlib import Path
 from cotmoc import reference
 from cotmoc.config import Settings
 from cotmoc.faults import crash_point
+from cotmoc.inbox import discover, fingerprint
 from cotmoc.normalise import Report, normalise_report
 from cotmoc.problems import ERROR, WARNING, Problem, sort_key
 from cotmoc.steward_report import report_paths, write_annotated_copy, write_problem_list, write_problems_json
@@ -90,29 +90,6 @@ class FileOutcome:
         where = f" → {self.stored_path}" if self.stored_path else ""
         detail = f"; {self.errors} lỗi/errors, {self.warnings} cảnh báo/warnings" if (self.errors or self.warnings) else ""
         return f"{self.file_name}: {vi.get(self.outcome, self.outcome)} — {self.outcome}{detail}{where}"
-
-
-def discover(inbox: Path) -> list[Path]:
-    """Files waiting in the inbox (and its province sub-folders), oldest first.
-
-    Lock files that Excel (~$x.xlsx) and LibreOffice (.~lock.x#) leave behind and hidden files are skipped;
-    anything else is processed, so a PDF dropped in by mistake is rejected with a message, not ignored.
-    """
-    if not inbox.exists():
-        return []
-    found = [p for p in inbox.rglob("*") if p.is_file()
-             and not p.name.startswith(("~$", ".~lock", "."))
-             and not any(part.startswith(".") for part in p.relative_to(inbox).parts[:-1])]
-    return sorted(found, key=lambda p: (p.stat().st_mtime, str(p)))
-
-
-def fingerprint(path: Path) -> str:
-    """SHA-256 of the file's bytes: the identity of a submission, whatever its name."""
-    digest = hashlib.sha256()
-    with path.open("rb") as fh:
-        for block in iter(lambda: fh.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
 
 
 def file_facts(path: Path, sha256: str | None = None) -> wh.FileFacts:

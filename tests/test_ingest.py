@@ -174,3 +174,18 @@ def test_a_crash_after_commit_before_the_move_is_completed_by_the_next_run(setti
     assert not src.exists() and outcomes[0].stored_path.exists()
     assert con.execute("select count(*) from submissions").fetchone()[0] == 1
     assert con.execute("select count(*) from fact_segments").fetchone()[0] == 125
+
+
+def test_an_empty_inbox_is_reported_at_once_without_starting_prefect(tmp_path):
+    import os
+    import subprocess
+    import sys
+    (tmp_path / "inputs" / "inbox").mkdir(parents=True)
+    env = {k: v for k, v in os.environ.items() if not k.startswith("COTMOC_")} | {"COTMOC_HOME": str(tmp_path)}
+    run = subprocess.run([sys.executable, "-X", "importtime", "-m", "cotmoc.cli", "ingest"], env=env,
+                         capture_output=True, text=True, timeout=60, stdin=subprocess.DEVNULL)
+    assert run.returncode == 0, run.stderr[-2000:]
+    assert "Hộp thư trống" in run.stdout and "inbox is empty" in run.stdout
+    imported = {line.split("|")[-1].strip() for line in run.stderr.splitlines() if line.startswith("import time:")}
+    assert not {"prefect", "duckdb", "pandas"} & imported         # nothing heavy was loaded
+    assert not (tmp_path / "warehouse").exists()                   # nor the warehouse opened
