@@ -5,8 +5,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import date, datetime
+from functools import lru_cache
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 
 from cotmoc import contract, reference
@@ -113,8 +115,8 @@ def _date(value, col: Column, cells: _Cells, cell, row):
 def _enum(value, col: Column, cells: _Cells, cell, row):
     text = _text(value, col, cells, cell, row)
     match = reference.match_enum(col.enum, text)
-    allowed = "; ".join(v.label_vi for v in reference.enumeration(col.enum))
     if match.code is None:
+        allowed = "; ".join(v.label_vi for v in reference.enumeration(col.enum))
         cells.add(ERROR, "enum.unknown", col, cell, row, text, f"'{text}' không có trong danh sách",
                   f"'{text}' is not one of the allowed values", f"Chọn trong danh sách: {allowed}",
                   "Pick a value from the dropdown list")
@@ -131,13 +133,84 @@ def _is_blank(value) -> bool:
     return value is None or (isinstance(value, str) and not value.strip())
 
 
-def _is_total_row(row: dict, sheet: Sheet) -> bool:
+@lru_cache(maxsize=1024)
+def _is_total_text(value: str) -> bool:
+    key = fold(value)
+    return key in _TOTAL_MARKERS or any(key.startswith(m + " ") for m in ("tong cong",))
+
+
+def _raw_columns(data: pd.DataFrame) -> dict[str, np.ndarray]:
+    """Each raw column's values, as views on the frame's object block (no copy, no Series per column)."""
+    cells = data.to_numpy(dtype=object)
+    return {code: cells[:, j] for j, code in enumerate(data.columns)}
+
+
+def _total_rows(sheet: Sheet, read: dict[str, np.ndarray], n: int) -> list[bool]:
+    """Whether each row is a totals row, judged by its first text or enum cell that is not blank."""
+    totals, undecided = [False] * n, range(n)
     for col in sheet.columns:
-        value = row.get(col.code)
-        if col.kind in (contract.TEXT, contract.ENUM) and isinstance(value, str) and value.strip():
-            key = fold(value)
-            return key in _TOTAL_MARKERS or any(key.startswith(m + " ") for m in ("tong cong",))
-    return False
+        if col.kind not in (contract.TEXT, contract.ENUM) or col.code not in read or not undecided:
+            continue
+        values, still = read[col.code].tolist(), []
+        for i in undecided:
+            value = values[i]
+            if isinstance(value, str) and value.strip():
+                totals[i] = _is_total_text(value)
+            else:
+                still.append(i)
+        undecided = still
+    return totals
+
+
+# --- shortcuts for the cells that need no problem (nearly all): the same value _convert_cell gives -----
+_FULL_PATH = object()            # "no shortcut here": take _convert_cell, which reports what it finds
+
+
+def _blank_shortcut(value, col: Column):
+    if value is None or (type(value) is str and not value.strip()):
+        return _FULL_PATH if col.required else None
+    return _FULL_PATH
+
+
+def _number_shortcut(value, col: Column):
+    if type(value) is not float:
+        return _blank_shortcut(value, col)
+    if col.kind == contract.INT:
+        return int(value) if value.is_integer() else _FULL_PATH
+    return value if value == value else _FULL_PATH          # NaN takes the full path
+
+
+def _date_shortcut(value, col: Column):
+    if type(value) is date:
+        return value
+    return value.date() if type(value) is datetime else _blank_shortcut(value, col)
+
+
+@lru_cache(maxsize=4096)
+def _plain_text(value: str):
+    """The cleaned text, or _FULL_PATH when it is legacy-encoded (a warning to give)."""
+    text = clean(value)
+    return _FULL_PATH if detect_legacy(text) else text
+
+
+@lru_cache(maxsize=4096)
+def _plain_enum(enum: str, value: str):
+    """The code of a value written as the list has it, else _FULL_PATH (a warning or an error to give)."""
+    text = _plain_text(value)
+    if text is _FULL_PATH:
+        return _FULL_PATH
+    match = reference.match_enum(enum, text)
+    return match.code if match.code is not None and not match.repaired else _FULL_PATH
+
+
+def _text_shortcut(value, col: Column):
+    if type(value) is str and value.strip():
+        return _plain_enum(col.enum, value) if col.kind == contract.ENUM else _plain_text(value)
+    return _blank_shortcut(value, col)
+
+
+_QUICK = {contract.TEXT: _text_shortcut, contract.ENUM: _text_shortcut, contract.INT: _number_shortcut,
+          contract.KM: _number_shortcut, contract.DATE: _date_shortcut}
 
 
 def _convert_cell(value, col: Column, cells: _Cells, cell: str, row: int):
@@ -159,30 +232,74 @@ def _convert_cell(value, col: Column, cells: _Cells, cell: str, row: int):
 
 def _normalise_table(sheet: Sheet, raw: RawSheet | None, problems: list[Problem],
                      province: str | None) -> pd.DataFrame:
-    columns = [c.code for c in sheet.columns]
+    """Column by column, so one column at a time is held as Python values; each cell's problems are kept by
+    row and given out row by row, cell by cell (the commune's check last), as the steward reads the sheet."""
     if raw is None:
-        return _typed(pd.DataFrame(columns=columns + ["excel_row"]), sheet)
-    cells = _Cells(sheet, problems)
-    out = []
-    for excel_row, values in zip(raw.data.index, raw.data.to_dict("records")):
-        if _is_total_row(values, sheet):
+        return _frame({c.code: _typed(c, []) for c in sheet.columns}, [])
+    excel_rows = raw.data.index.tolist()
+    read = _raw_columns(raw.data)
+    totals = _total_rows(sheet, read, len(excel_rows))
+    kept = [i for i, total in enumerate(totals) if not total]
+    cells, communes = _RowProblems(sheet), _RowProblems(sheet)
+    check_communes = bool(province) and "commune" in raw.columns and reference.has_communes(province)
+    typed = {}
+    for col in sheet.columns:
+        if col.code not in raw.columns:
+            typed[col.code] = _typed(col, [None] * len(kept))
+            continue
+        values = _convert_column(col, read[col.code].tolist(), kept, excel_rows, raw.letter(col.code), cells)
+        if col.code == "commune" and check_communes:
+            _match_communes(values, kept, excel_rows, province, sheet, raw, communes)
+        typed[col.code] = _typed(col, values)
+    for i, excel_row in enumerate(excel_rows):
+        if totals[i]:
             problems.append(Problem(WARNING, "row.total", "Dòng tổng cộng không được tính (hệ thống tự cộng)",
                                     "A totals row is not counted (cotmoc adds up the rows itself)",
                                     "Có thể xóa dòng tổng cộng", "The totals row may be deleted",
-                                    sheet=sheet.code, row=int(excel_row),
-                                    cell=f"A{excel_row}"))
-            continue
-        record = {"excel_row": int(excel_row)}
-        for col in sheet.columns:
-            if col.code not in raw.columns:
-                record[col.code] = None
-                continue
-            ref = f"{raw.letter(col.code)}{excel_row}"
-            record[col.code] = _convert_cell(values.get(col.code), col, cells, ref, int(excel_row))
-        if province and "commune" in raw.columns and record.get("commune") and reference.has_communes(province):
-            record["commune"] = _commune(record["commune"], province, sheet, raw, int(excel_row), problems)
-        out.append(record)
-    return _typed(pd.DataFrame.from_records(out, columns=columns + ["excel_row"]), sheet)
+                                    sheet=sheet.code, row=excel_row, cell=f"A{excel_row}"))
+        else:
+            problems.extend(cells.of(i))
+            problems.extend(communes.of(i))
+    return _frame(typed, [excel_rows[i] for i in kept])
+
+
+class _RowProblems:
+    """A table's cell problems kept by row position while it is converted column by column."""
+
+    def __init__(self, sheet: Sheet):
+        self.sheet, self.by_row = sheet, {}
+
+    def of(self, i: int) -> list[Problem]:
+        return self.by_row.get(i, [])
+
+    def at(self, i: int) -> list[Problem]:
+        """The list row i's problems are added to."""
+        return self.by_row.setdefault(i, [])
+
+    def cells(self, i: int) -> _Cells:
+        return _Cells(self.sheet, self.at(i))
+
+
+def _convert_column(col: Column, values: list, kept: list[int], excel_rows: list[int], letter: str,
+                    found: _RowProblems) -> list:
+    quick = _QUICK.get(col.kind)
+    out = []
+    for i in kept:
+        value = values[i]
+        converted = quick(value, col) if quick else _FULL_PATH
+        if converted is _FULL_PATH:
+            row = excel_rows[i]
+            converted = _convert_cell(value, col, found.cells(i), f"{letter}{row}", row)
+        out.append(converted)
+    return out
+
+
+def _match_communes(communes: list, kept: list[int], excel_rows: list[int], province: str, sheet: Sheet,
+                    raw: RawSheet, found: _RowProblems) -> None:
+    for k, i in enumerate(kept):
+        text = communes[k]
+        if text and reference.match_commune(province, text).code != text:   # else written as the reference has it
+            communes[k] = _commune(text, province, sheet, raw, excel_rows[i], found.at(i))
 
 
 def _commune(text: str, province: str, sheet: Sheet, raw: RawSheet, row: int, problems: list[Problem]) -> str:
@@ -205,21 +322,34 @@ def _commune(text: str, province: str, sheet: Sheet, raw: RawSheet, row: int, pr
     return match.code
 
 
-def _typed(df: pd.DataFrame, sheet: Sheet) -> pd.DataFrame:
-    """Nullable pandas types per column kind, so pandera checks values, not Python objects."""
-    for col in sheet.columns:
-        values = [None if v is None or (isinstance(v, float) and pd.isna(v)) else v for v in df[col.code]]
-        if col.kind == contract.DATE:
-            df[col.code] = pd.to_datetime(pd.Series(values, index=df.index, dtype=object), errors="coerce")
-        elif col.kind == contract.KM:
-            df[col.code] = pd.array(values, dtype="Float64")
-        elif col.kind == contract.INT:
-            numbers = pd.array(values, dtype="Float64")     # fractions were reported as errors: NA, not truncated
-            df[col.code] = pd.Series(numbers, index=df.index).where(lambda x: x % 1 == 0).astype("Int64")
-        else:
-            df[col.code] = df[col.code].astype("string")
-    df["excel_row"] = df["excel_row"].astype("int64")
-    return df.reset_index(drop=True)
+def _typed(col: Column, values: list):
+    """The nullable pandas array for a column kind, so pandera checks values, not Python objects."""
+    if col.kind == contract.DATE:
+        return pd.to_datetime(pd.Series(values, dtype=object), errors="coerce").array
+    if col.kind == contract.KM:
+        return pd.array(values, dtype="Float64")
+    if col.kind == contract.INT:
+        return _whole_numbers(values)
+    return pd.array(values, dtype="string")
+
+
+def _frame(columns: dict, excel_rows: list[int]) -> pd.DataFrame:
+    columns["excel_row"] = np.array(excel_rows, dtype="int64")
+    return pd.DataFrame(columns)
+
+
+_EXACT_IN_FLOAT = 2 ** 53
+
+
+def _whole_numbers(values: list):
+    """Int64 from the whole numbers read (fractions were reported as errors: NA, not truncated)."""
+    if all(v is None or -_EXACT_IN_FLOAT < v < _EXACT_IN_FLOAT for v in values):
+        mask = np.fromiter((v is None for v in values), dtype=bool, count=len(values))
+        data = np.fromiter((0 if v is None else v for v in values), dtype="int64", count=len(values))
+        return pd.arrays.IntegerArray(data, mask)
+    # beyond float precision: through Float64 as it always was (pandas then decides what becomes of them)
+    numbers = pd.array(values, dtype="Float64")
+    return pd.Series(numbers).where(lambda x: x % 1 == 0).astype("Int64").array
 
 
 def _info(raw: RawReport, problems: list[Problem]) -> dict:

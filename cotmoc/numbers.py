@@ -15,6 +15,7 @@ from __future__ import annotations
 import math
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 
 from cotmoc.contract import UNITS
 from cotmoc.vntext import clean, fold
@@ -64,7 +65,12 @@ def parse_number(value, *, column: str, integer: bool) -> ParsedNumber:
                 return ParsedNumber(int(value))
             return ParsedNumber(value, error="fraction")
         return ParsedNumber(float(value))
-    text = clean(str(value))
+    return _parse_text(str(value), column, integer)
+
+
+@lru_cache(maxsize=4096)        # the same few texts ("0", "12 hộ") repeat down a column; ParsedNumber is frozen
+def _parse_text(value: str, column: str, integer: bool) -> ParsedNumber:
+    text = clean(value)
     if not text:
         return ParsedNumber(None)
     text = _strip_unit(text, column)

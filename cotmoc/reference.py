@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, timedelta
-from functools import lru_cache
+from functools import lru_cache, wraps
 from pathlib import Path
 
 import pandas as pd
@@ -162,6 +162,19 @@ def enumeration(name: str) -> list[EnumValue]:
 
 
 # --- matching names written in reports ------------------------------------------------------------
+def _remembered(matcher):
+    """Remember a matcher's answers for text: a report repeats the same names row after row. Safe because
+    NameMatch is frozen and the indexes are read once per process. Other values (None, NaN) are not kept."""
+    cached = lru_cache(maxsize=4096)(matcher)
+
+    @wraps(matcher)
+    def match(*args, **kwargs):
+        if args and not kwargs and type(args[-1]) is str:
+            return cached(*args)
+        return matcher(*args, **kwargs)
+    return match
+
+
 def _match(text, exact: dict[str, str], folded: dict[str, str], kind: str | None) -> NameMatch:
     if text is None or (isinstance(text, float) and pd.isna(text)):
         return NameMatch(None)
@@ -196,6 +209,7 @@ def _province_index():
     return exact, folded
 
 
+@_remembered
 def match_province(text) -> NameMatch:
     """A province code for a name as written: code, Vietnamese name, with or without diacritics or
     "tỉnh", NFC or NFD, or a known variant."""
@@ -213,6 +227,7 @@ def _enum_index(name: str):
     return exact, folded
 
 
+@_remembered
 def match_enum(name: str, text) -> NameMatch:
     """An enumeration code for a value as written: the code, the Vietnamese label, or a known variant."""
     exact, folded = _enum_index(name)
@@ -232,6 +247,7 @@ def has_communes(province_code: str) -> bool:
     return bool(_commune_index(province_code)[1])
 
 
+@_remembered
 def match_commune(province_code: str, text) -> NameMatch:
     """The canonical commune name (its code) within a province's known border communes."""
     exact, folded = _commune_index(province_code)

@@ -6,26 +6,57 @@ from __future__ import annotations
 import difflib
 import re
 import unicodedata
+from functools import lru_cache
 
 _APOSTROPHES = str.maketrans({"’": "'", "‘": "'", "`": "'", "´": "'", "ʼ": "'"})
 _SPACES = re.compile(r"\s+")
 _NOT_WORD = re.compile(r"[^0-9a-z ]+")
+# The same labels (communes, borders, team types) repeat on every row of a report: the pure text functions
+# below remember their recent answers. Bounded, so one large report's unique notes cannot grow them for ever.
+_TEXT_CACHE_SIZE = 8192
 
 
 def clean(s: str) -> str:
     """NFC, one space between words (NBSP, tabs and newlines included), straight apostrophes."""
-    return _SPACES.sub(" ", unicodedata.normalize("NFC", str(s)).translate(_APOSTROPHES)).strip()
+    return _clean(s if type(s) is str else str(s))
+
+
+@lru_cache(maxsize=_TEXT_CACHE_SIZE)
+def _clean(s: str) -> str:
+    return _SPACES.sub(" ", unicodedata.normalize("NFC", s).translate(_APOSTROPHES)).strip()
+
+
+class _LazyTable(dict):
+    """A str.translate table whose entry for a character is worked out when the character is first met
+    (kept only below U+2000, where Latin letters and their marks are, so it stays small whatever comes)."""
+
+    def __init__(self, rule):
+        super().__init__()
+        self.rule = rule
+
+    def __missing__(self, code: int):
+        entry = self.rule(chr(code))
+        if code < 0x2000:
+            self[code] = entry
+        return entry
+
+
+_WITHOUT_MARKS = _LazyTable(lambda ch: None if unicodedata.category(ch) == "Mn" else ch)
 
 
 def strip_accents(s: str) -> str:
-    decomposed = unicodedata.normalize("NFD", s.replace("đ", "d").replace("Đ", "D"))
-    return "".join(ch for ch in decomposed if unicodedata.category(ch) != "Mn")
+    return unicodedata.normalize("NFD", s.replace("đ", "d").replace("Đ", "D")).translate(_WITHOUT_MARKS)
 
 
 def fold(s: str) -> str:
     """A matching key: no case, no diacritics, no punctuation (apostrophes and hyphens vanish, so
     "Ia H’Drai", "ia h'drai" and "Ia HDrai" fold alike; "Việt - Lào" and "Viet Lao" too)."""
-    s = strip_accents(clean(s)).lower().replace("'", "")
+    return _fold(clean(s))
+
+
+@lru_cache(maxsize=_TEXT_CACHE_SIZE)
+def _fold(cleaned: str) -> str:
+    s = strip_accents(cleaned).lower().replace("'", "")
     return _SPACES.sub(" ", _NOT_WORD.sub(" ", s)).strip()
 
 
@@ -119,11 +150,18 @@ _DOUBLED_VOWEL = re.compile(r"aa|ee|ii|uu|yy")
 _TCVN3_SYMBOLS = frozenset("§¨©ª«¬\xad®¡¢£¤¥¦µ¶·¸¹»¼½¾")
 
 
+# Per character: one mark for a letter no Vietnamese word uses, one for a TCVN3 symbol (a character can be both).
+_LEFTOVERS = _LazyTable(lambda ch: "x" * ((ord(ch) > 127 and ch not in VIETNAMESE_LETTERS and ch.isalpha())
+                                          + (ch in _TCVN3_SYMBOLS)) or None)
+_TONES_ONLY = _LazyTable(lambda ch: ch if ch in _TONE_CHARS else None)
+
+
 def _implausibility(text: str) -> int:
     """Leftover non-Vietnamese letters, and words with more than one tone mark, make a decoding unlikely."""
-    leftovers = sum(1 for ch in text if ord(ch) > 127 and ch not in VIETNAMESE_LETTERS and ch.isalpha())
-    leftovers += sum(1 for ch in text if ch in _TCVN3_SYMBOLS)
-    multi_tone = sum(1 for word in text.split() if sum(ch in _TONE_CHARS for ch in word) > 1)
+    if text.isascii():            # no leftovers, tone marks or accents are possible: only doubled vowels
+        return len(_DOUBLED_VOWEL.findall(text.lower()))
+    leftovers = len(text.translate(_LEFTOVERS))
+    multi_tone = sum(1 for word in text.split() if len(word.translate(_TONES_ONLY)) > 1)
     doubled = len(_DOUBLED_VOWEL.findall(strip_accents(text).lower()))   # VNI's "aà", "uù": not Vietnamese
     return leftovers * 10 + multi_tone + doubled
 
@@ -135,7 +173,12 @@ def detect_legacy(s: str) -> str | None:
     that no Vietnamese word uses (§, ¨, ö, ñ, ø, ä, ...) is considered, and the decoding that gives the
     most plausible Vietnamese wins.
     """
-    text = unicodedata.normalize("NFC", str(s))
+    return _detect_legacy(s if type(s) is str else str(s))
+
+
+@lru_cache(maxsize=_TEXT_CACHE_SIZE)
+def _detect_legacy(s: str) -> str | None:
+    text = unicodedata.normalize("NFC", s)
     if _implausibility(text) == 0:
         return None
     # On a tie, VNI wins unless the text holds TCVN3's own symbol characters (VNI never uses them).

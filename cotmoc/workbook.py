@@ -9,11 +9,17 @@ encrypted OOXML file is a password-protected workbook). Each refusal is one Prob
 from __future__ import annotations
 
 import posixpath
+import re
 import zipfile
 from dataclasses import dataclass, field
+from datetime import date, time
+from itertools import chain, islice
+from operator import itemgetter
 from pathlib import Path
+from typing import Iterator
 from xml.etree import ElementTree
 
+import numpy as np
 import pandas as pd
 from python_calamine import CalamineWorkbook
 
@@ -144,8 +150,42 @@ def _sheet_parts(zf: zipfile.ZipFile) -> dict[str, str]:
     return out
 
 
+# A formula element: "<f" or, with a namespace prefix, ":f", then a space, "/" or ">" ("<formula1>" of a dropdown
+# list does not count). Odd text content may look alike: the sheet is then simply parsed in full. Two patterns
+# with a literal start are searched far faster than one starting with a choice of characters.
+_FORMULA_TAGS = (re.compile(rb"<f[\s/>]"), re.compile(rb":f[\s/>]"))
+_SCAN_CHUNK = 1 << 20
+
+
 def _formulas_without_values(path: Path, sheet_names: list[str]) -> dict[str, set[str]]:
-    """Cells holding a formula but no stored result, per sheet name (OOXML only)."""
+    """Cells holding a formula but no stored result, per sheet name (OOXML only). Almost no report holds a
+    formula, so the sheets' XML is parsed only when a scan of its bytes finds one (or cannot tell)."""
+    try:
+        with zipfile.ZipFile(path) as zf:
+            names = set(zf.namelist())
+            parts = _sheet_parts(zf) if "xl/workbook.xml" in names else {}
+            if not any(parts.get(name) in names and _part_has_formula(zf, parts[name]) for name in sheet_names):
+                return {}
+    except Exception:             # the full parse meets the trouble again and handles it as it always has
+        pass
+    return _parse_formulas_without_values(path, sheet_names)
+
+
+def _part_has_formula(zf: zipfile.ZipFile, part: str) -> bool:
+    """Scan the decompressed XML in chunks (a 100,000-row sheet is tens of MB: never held at once); each
+    chunk starts with the previous one's last two bytes, so no three-byte tag is cut in two."""
+    tail = b""
+    with zf.open(part) as fh:
+        while chunk := fh.read(_SCAN_CHUNK):
+            text = tail + chunk
+            if any(tag.search(text) for tag in _FORMULA_TAGS):
+                return True
+            tail = text[-2:]
+    return False
+
+
+def _parse_formulas_without_values(path: Path, sheet_names: list[str]) -> dict[str, set[str]]:
+    """The full parse: each <c> holding an <f> but no (or an empty) <v>."""
     out: dict[str, set[str]] = {}
     try:
         with zipfile.ZipFile(path) as zf:
@@ -175,6 +215,13 @@ def _formulas_without_values(path: Path, sheet_names: list[str]) -> dict[str, se
     return out
 
 
+def _rows(ws) -> Iterator[list]:
+    """The sheet's rows from A1, as to_python(skip_empty_area=False) gives them, but one at a time when the
+    data starts in A1 (so a 100,000-row sheet is never held whole as Python lists; iter_rows does not pad
+    empty leading columns, hence the check)."""
+    return ws.iter_rows() if ws.start == (0, 0) else iter(ws.to_python(skip_empty_area=False))
+
+
 def _find_sheet(names: list[str], code: str) -> tuple[str | None, bool]:
     if code in names:
         return code, False
@@ -188,11 +235,15 @@ def _blank(value) -> bool:
     return value is None or (isinstance(value, str) and not value.strip())
 
 
-def _read_table(sheet_def: contract.Sheet, name: str, grid: list[list], formulas: set[str],
-                problems: list[Problem], merged) -> RawSheet | None:
+def _read_table(sheet_def: contract.Sheet, name: str, ws, formulas: set[str],
+                problems: list[Problem]) -> RawSheet | None:
+    merged = ws.merged_cell_ranges or []
+    rows = _rows(ws)
+    del ws              # calamine's cells then live only as long as the rows are being read
     codes = set(sheet_def.codes)
     code_row = None
-    for r, row in enumerate(grid[:HEADER_SEARCH_ROWS]):
+    head = list(islice(rows, HEADER_SEARCH_ROWS))
+    for r, row in enumerate(head):
         if sum(1 for v in row if isinstance(v, str) and v.strip() in codes) >= 2:
             code_row = r
             break
@@ -203,7 +254,7 @@ def _read_table(sheet_def: contract.Sheet, name: str, grid: list[list], formulas
                                 "Copy the data into the current template and send it again", sheet=sheet_def.code))
         return None
     columns, extra, seen = {}, [], {}
-    for c, value in enumerate(grid[code_row], start=1):
+    for c, value in enumerate(head[code_row], start=1):
         text = value.strip() if isinstance(value, str) else value
         if _blank(text):
             continue
@@ -232,7 +283,7 @@ def _read_table(sheet_def: contract.Sheet, name: str, grid: list[list], formulas
                                     "Thêm lại cột này theo mẫu, không đổi mã ở dòng 3",
                                     "Add the column back as in the template; do not change the codes in row 3",
                                     sheet=sheet_def.code, column=col.code))
-    labels = {code: str(grid[code_row - 1][c - 1]) if code_row > 0 and c - 1 < len(grid[code_row - 1]) else ""
+    labels = {code: str(head[code_row - 1][c - 1]) if code_row > 0 and c - 1 < len(head[code_row - 1]) else ""
               for code, c in columns.items()}
     for (r0, c0), (r1, c1) in merged:
         if r1 > code_row:
@@ -242,26 +293,84 @@ def _read_table(sheet_def: contract.Sheet, name: str, grid: list[list], formulas
                                     "Bỏ gộp ô (Unmerge) và ghi giá trị vào từng dòng",
                                     "Unmerge the cells and fill in the value on every row",
                                     sheet=sheet_def.code, row=r0 + 1, cell=f"{column_letter(c0 + 1)}{r0 + 1}"))
-    records, index = [], []
-    for r in range(code_row + 1, len(grid)):
-        row = grid[r]
-        values = {code: (row[c - 1] if c - 1 < len(row) else None) for code, c in columns.items()}
-        for code, c in columns.items():
-            ref = f"{column_letter(c)}{r + 1}"
-            if ref in formulas:
-                values[code] = FORMULA_WITHOUT_VALUE
-                problems.append(Problem(ERROR, "formula.no_cached_value", "Ô có công thức nhưng chưa có kết quả được lưu",
-                                        "The cell holds a formula whose result was never saved",
-                                        "Mở file bằng Excel/LibreOffice, để bảng tính tự tính lại rồi lưu; hoặc gõ số thay cho công thức",
-                                        "Open the file in Excel/LibreOffice so it recalculates, then save; or type the number",
-                                        sheet=sheet_def.code, row=r + 1, column=code, cell=ref))
-        if all(_blank(v) for v in values.values()):
-            continue
-        records.append(values)
-        index.append(r + 1)
-    data = pd.DataFrame.from_records(records, index=pd.Index(index, name="excel_row"),
-                                     columns=list(columns)).astype(object)
+    index, values = _data_rows(sheet_def, chain(head[code_row + 1:], rows), code_row + 1, columns, formulas,
+                               problems)
+    del rows            # frees calamine's cells before the frame is built
+    data = _raw_frame(values, index, list(columns))
     return RawSheet(sheet_def.code, name, columns, labels, extra, data)
+
+
+def _data_rows(sheet_def: contract.Sheet, rows: Iterator[list], first: int, columns: dict[str, int],
+               formulas: set[str], problems: list[Problem]) -> tuple[list[int], list]:
+    """Excel row numbers, and values column by column (in `columns` order), of the rows below the code row
+    that hold something; a formula without a stored result becomes FORMULA_WITHOUT_VALUE and a Problem."""
+    positions = [c - 1 for c in columns.values()]
+    take = itemgetter(*positions) if len(positions) > 1 else (lambda row: (row[positions[0]],))
+    width_needed = max(positions) + 1
+    formula_rows = {int(found.group()) for ref in formulas if (found := re.search(r"\d+$", ref or ""))}
+    index, by_column, chunk = [], [[] for _ in positions], []
+    for r, row in enumerate(rows, start=first):
+        values = take(row) if len(row) >= width_needed else [row[i] if i < len(row) else None for i in positions]
+        if r + 1 in formula_rows:             # rare: only then is each cell's reference worth writing out
+            values = _mark_formulas(list(values), formulas, columns, sheet_def, r + 1, problems)
+        if all(_blank(v) for v in values):
+            continue
+        chunk.append(values)
+        index.append(r + 1)
+        if len(chunk) == _CHUNK_ROWS:
+            _append_chunk(by_column, chunk)
+            chunk = []
+    _append_chunk(by_column, chunk)
+    return index, by_column
+
+
+_CHUNK_ROWS = 4096
+
+
+def _append_chunk(columns: list[list], chunk: list) -> None:
+    """Add rows to the columns keeping one object per distinct text in the chunk, so a border or commune name
+    written on 100,000 rows is not held 100,000 times (all-text columns only: equal numbers such as 0.0 and
+    -0.0 must stay apart)."""
+    for column, values in zip(columns, zip(*chunk)):
+        if set(map(type, values)) == {str}:
+            distinct: dict[str, str] = {}
+            column.extend(map(distinct.setdefault, values, values))
+        else:
+            column.extend(values)
+
+
+def _mark_formulas(values: list, formulas: set[str], columns: dict[str, int], sheet_def: contract.Sheet,
+                   excel_row: int, problems: list[Problem]) -> list:
+    for k, (code, c) in enumerate(columns.items()):
+        ref = f"{column_letter(c)}{excel_row}"
+        if ref not in formulas:
+            continue
+        values[k] = FORMULA_WITHOUT_VALUE
+        problems.append(Problem(ERROR, "formula.no_cached_value", "Ô có công thức nhưng chưa có kết quả được lưu",
+                                "The cell holds a formula whose result was never saved",
+                                "Mở file bằng Excel/LibreOffice, để bảng tính tự tính lại rồi lưu; hoặc gõ số thay cho công thức",
+                                "Open the file in Excel/LibreOffice so it recalculates, then save; or type the number",
+                                sheet=sheet_def.code, row=excel_row, column=code, cell=ref))
+    return values
+
+
+# Cell types pandas' inference in DataFrame.from_records hands back unchanged after .astype(object), alone or
+# mixed (a float column becomes float64 and back, a text column str and back). Other types may change (ints
+# mixed with floats become floats, datetimes Timestamps): a sheet holding any goes the generic way.
+_KEPT_AS_READ = frozenset({str, float, bool, date, time, FormulaWithoutValue})
+
+
+def _raw_frame(columns: list[list], index: list[int], codes: list[str]) -> pd.DataFrame:
+    """The raw values as an object frame, exactly as DataFrame.from_records(rows).astype(object) gives them,
+    built from the columns read (no second copy of every string and number) when that is the same."""
+    if index and all(set(map(type, values)) <= _KEPT_AS_READ for values in columns):
+        cells = np.empty((len(index), len(codes)), dtype=object)
+        for j, values in enumerate(columns):
+            cells[:, j] = values
+        return pd.DataFrame(cells, index=pd.Index(np.array(index, dtype="int64"), name="excel_row"), columns=codes,
+                            dtype=object, copy=False)
+    rows = [list(row) for row in zip(*columns)]
+    return pd.DataFrame.from_records(rows, index=pd.Index(index, name="excel_row"), columns=codes).astype(object)
 
 
 def _read_info(name: str, grid: list[list], formulas: set[str], problems: list[Problem]) -> dict[str, RawCell]:
@@ -312,13 +421,12 @@ def read_report(path: Path | str, *, max_bytes: int = 50 * 1024 * 1024,
                                            f"Sheet '{name}' is named differently from the template ('{sheet_def.code}')",
                                            f"Đổi tên sheet thành '{sheet_def.code}'", f"Rename the sheet '{sheet_def.code}'",
                                            sheet=sheet_def.code, value=name))
-        ws = wb.get_sheet_by_name(name)
-        grid = ws.to_python(skip_empty_area=False)
         if sheet_def.is_form:
+            grid = wb.get_sheet_by_name(name).to_python(skip_empty_area=False)
             report.info = _read_info(name, grid, formulas.get(name, set()), report.problems)
-        else:
-            table = _read_table(sheet_def, name, grid, formulas.get(name, set()), report.problems,
-                                ws.merged_cell_ranges or [])
+        else:             # the sheet is handed over, not kept here, so _read_table can free it early
+            table = _read_table(sheet_def, name, wb.get_sheet_by_name(name), formulas.get(name, set()),
+                                report.problems)
             if table is not None:
                 report.sheets[sheet_def.code] = table
     return report

@@ -1,7 +1,10 @@
 """Vietnamese text: folding for matching, and legacy TCVN3/VNI text detected and converted."""
+import unicodedata
+
 import pytest
 
-from cotmoc.vntext import clean, closest, decode_legacy, detect_legacy, encode_legacy, fold, strip_prefix
+from cotmoc.vntext import (clean, closest, decode_legacy, detect_legacy, encode_legacy, fold, strip_accents,
+                           strip_prefix)
 
 NAMES = ["Điện Biên", "Mường Nhé", "Tổ tự quản an ninh trật tự thôn, bản", "Đăk Glei", "Ngọc Hồi", "Quảng Ngãi",
          "Thừa Thiên Huế", "Sín Thầu", "Huổi Lếch", "Luân Giới", "Nậm Pồ", "Ủy ban MTTQ tỉnh", "Giấy khen"]
@@ -42,3 +45,9 @@ def test_ordinary_text_is_never_flagged(text):
 def test_closest():
     candidates = {fold(n): n for n in NAMES}
     assert closest("Dien Bein", candidates)[0] == "Điện Biên"
+
+
+def test_strip_accents_removes_exactly_the_combining_marks():
+    text = "".join(map(chr, range(0x20, 0x3100))) + "Điện Biên đ Ñieän §iÖn \U0001d518\u20d0\ufe20"
+    decomposed = unicodedata.normalize("NFD", text.replace("đ", "d").replace("Đ", "D"))
+    assert strip_accents(text) == "".join(ch for ch in decomposed if unicodedata.category(ch) != "Mn")
