@@ -250,3 +250,22 @@ def test_bulk_load_of_100_000_segment_rows(con):
     assert elapsed < 3          # an Arrow/DataFrame scan; row-by-row inserts would take minutes
     assert con.execute("select count(*), sum(length_km), max(excel_row) from fact_segments").fetchone() == \
         (n, Decimal(sum((i % 997) for i in range(n))) / 1000, contract.FIRST_DATA_ROW + n - 1)
+
+
+def test_a_batch_loads_in_order_and_its_review_sees_the_reports_loaded_with_it(con):
+    """One transaction for several files: the later report of the same province and period supersedes the
+    earlier one (a chain), and the period-over-period review compares 2020 with the 2019 of the same batch."""
+    from schemas.history import history_rules
+    items = [wh.Submission(file_facts(name), make_report("son_la", period, segments=[segment(km=km)]), [], True)
+             for name, period, km in (("a2019.xlsx", "2019", 9.0), ("b2019.xlsx", "2019", 8.0),
+                                      ("c2020.xlsx", "2020", 5.0))]
+    a, b, c = wh.record_submissions(con, items, review=history_rules)
+    assert (a.superseded_id, b.superseded_id, c.superseded_id) == (None, a.submission_id, None)
+    assert con.execute("select submission_id, status, superseded_by from submissions order by 1").fetchall() == [
+        (a.submission_id, "superseded", b.submission_id), (b.submission_id, "accepted", None),
+        (c.submission_id, "accepted", None)]
+    [fell] = c.reviewed                                          # 8 km in 2019 (the current report), 5 in 2020
+    assert fell.rule == "history.length_km_fell" and "8" in fell.message_en and not a.reviewed and not b.reviewed
+    assert con.execute("select warnings from submissions where submission_id = ?", [c.submission_id]).fetchone() == (1,)
+    assert con.execute("select rule from validation_issues where submission_id = ?",
+                       [c.submission_id]).fetchall() == [("history.length_km_fell",)]

@@ -155,8 +155,8 @@ def _review(con, items: list[Submission], ids: list[int], review: Review) -> dic
     previous = previous_figures(con, [sid for sid, _ in accepted])
     added = {sid: found for sid, item in accepted if (found := review(item.report, previous.get(sid)))}
     if added:
-        counts = pd.DataFrame([{"submission_id": sid, "errors": sum(p.is_error for p in found),
-                                "warnings": sum(not p.is_error for p in found)} for sid, found in added.items()])
+        counts = pd.DataFrame([{"submission_id": sid, "added_errors": sum(p.is_error for p in found),
+                                "added_warnings": sum(not p.is_error for p in found)} for sid, found in added.items()])
         _scan(con, "counts_frame", counts, query("add_issue_counts"))
     return added
 
