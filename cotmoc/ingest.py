@@ -284,9 +284,10 @@ class Plan:
 
 def plan_run(con, files: list[Path]) -> Plan:
     plan, seen = Plan(), set()
-    for path in files:
-        sha = fingerprint(path)
-        known = wh.find_sha256(con, sha)
+    shas = [fingerprint(path) for path in files]
+    known_files = wh.find_known(con, shas)
+    for path, sha in zip(files, shas):
+        known = known_files.get(sha)
         if known is not None and (known.stored_path is None or not Path(known.stored_path).exists()):
             plan.unfiled.append((path, known))
         elif known is not None:

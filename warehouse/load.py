@@ -70,12 +70,6 @@ class Submission:
 Review = Callable[[object, "dict | None"], list[Problem]]
 
 
-def find_sha256(con: duckdb.DuckDBPyConnection, sha256: str) -> KnownFile | None:
-    """The submission these exact bytes first arrived as (duplicates aside), or None for a new file."""
-    row = con.execute(query("find_sha256"), {"sha256": sha256}).fetchone()
-    return KnownFile(*row) if row else None
-
-
 def _scan(con, name: str, frame: pd.DataFrame, sql: str, params: dict | None = None) -> list[tuple]:
     """Run `sql` over `frame` registered as `name` (a DataFrame scan: bulk, not row by row)."""
     con.register(name, frame)
@@ -83,6 +77,20 @@ def _scan(con, name: str, frame: pd.DataFrame, sql: str, params: dict | None = N
         return con.execute(sql, params or {}).fetchall()
     finally:
         con.unregister(name)
+
+
+def find_known(con: duckdb.DuckDBPyConnection, sha256s: list[str]) -> dict[str, KnownFile]:
+    """For each fingerprint the warehouse knows, the submission these bytes first arrived as (one query for
+    the whole inbox); new fingerprints are absent."""
+    if not sha256s:
+        return {}
+    rows = con.execute(query("find_sha256"), {"sha256s": list(sha256s)}).fetchall()
+    return {sha: KnownFile(*rest) for sha, *rest in rows}
+
+
+def find_sha256(con: duckdb.DuckDBPyConnection, sha256: str) -> KnownFile | None:
+    """The submission these exact bytes first arrived as (duplicates aside), or None for a new file."""
+    return find_known(con, [sha256]).get(sha256)
 
 
 def previous_figures(con: duckdb.DuckDBPyConnection, submission_ids: list[int]) -> dict[int, dict]:
