@@ -10,7 +10,7 @@ from datetime import date
 from pathlib import Path
 
 from cotmoc.config import load_settings
-from cotmoc.inbox import discover
+from cotmoc.inbox import discover, worth_worker_processes
 
 
 def _cmd_template(args) -> int:
@@ -62,8 +62,9 @@ def _run_ingest(settings, today=None, plain: bool = False, dask_workers: int | N
         outcomes = dask_ingest_flow(dask_workers or 2, dask_address)(settings=settings, today=today)
     else:
         from cotmoc.parallel import checking_processes, worker_count
-        many = len(discover(settings.inbox)) > settings.batch_files   # worth worker processes: start them now,
-        with checking_processes(worker_count(settings.check_workers) if many else 1):   # before Prefect loads
+        # workers are spawned now, so that their imports overlap Prefect's
+        worth = worth_worker_processes(discover(settings.inbox), settings.batch_files)
+        with checking_processes(worker_count(settings.check_workers) if worth else 1):
             from flows.ingest import ingest_flow
             outcomes = ingest_flow(settings=settings, today=today)
     print_summary(outcomes, home=settings.home)

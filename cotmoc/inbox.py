@@ -1,9 +1,12 @@
-"""The inbox: which files wait there, and each one's fingerprint. Light on purpose (no pandas, no DuckDB),
-so `cotmoc ingest` can tell at once that there is nothing to do."""
+"""The inbox: which files wait there, each one's fingerprint, and how they are grouped into batches. Light on
+purpose (no pandas, no DuckDB), so `cotmoc ingest` can tell at once that there is nothing to do, or that the
+work is worth worker processes, before it imports anything heavy."""
 from __future__ import annotations
 
 import hashlib
 from pathlib import Path
+
+BATCH_BYTES = 4 * 1024 * 1024      # a batch holds fewer files when they are large: a big workbook is alone
 
 
 def discover(inbox: Path) -> list[Path]:
@@ -27,3 +30,24 @@ def fingerprint(path: Path) -> str:
         for block in iter(lambda: fh.read(1 << 20), b""):
             digest.update(block)
     return digest.hexdigest()
+
+
+def batched(items: list[tuple[Path, str]], max_files: int,
+            max_bytes: int = BATCH_BYTES) -> list[list[tuple[Path, str]]]:
+    """Consecutive batches of at most `max_files` files and (unless one file alone is larger) `max_bytes`."""
+    out: list[list[tuple[Path, str]]] = []
+    size = 0
+    for path, sha in items:
+        n = path.stat().st_size
+        if not out or len(out[-1]) >= max_files or (out[-1] and size + n > max_bytes):
+            out.append([])
+            size = 0
+        out[-1].append((path, sha))
+        size += n
+    return out
+
+
+def worth_worker_processes(paths: list[Path], batch_files: int) -> bool:
+    """More than one batch (the workers check them side by side), or more bytes than one batch holds (a large
+    workbook is read in a worker, so the run's own process, which holds Prefect, never holds its cells too)."""
+    return len(paths) > batch_files or sum(p.stat().st_size for p in paths) > BATCH_BYTES

@@ -25,7 +25,7 @@ from pathlib import Path
 from cotmoc import reference
 from cotmoc.config import Settings
 from cotmoc.faults import crash_point
-from cotmoc.inbox import discover, fingerprint
+from cotmoc.inbox import batched, discover, fingerprint
 from cotmoc.normalise import Report, normalise_report
 from cotmoc.problems import ERROR, WARNING, Problem, sort_key
 from cotmoc.steward_report import report_paths, write_annotated_copy, write_problem_list, write_problems_json
@@ -37,7 +37,6 @@ from warehouse import load as wh
 WORKBOOK_SUFFIXES = {".xlsx", ".xlsm", ".xls", ".ods"}
 DUPLICATES_DIR = "_trung_lap"      # duplicates are kept (nothing is lost), apart from real submissions
 UNKNOWN_PROVINCE_DIR = "_khong_ro_tinh"
-BATCH_BYTES = 4 * 1024 * 1024      # a batch holds fewer files when they are large: a big workbook is alone
 
 
 @dataclass
@@ -163,21 +162,6 @@ def check_file(path: Path, settings: Settings, *, sha256: str | None = None,
                today: date | None = None) -> CheckedFile:
     """check_files for one file."""
     return check_files([(path, sha256)], settings, today=today)[0]
-
-
-def batched(items: list[tuple[Path, str]], max_files: int,
-            max_bytes: int = BATCH_BYTES) -> list[list[tuple[Path, str]]]:
-    """Consecutive batches of at most `max_files` files and (unless one file alone is larger) `max_bytes`."""
-    out: list[list[tuple[Path, str]]] = []
-    size = 0
-    for path, sha in items:
-        n = path.stat().st_size
-        if not out or len(out[-1]) >= max_files or (out[-1] and size + n > max_bytes):
-            out.append([])
-            size = 0
-        out[-1].append((path, sha))
-        size += n
-    return out
 
 
 def _free_path(target: Path) -> Path:

@@ -20,6 +20,7 @@ from prefect.artifacts import create_markdown_artifact, create_progress_artifact
 
 from cotmoc.config import Settings, load_settings
 from cotmoc.locking import WarehouseLocked
+from cotmoc.inbox import worth_worker_processes
 from cotmoc.ingest import CheckedFile, FileOutcome, ingest_inbox
 from cotmoc.parallel import check_batch, checking_processes, worker_count
 from cotmoc.summary import summary_markdown
@@ -52,9 +53,10 @@ def ingest_flow(inbox: str | None = None, warehouse: str | None = None, today: d
         memory holds a few batches, not the backfill."""
         if not batches:
             return                  # nothing new: no worker processes are started (a no-change run stays quick)
-        # on this machine's cores when there is more than one batch, unless the flow runs with another task
-        # runner (Dask: its workers); one batch is checked in this process (no worker start-up to pay)
-        local = isinstance(FlowRunContext.get().task_runner, ThreadPoolTaskRunner) and len(batches) > 1
+        # on this machine's cores when that pays (cotmoc.inbox.worth_worker_processes), unless the flow runs with
+        # another task runner (Dask: its workers); a few small files are checked in this process (no start-up)
+        local = isinstance(FlowRunContext.get().task_runner, ThreadPoolTaskRunner) and worth_worker_processes(
+            [path for items in batches for path, _ in items], settings.batch_files)
         with checking_processes(workers if local else 1):
             yield from _checked_in_window(batches)
 

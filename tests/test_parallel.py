@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from cotmoc.ingest import batched
+from cotmoc.inbox import batched
 from tests.test_operations import end_state
 
 SAMPLES = sorted((Path(__file__).resolve().parent.parent / "inputs" / "samples").glob("*/*.xlsx"))
