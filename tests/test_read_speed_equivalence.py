@@ -19,7 +19,7 @@ import pandas as pd
 import pytest
 from python_calamine import CalamineWorkbook
 
-from cotmoc import contract, normalise, reference, workbook
+from cotmoc import contract, formulas, normalise, reference, workbook
 from cotmoc.normalise import _Cells, _commune, _convert_cell, normalise_report
 from cotmoc.problems import WARNING, Problem
 from cotmoc.samples import faulty
@@ -191,9 +191,9 @@ def _prefixed(src: Path, out: Path) -> Path:
     return out
 
 
-@pytest.mark.parametrize("chunk", [workbook._SCAN_CHUNK, 7, 1])
+@pytest.mark.parametrize("chunk", [formulas._SCAN_CHUNK, 7, 1])
 def test_a_formula_without_value_is_found_whatever_its_prefix_and_chunking(tmp_path, monkeypatch, chunk):
-    monkeypatch.setattr(workbook, "_SCAN_CHUNK", chunk)           # tags cut across chunk boundaries
+    monkeypatch.setattr(formulas, "_SCAN_CHUNK", chunk)           # tags cut across chunk boundaries
     made = faulty.formulas(tmp_path / "f.xlsx", cached=False)
     for path in (made.path, _prefixed(made.path, tmp_path / "prefixed.xlsx")):
         found = [p for p in read_report(path).problems if p.rule == "formula.no_cached_value"]
@@ -203,6 +203,6 @@ def test_a_formula_without_value_is_found_whatever_its_prefix_and_chunking(tmp_p
 def test_sheets_without_formulas_are_never_parsed(monkeypatch):
     def parse(*_):
         raise AssertionError("sheet XML parsed although it holds no formula")
-    monkeypatch.setattr(workbook, "_parse_formulas_without_values", parse)
+    monkeypatch.setattr(formulas, "_parse_formulas_without_values", parse)
     for path in sorted(SAMPLES.glob("*/*.xlsx")):
         read_report(path)
