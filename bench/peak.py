@@ -3,6 +3,8 @@
     peak.py floor DIR              read every cell of every workbook with python-calamine
     peak.py naive DIR DB           pandas.read_excel(engine="openpyxl") each sheet, row-by-row INSERTs
     peak.py cli ARGS...            the cotmoc command line, in this process
+    peak.py profile DIR N          the ingest of the first N workbooks of DIR in this one process, under cProfile:
+                                   prints PROFILE={json} (seconds per step, workbooks, import times)
 """
 from __future__ import annotations
 
@@ -40,12 +42,62 @@ def naive(folder: str, db: str) -> None:
     con.close()
 
 
+#: step → (file, function) whose cumulative time the profile reports
+PROFILED_STEPS = {
+    "plan (fingerprints)": ("cotmoc/ingest.py", "plan_run"),
+    "read": ("cotmoc/workbook.py", "read_report"),
+    "normalise": ("cotmoc/normalise.py", "normalise_report"),
+    "validate": ("schemas/__init__.py", "validate_reports"),
+    "load and file": ("cotmoc/ingest.py", "load_and_file"),
+}
+
+
+def profile(folder: str, count: str) -> None:
+    """Where a cold ingest's time goes, step by step, with the checks in this one process."""
+    import cProfile
+    import json
+    import pstats
+    import shutil
+    import tempfile
+    import time
+    started = time.perf_counter()
+    import pandas, pandera.pandas, duckdb, python_calamine  # noqa: E401,F401  what the checks need
+    checks_import = time.perf_counter() - started
+    started = time.perf_counter()
+    import prefect  # noqa: F401
+    prefect_import = time.perf_counter() - started
+    from cotmoc.config import load_settings
+    from cotmoc.ingest import ingest_inbox
+    files = sorted(Path(folder).glob("*.xlsx"))[: int(count)]
+    with tempfile.TemporaryDirectory(prefix="cotmoc-profile-") as home:
+        inbox = Path(home) / "inputs" / "inbox"
+        inbox.mkdir(parents=True)
+        for f in files:
+            shutil.copy2(f, inbox / f.name)
+        settings = load_settings(home, environ={})
+        profiler = cProfile.Profile()
+        started = time.perf_counter()
+        profiler.enable()
+        ingest_inbox(settings)
+        profiler.disable()
+        total = time.perf_counter() - started
+    stats = pstats.Stats(profiler).stats
+    steps = {}
+    for step, (file, function) in PROFILED_STEPS.items():
+        steps[step] = sum(ct for (path, _, name), (_, _, _, ct, _) in stats.items()
+                          if name == function and path.endswith(file))
+    print("PROFILE=" + json.dumps({"workbooks": len(files), "total": total, "steps": steps,
+                                   "import_checks": checks_import, "import_prefect": prefect_import}))
+
+
 def main() -> None:
     mode, *args = sys.argv[1:]
     if mode == "floor":
         floor(*args)
     elif mode == "naive":
         naive(*args)
+    elif mode == "profile":
+        profile(*args)
     elif mode == "cli":
         from cotmoc.cli import main as cli
         code = cli(args)
