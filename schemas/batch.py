@@ -60,29 +60,41 @@ def _info_locator(batch: ReportBatch):
     return locate, np.arange(len(batch.reports))
 
 
-def _run(model, frame: pd.DataFrame, sheet: str, locate, owners) -> list[Owned] | None:
-    """Owned problems of one schema run, or None when a failure could not be tied to a row (then the caller
-    checks report by report, so that such a problem lands on the right file only)."""
-    found = validate_frame(model, frame.drop(columns=[REPORT], errors="ignore"), sheet, locate)
+def _sheet_frame(batch: ReportBatch, sheet: str):
+    """(frame, locate, owners) of one sheet of the batch: thong_tin as one row per report, tables as rows."""
+    if sheet == "thong_tin":
+        return (info_frame([r.info for r in batch.reports]), *_info_locator(batch))
+    return (batch.tables[sheet].drop(columns=[REPORT]), *_table_locator(batch, sheet))
+
+
+def _same_shape(batch: ReportBatch, sheet: str) -> bool:
+    """Every report's table has the same columns and types (as the normaliser makes them), so that their
+    concatenation neither fills a missing column nor changes a type."""
+    if sheet == "thong_tin" or len(batch.reports) < 2:
+        return True
+    shapes = {tuple((c, str(t)) for c, t in r.table(sheet).dtypes.items()) for r in batch.reports}
+    return len(shapes) == 1
+
+
+def _run(batch: ReportBatch, sheet: str, model) -> list[Owned] | None:
+    """Owned problems of one schema run over the batch, or None when a failure could not be tied to a row."""
+    frame, locate, owners = _sheet_frame(batch, sheet)
+    found = validate_frame(model, frame, sheet, locate)
     if any(position is None for position, _ in found):
         return None
     return [(int(owners[position]), problem) for position, problem in found]
 
 
 def schema_problems(batch: ReportBatch, sheet_schemas: dict[str, type[pa.DataFrameModel]]) -> list[Owned]:
-    """Every sheet's schema (InfoSchema for thong_tin) over the whole batch."""
+    """Every sheet's schema (InfoSchema for thong_tin) over the whole batch. A failure that is tied to no row
+    (a frame of the wrong shape: our fault) is found again report by report, so it lands on its own file only."""
     out: list[Owned] = []
-    runs = [("thong_tin", InfoSchema, info_frame([r.info for r in batch.reports]), _info_locator(batch))]
-    runs += [(sheet, model, batch.tables[sheet], _table_locator(batch, sheet)) for sheet, model in sheet_schemas.items()]
-    for sheet, model, frame, (locate, owners) in runs:
-        owned = _run(model, frame, sheet, locate, owners)
-        if owned is None:                   # one report at a time: slow, but only for a frame we got wrong
+    for sheet, model in {"thong_tin": InfoSchema, **sheet_schemas}.items():
+        owned = _run(batch, sheet, model) if _same_shape(batch, sheet) else None
+        if owned is None:
             owned = []
-            for i in range(len(batch.reports)):
-                single = ReportBatch.of([batch.reports[i]])
-                one_frame = info_frame([single.reports[0].info]) if sheet == "thong_tin" else single.tables[sheet]
-                locate_one, _ = _info_locator(single) if sheet == "thong_tin" else _table_locator(single, sheet)
-                owned += [(i, p) for _, p in validate_frame(model, one_frame.drop(columns=[REPORT], errors="ignore"),
-                                                            sheet, locate_one)]
+            for i, report in enumerate(batch.reports):
+                frame, locate, _ = _sheet_frame(ReportBatch.of([report]), sheet)
+                owned += [(i, problem) for _, problem in validate_frame(model, frame, sheet, locate)]
         out += owned
     return out

@@ -201,3 +201,15 @@ def test_a_batch_gives_each_report_exactly_its_own_problems():
     assert [len(a) > 0 for a in alone] == [False, True, True, True, True, True, True, False, False]
     # the same marker codes in two different reports are no overlap: each report is its own border line
     assert validate_reports([reports[8], reports[8]], today=TODAY) == [[], []]
+
+
+def test_a_wrongly_shaped_report_in_a_batch_keeps_its_own_internal_errors():
+    """A frame of the wrong shape (our fault, never the steward's) must not be hidden by the batch's other
+    reports, whose columns would fill the gap, nor leak onto them."""
+    from schemas import validate_reports
+    bad = make_report(teams=[team()])
+    bad.teams["teams"] = bad.teams["teams"].astype("Float64")
+    bad.awards = bad.awards.drop(columns=["individuals"])
+    clean = make_report(teams=[team()], awards=[award()])
+    assert validate_reports([clean, bad, clean], today=TODAY) == [[], validate_report(bad, today=TODAY), []]
+    assert {p.column for p in validate_report(bad, today=TODAY)} == {"teams", "individuals"}
