@@ -42,7 +42,7 @@ def _periods(args):
 
 
 def _run_ingest(settings, today=None, plain: bool = False, dask_workers: int | None = None,
-                dask_address: str | None = None):
+                dask_address: str | None = None, waiting: list[Path] | None = None):
     from cotmoc.summary import print_summary
     if plain:
         from rich.progress import Progress
@@ -63,7 +63,8 @@ def _run_ingest(settings, today=None, plain: bool = False, dask_workers: int | N
     else:
         from cotmoc.parallel import checking_processes, worker_count
         # workers are spawned now, so that their imports overlap Prefect's
-        worth = worth_worker_processes(discover(settings.inbox), settings.batch_files)
+        waiting = discover(settings.inbox) if waiting is None else waiting
+        worth = worth_worker_processes(waiting, settings.batch_files)
         with checking_processes(worker_count(settings.check_workers) if worth else 1):
             from flows.ingest import ingest_flow
             outcomes = ingest_flow(settings=settings, today=today)
@@ -74,7 +75,8 @@ def _run_ingest(settings, today=None, plain: bool = False, dask_workers: int | N
 def _cmd_ingest(args) -> int:
     settings = load_settings().with_overrides(inbox=args.inbox, warehouse=args.warehouse)
     today = date.fromisoformat(args.today) if args.today else None
-    if not discover(settings.inbox):
+    waiting = discover(settings.inbox)
+    if not waiting:
         # nothing to do: say so at once, without starting Prefect or opening the warehouse (a run scheduled by
         # `cotmoc serve` still runs its flow, so the Prefect UI shows it)
         print(f"Hộp thư trống, không có báo cáo mới — the inbox is empty, nothing to ingest: {settings.inbox}")
@@ -83,7 +85,8 @@ def _cmd_ingest(args) -> int:
     from warehouse.db import WarehouseBusy
     from prefect.exceptions import FailedRun
     try:
-        _run_ingest(settings, today, plain=args.plain, dask_workers=args.dask_workers, dask_address=args.dask_address)
+        _run_ingest(settings, today, plain=args.plain, dask_workers=args.dask_workers, dask_address=args.dask_address,
+                    waiting=waiting)
     except (WarehouseLocked, WarehouseBusy, FailedRun) as exc:   # an outcome for the office, not a crash
         print(f"Lỗi / error: {exc}", file=sys.stderr)
         return 3

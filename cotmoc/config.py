@@ -98,7 +98,7 @@ _OTHER = {
     "ingest_every_minutes": ("ingest_every_minutes", float),
     "rollup_cron": ("rollup_cron", str),
     "check_workers": ("check_workers", int),
-    "batch_files": ("batch_files", int),
+    "batch_files": ("batch_files", lambda v: max(int(v), 1)),
 }
 
 

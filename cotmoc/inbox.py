@@ -39,7 +39,7 @@ def batched(items: list[tuple[Path, str]], max_files: int,
     size = 0
     for path, sha in items:
         n = path.stat().st_size
-        if not out or len(out[-1]) >= max_files or (out[-1] and size + n > max_bytes):
+        if not out or len(out[-1]) >= max_files or size + n > max_bytes:
             out.append([])
             size = 0
         out[-1].append((path, sha))

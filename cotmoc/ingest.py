@@ -317,7 +317,8 @@ def run_ingest(con, settings: Settings, *, today: date | None = None, check_many
     check = check_many or (lambda batches: (check_files(b, settings, today=today) for b in batches))
     first_of: dict[tuple, str] = {}
     ids_by_sha: dict[str, int] = {}
-    for checked_batch in check(batched(plan.to_check, max(settings.batch_files, 1))):     # an iterator: each batch is loaded, then let go
+    # an iterator: each batch is checked, loaded, then let go
+    for checked_batch in check(batched(plan.to_check, settings.batch_files)):
         for checked in checked_batch:
             key = (checked.province, checked.period)
             if checked.accepted and None not in key:
@@ -325,8 +326,6 @@ def run_ingest(con, settings: Settings, *, today: date | None = None, check_many
                     checked.problems = sorted([*checked.problems, _same_period_warning(checked, first_of[key])],
                                               key=sort_key)
                 first_of.setdefault(key, checked.path.name)
-        if not checked_batch:
-            continue
         for outcome in load_and_file(con, checked_batch, settings, failpoint=_crash_between_inserts):
             ids_by_sha[outcome.sha256] = outcome.submission_id
             outcomes.append(outcome)

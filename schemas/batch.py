@@ -13,12 +13,13 @@ import numpy as np
 import pandas as pd
 import pandera.pandas as pa
 
+from cotmoc import contract
 from cotmoc.problems import Problem
 from schemas.failures import validate_frame
 from schemas.info import InfoSchema, info_frame, info_locator
 
 REPORT = "report"            # the owner column: position of the row's report in the batch
-TABLE_SHEETS = ("to_tu_quan", "doan_bien_gioi", "khen_thuong")
+TABLE_SHEETS = tuple(s.code for s in contract.TABLE_SHEETS)
 
 #: (report position, problem)
 Owned = tuple[int, Problem]

@@ -29,6 +29,7 @@ Award decisions (sheet khen_thuong), against the period:
 from __future__ import annotations
 
 from datetime import date, timedelta
+from functools import partial
 
 import pandas as pd
 
@@ -168,18 +169,20 @@ def border_rules(batch) -> list[tuple[int, Problem]]:
     groups += [((i, reference.ALL_BORDERS), row) for i, row in whole.iterrows()]
     for (i, border), totals in groups:
         province, _, p, _ = context[i]
-        rows = None                                # the group's rows, cut out only when a total is exceeded
-        for problem in _over_total(batch.reports[i], province, border, p.end, totals):
-            if rows is None:
-                rows = mine[(mine[REPORT] == i) & ((mine["border"] == border) if border != reference.ALL_BORDERS
-                                                   else True)]
-            out.append((i, problem(rows)))
+        rows = partial(_group_rows, mine, i, border)
+        out += [(i, problem) for problem in _over_total(batch.reports[i], province, border, p.end, totals, rows)]
     return out + marker_overlaps(batch, seg)
 
 
-def _over_total(report, province: str, border: str, day: date, totals) -> list:
-    """For each total the registered figures exceed, a function of the group's rows → the Problem (it names
-    the largest rows, which only a failing group needs)."""
+def _group_rows(mine: pd.DataFrame, i: int, border: str) -> pd.DataFrame:
+    """Report i's rows on `border` (all its rows for the whole land border)."""
+    rows = mine[mine[REPORT] == i]
+    return rows if border == reference.ALL_BORDERS else rows[rows["border"] == border]
+
+
+def _over_total(report, province: str, border: str, day: date, totals, rows) -> list[Problem]:
+    """A problem for each total the registered figures exceed; `rows()` gives the group's rows, asked for
+    only then (the problem names the largest rows)."""
     total = reference.border_total(province, border, day)
     whole = border == reference.ALL_BORDERS
     scope_vi = "toàn bộ biên giới đất liền của tỉnh" if whole else f"tuyến {border} của tỉnh"
@@ -195,22 +198,18 @@ def _over_total(report, province: str, border: str, day: date, totals) -> list:
         registered = totals[column]
         if limit is None or pd.isna(registered) or registered <= limit + 0.5 * 10 ** -decimals:
             continue
-
-        def problem(rows, column=column, limit=limit, decimals=decimals, unit_vi=unit_vi, unit_en=unit_en,
-                    rule=rule, fix=fix, registered=registered):
-            top = rows.nlargest(TOP_ROWS, column)[["excel_row", column]]
-            top_vi = ", ".join(f"dòng {int(r)} ({num_vi(v, decimals)})" for r, v in top.itertuples(index=False))
-            top_en = ", ".join(f"row {int(r)} ({num_en(v, decimals)})" for r, v in top.itertuples(index=False))
-            letter = report.columns.get("doan_bien_gioi", {}).get(column)
-            return Problem(
-                ERROR, rule,
-                f"Tổng {num_vi(registered, decimals)} {unit_vi} đăng ký vượt quá {num_vi(limit, decimals)} {unit_vi} "
-                f"của {scope_vi} (số liệu tham chiếu: {total.source or 'không rõ nguồn'}). Lớn nhất: {top_vi}",
-                f"{num_en(registered, decimals)} {unit_en} registered exceed the {num_en(limit, decimals)} {unit_en} "
-                f"of {scope_en} (reference: {total.source or 'source unknown'}). Largest: {top_en}",
-                *fix, sheet="doan_bien_gioi", column=column,
-                cell=f"{letter}{contract.CODE_ROW}" if letter else None, value=num_en(registered, decimals))
-        out.append(problem)
+        top = rows().nlargest(TOP_ROWS, column)[["excel_row", column]]
+        top_vi = ", ".join(f"dòng {int(r)} ({num_vi(v, decimals)})" for r, v in top.itertuples(index=False))
+        top_en = ", ".join(f"row {int(r)} ({num_en(v, decimals)})" for r, v in top.itertuples(index=False))
+        letter = report.columns.get("doan_bien_gioi", {}).get(column)
+        out.append(Problem(
+            ERROR, rule,
+            f"Tổng {num_vi(registered, decimals)} {unit_vi} đăng ký vượt quá {num_vi(limit, decimals)} {unit_vi} "
+            f"của {scope_vi} (số liệu tham chiếu: {total.source or 'không rõ nguồn'}). Lớn nhất: {top_vi}",
+            f"{num_en(registered, decimals)} {unit_en} registered exceed the {num_en(limit, decimals)} {unit_en} "
+            f"of {scope_en} (reference: {total.source or 'source unknown'}). Largest: {top_en}",
+            *fix, sheet="doan_bien_gioi", column=column,
+            cell=f"{letter}{contract.CODE_ROW}" if letter else None, value=num_en(registered, decimals)))
     return out
 
 

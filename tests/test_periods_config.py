@@ -1,4 +1,5 @@
 """Period codes and settings: small pieces every other module leans on."""
+import os
 from datetime import date
 from pathlib import Path
 
@@ -46,3 +47,11 @@ def test_settings_defaults_env_and_toml(tmp_path):
     s = load_settings(tmp_path, environ={"COTMOC_INBOX": "/srv/inbox", "COTMOC_MAX_FILE_MB": "5"})
     assert s.inbox == Path("/srv/inbox") and s.max_file_bytes == 5 * 1024 * 1024
     assert s.with_overrides(warehouse="x.duckdb", inbox=None).warehouse == Path("x.duckdb")
+
+
+def test_check_settings_default_to_every_core_and_batches_of_32(tmp_path):
+    from cotmoc.parallel import worker_count
+    s = load_settings(tmp_path, environ={})
+    assert (s.check_workers, s.batch_files) == (0, 32) and worker_count(s.check_workers) == (os.cpu_count() or 1)
+    s = load_settings(tmp_path, environ={"COTMOC_CHECK_WORKERS": "1", "COTMOC_BATCH_FILES": "0"})
+    assert (worker_count(s.check_workers), s.batch_files) == (1, 1)      # a batch holds at least one file

@@ -1,14 +1,13 @@
 """Cross-sheet and reference rules (schemas/rules.py): each rule good and bad, on the exact cells."""
 from __future__ import annotations
 
-import time
 from datetime import date
 
 import pandas as pd
 
 from schemas import validate_report
 from schemas.rules import marker_keys, num_vi
-from tests.test_schemas import TODAY, award, found, make_report, seg, team
+from tests.test_schemas import TODAY, award, found, make_report, seg, team, timed_validation
 
 
 def rules_of(report, today=TODAY):
@@ -140,12 +139,7 @@ def test_overlaps_in_100000_rows_are_found_quickly(capsys):
     rows = [seg(km=0.001, markers=0, frm=str(2 * i), to=str(2 * i + 1)) for i in range(100_000)]
     for i in range(0, 100_000, 1000):
         rows[i][5] = str(2 * i + 2)                 # reaches the next stretch's first marker: 100 overlaps
-    r = make_report(segments=rows)
-    start = time.perf_counter()
-    problems = validate_report(r, today=TODAY)
-    elapsed = time.perf_counter() - start
-    with capsys.disabled():
-        print(f"\n100,000 marker ranges checked in {elapsed:.2f} s")
+    problems, elapsed = timed_validation(make_report(segments=rows), "marker ranges checked", capsys)
     assert len(problems) == 200 and {p.rule for p in problems} == {"segments.marker_claimed_twice"}
     assert elapsed < 10
 

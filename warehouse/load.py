@@ -4,7 +4,7 @@ an accepted report supersedes the earlier one for the same province and period. 
 whole batch back, so a half-done load never shows. `record_submission` is a batch of one."""
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Callable
 
@@ -58,25 +58,34 @@ class Submission:
     problems: list[Problem]
     accepted: bool
     stored_path: str | None = None
-    rows: dict[str, int] = field(init=False)
 
     def __post_init__(self):
         if self.accepted and self.report is None:
             raise ValueError("Không thể nhận một báo cáo không đọc được — an unreadable report cannot be accepted")
-        self.rows = {sheet: 0 if self.report is None else len(self.report.table(sheet)) for sheet in FACT_TABLES}
+
+    def rows(self, sheet: str) -> int:
+        return 0 if self.report is None else len(self.report.table(sheet))
 
 
 #: the load's review: (report, its previous report's figures or None) → problems to add
 Review = Callable[[object, "dict | None"], list[Problem]]
 
 
-def _scan(con, name: str, frame: pd.DataFrame, sql: str, params: dict | None = None) -> list[tuple]:
-    """Run `sql` over `frame` registered as `name` (a DataFrame scan: bulk, not row by row)."""
+def _scan(con, name: str, frame: pd.DataFrame, sql: str) -> list[dict]:
+    """Run `sql` over `frame` registered as `name` (a DataFrame scan: bulk, not row by row); the rows it
+    returns, by column name."""
     con.register(name, frame)
     try:
-        return con.execute(sql, params or {}).fetchall()
+        cur = con.execute(sql)
+        names = [d[0] for d in cur.description] if cur.description else []
+        return [dict(zip(names, row)) for row in cur.fetchall()]
     finally:
         con.unregister(name)
+
+
+def _ids_frame(submission_ids: list[int]) -> pd.DataFrame:
+    """The submissions of one load, as the queries read them (`batch_ids`)."""
+    return pd.DataFrame({"submission_id": pd.array(submission_ids, dtype="int64")})
 
 
 def find_known(con: duckdb.DuckDBPyConnection, sha256s: list[str]) -> dict[str, KnownFile]:
@@ -98,13 +107,8 @@ def previous_figures(con: duckdb.DuckDBPyConnection, submission_ids: list[int]) 
     report of the same kind (period-over-period checks); submissions without one are left out."""
     if not submission_ids:
         return {}
-    con.register("batch_ids", pd.DataFrame({"submission_id": pd.array(submission_ids, dtype="int64")}))
-    try:
-        cur = con.execute(query("previous_figures"))
-        names = [d[0] for d in cur.description]
-        return {row[0]: dict(zip(names[1:], row[1:])) for row in cur.fetchall()}
-    finally:
-        con.unregister("batch_ids")
+    rows = _scan(con, "batch_ids", _ids_frame(submission_ids), query("previous_figures"))
+    return {row.pop("submission_id"): row for row in rows}
 
 
 def _insert_facts(con, loaded: list[tuple[int, object]], sheet_code: str) -> None:
@@ -136,8 +140,8 @@ def _insert_submissions(con, items: list[Submission], ids: list[int]) -> None:
                 "stored_path": item.stored_path, "sha256": item.file.sha256, "size_bytes": item.file.size_bytes,
                 "received_at": item.file.received_at, "template_version": info.get("template_version"),
                 "status": "accepted" if item.accepted else "rejected",
-                "teams_rows": item.rows["to_tu_quan"], "segments_rows": item.rows["doan_bien_gioi"],
-                "awards_rows": item.rows["khen_thuong"], "errors": errors, "warnings": len(item.problems) - errors,
+                "teams_rows": item.rows("to_tu_quan"), "segments_rows": item.rows("doan_bien_gioi"),
+                "awards_rows": item.rows("khen_thuong"), "errors": errors, "warnings": len(item.problems) - errors,
                 "reporting_unit": info.get("reporting_unit"), "prepared_by": info.get("prepared_by"),
                 "report_date": info.get("report_date")}
     frame = pd.DataFrame([row(sid, item) for sid, item in zip(ids, items)]).astype(
@@ -191,8 +195,8 @@ def record_submissions(con: duckdb.DuckDBPyConnection, items: list[Submission], 
             step(f"facts:{sheet_code}")
         superseded = {}
         if loaded:
-            batch_ids = pd.DataFrame({"submission_id": pd.array(ids, dtype="int64")})
-            superseded = {new: old for old, new in _scan(con, "batch_ids", batch_ids, query("supersede"))}
+            superseded = {r["submission_id"]: r["superseded_id"]
+                          for r in _scan(con, "batch_ids", _ids_frame(ids), query("supersede"))}
         step("supersede")
         added = _review(con, items, ids, review) if review and loaded else {}
         step("review")
