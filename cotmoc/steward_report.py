@@ -32,6 +32,7 @@ from openpyxl.comments import Comment
 from openpyxl.styles import Border, PatternFill, Side
 from openpyxl.utils import get_column_letter
 
+from cotmoc.inert import shown_name, terminal_text
 from cotmoc.problems import Problem
 from cotmoc.steward_list import (ERROR_FILL, LOI_SHEET, LOI_TITLE_PREFIX, WARNING_FILL, add_loi_sheet,
                                  find_sheet, ordered, parse_cell_ref, safe_str, set_text)
@@ -249,26 +250,28 @@ def _save(wb: Workbook, out: Path) -> Path:
     return out
 
 
-def write_annotated_copy(original: Path, problems: list[Problem], out: Path, *, summary: dict | None = None) -> Path:
+def write_annotated_copy(original: Path, problems: list[Problem], out: Path, *, summary: dict | None = None,
+                         file_name: str | None = None) -> Path:
     """Write the steward's own workbook, annotated (see the module docstring), to `out` (.xlsx) and return
     it. A workbook openpyxl refuses is rebuilt from its values; one that cannot be read at all gets the
-    `Loi` sheet alone (as `write_problem_list`)."""
+    `Loi` sheet alone (as `write_problem_list`). `file_name`: the name the steward sent (default: the file's)."""
     original, out = Path(original), Path(out)
+    name = file_name or shown_name(original.name)
     rebuilt_from = None
     try:
         if original.suffix.lower() not in _OPENPYXL_SUFFIXES:
             raise ValueError("openpyxl cannot open this format")
         wb = _open_own(original)
     except Exception as exc:                       # any refusal: fall back to the values calamine can read
-        log.info("annotating %s from its values only: %s", original.name, exc)
+        log.info("annotating %s from its values only: %s", terminal_text(name), terminal_text(exc))
         try:
-            wb, rebuilt_from = _rebuilt(original), original.suffix.lower() or original.name
+            wb, rebuilt_from = _rebuilt(original), original.suffix.lower() or name
         except Exception as exc2:
-            log.warning("no annotated copy of %s, the problem list only: %s", original.name, exc2)
-            return write_problem_list(problems, out, file_name=original.name, summary=summary)
+            log.warning("no annotated copy of %s, the problem list only: %s", terminal_text(name), terminal_text(exc2))
+            return write_problem_list(problems, out, file_name=name, summary=summary)
     _drop_earlier_report(wb)
     _annotate(wb, problems)
-    add_loi_sheet(wb, problems, original.name, summary=summary, rebuilt_from=rebuilt_from)
+    add_loi_sheet(wb, problems, name, summary=summary, rebuilt_from=rebuilt_from)
     return _save(wb, out)
 
 

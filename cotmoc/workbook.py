@@ -111,6 +111,20 @@ def _check_container(path: Path, max_bytes: int, max_uncompressed: int) -> str:
                   _RESEND_VI, _RESEND_EN)
 
 
+_DECLARATION = re.compile(rb"<!(?:DOCTYPE|ENTITY)")
+
+
+def _declares_entities(part) -> bool:
+    """Whether a zip part holds a DOCTYPE or ENTITY declaration anywhere (read in blocks, with an overlap, so a
+    declaration placed after the first 64 KiB is found too)."""
+    tail = b""
+    for block in iter(lambda: part.read(1 << 20), b""):
+        if _DECLARATION.search(tail + block):
+            return True
+        tail = block[-16:]
+    return False
+
+
 def _check_zip(path: Path, max_uncompressed: int) -> None:
     try:
         with zipfile.ZipFile(path) as zf:
@@ -123,16 +137,47 @@ def _check_zip(path: Path, max_uncompressed: int) -> None:
                               _RESEND_VI, _RESEND_EN)
             for info in infos:
                 if info.filename.endswith((".xml", ".rels", ".vml")):
-                    with zf.open(info) as part:
-                        prolog = part.read(65536)
-                    if b"<!DOCTYPE" in prolog or b"<!ENTITY" in prolog:
-                        raise _refuse("file.xml_entities", "File chứa khai báo XML bất thường (DOCTYPE/ENTITY) nên không mở",
-                                      "The file holds XML DOCTYPE/ENTITY declarations: refused, never expanded",
-                                      _RESEND_VI, _RESEND_EN)
-    except (zipfile.BadZipFile, EOFError, zipfile.LargeZipFile, ValueError, OSError) as exc:
-        raise _refuse("file.corrupt", "File bị hỏng hoặc không đầy đủ (có thể gửi chưa hết)",
-                      f"The file is damaged or incomplete (perhaps cut off in transfer): {exc}",
-                      "Gửi lại file gốc", "Send the original file again") from None
+                    with zf.open(info) as part:        # zipfile checks each part's size and CRC as it reads
+                        if _declares_entities(part):
+                            raise _refuse("file.xml_entities",
+                                          "File chứa khai báo XML bất thường (DOCTYPE/ENTITY) nên không mở",
+                                          "The file holds XML DOCTYPE/ENTITY declarations: refused, never expanded",
+                                          _RESEND_VI, _RESEND_EN)
+    except (zipfile.BadZipFile, EOFError, zipfile.LargeZipFile, ValueError, OSError, NotImplementedError,
+            RuntimeError) as exc:
+        raise _corrupt(exc) from None
+
+
+def _corrupt(exc: BaseException) -> UnreadableWorkbook:
+    return _refuse("file.corrupt", "File bị hỏng hoặc không đầy đủ (có thể gửi chưa hết)",
+                   f"The file is damaged or incomplete (perhaps cut off in transfer): {_detail(exc)}",
+                   "Gửi lại file gốc", "Send the original file again")
+
+
+def _detail(exc: BaseException) -> str:
+    """The library's own words, for the English half only (never instead of the Vietnamese message)."""
+    return f"{type(exc).__name__}: {exc}"[:300]
+
+
+def _unreadable(exc: BaseException) -> UnreadableWorkbook:
+    """What any failure to read one file becomes: a rejection of that file, told in words the steward can act on."""
+    from python_calamine import PasswordError, XmlError, ZipError
+    if isinstance(exc, PasswordError):
+        return _refuse("file.password", "File được đặt mật khẩu nên không đọc được",
+                       f"The workbook is password-protected and cannot be read ({_detail(exc)})",
+                       "Gỡ mật khẩu rồi lưu lại, gửi lại file", "Remove the password, save and send it again")
+    if isinstance(exc, ZipError):
+        return _corrupt(exc)
+    if isinstance(exc, XmlError):
+        return _refuse("file.xml_invalid", "Nội dung bên trong file bị lỗi (XML không hợp lệ), thường do phần mềm "
+                       "khác Excel/LibreOffice tạo ra", f"The file's inner XML is not valid, as software other than "
+                       f"Excel/LibreOffice sometimes writes it ({_detail(exc)})", _RESEND_VI, _RESEND_EN)
+    if isinstance(exc, MemoryError):
+        return _refuse("file.too_complex", "File quá lớn hoặc quá phức tạp để đọc",
+                       "The file is too large or too complex to read", "Xóa các sheet, hình ảnh không cần thiết "
+                       "rồi gửi lại", "Remove unneeded sheets or pictures and send it again")
+    return _refuse("file.unreadable", "Không đọc được file bảng tính này: nội dung không đúng định dạng bảng tính",
+                   f"The spreadsheet cannot be read ({_detail(exc)})", _RESEND_VI, _RESEND_EN)
 
 
 def _rows(ws) -> Iterator[list]:
@@ -307,17 +352,36 @@ def _read_info(name: str, grid: list[list], formulas: set[str], problems: list[P
     return info
 
 
+def check_failed(exc: BaseException) -> Problem:
+    """The problem for a file whose check failed after it was read (an error in cotmoc on something this file
+    holds, not a fault the steward can see): the file is rejected alone and kept, and the office can look."""
+    return Problem(ERROR, "file.check_failed", "Hệ thống chưa kiểm tra được file này (lỗi của phần mềm, không hẳn "
+                   "do file); file đã được lưu lại và văn phòng sẽ xem xét",
+                   f"cotmoc could not check this file (a fault in cotmoc, not necessarily in the file); it is kept "
+                   f"for the office to look at ({_detail(exc)})",
+                   "Liên hệ văn phòng tiếp nhận báo cáo; có thể lưu lại bằng Excel rồi gửi lại",
+                   "Contact the office; saving it again from Excel and resending may help")
+
+
 def read_report(path: Path | str, *, max_bytes: int = 50 * 1024 * 1024,
                 max_uncompressed_bytes: int = 500 * 1024 * 1024) -> RawReport:
     """Read a report's raw cells, located by machine code. File-level refusals raise UnreadableWorkbook;
-    everything else found is returned as Problems on the RawReport."""
-    path = Path(path)
-    kind = _check_container(path, max_bytes, max_uncompressed_bytes)
+    everything else found is returned as Problems on the RawReport.
+
+    This is the reading layer's one boundary: ANY failure while reading this file (the library's XML or zip
+    errors, an exception of ours on a shape nobody foresaw, memory) becomes an UnreadableWorkbook for this
+    file alone, with its own rule and a Vietnamese message, so no file can stop the others."""
     try:
-        wb = CalamineWorkbook.from_path(str(path))
-    except Exception as exc:   # calamine raises its own error types for every unreadable file
-        raise _refuse("file.unreadable", "Không đọc được file bảng tính này",
-                      f"The spreadsheet cannot be read: {exc}", _RESEND_VI, _RESEND_EN) from None
+        return _read_report(Path(path), max_bytes, max_uncompressed_bytes)
+    except UnreadableWorkbook:
+        raise
+    except Exception as exc:
+        raise _unreadable(exc) from None
+
+
+def _read_report(path: Path, max_bytes: int, max_uncompressed_bytes: int) -> RawReport:
+    kind = _check_container(path, max_bytes, max_uncompressed_bytes)
+    wb = CalamineWorkbook.from_path(str(path))
     report = RawReport(path)
     names = list(wb.sheet_names)
     found = {s.code: _find_sheet(names, s.code) for s in contract.SHEETS}

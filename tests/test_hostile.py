@@ -1,0 +1,200 @@
+"""The hostile-input catalogue: every kind of broken or crafted file ends, in the run it arrives in, loaded or
+rejected with its own message (Vietnamese first), its bytes kept; a valid report in the same inbox is loaded in
+the same run; nothing stays behind in the inbox except what must wait (links, files still being written, lock
+files), which is said in the run's outcome. Every file here is built by code (tests/hostile_files.py)."""
+from __future__ import annotations
+
+import hashlib
+import io
+import json
+import os
+import subprocess
+import sys
+from datetime import date
+from pathlib import Path
+
+import pytest
+
+from cotmoc.config import load_settings
+from cotmoc.ingest import run_ingest
+from tests import hostile_files as hf
+from warehouse.db import open_warehouse
+
+TODAY = date(2026, 11, 22)
+ROOT = Path(__file__).resolve().parent.parent
+
+
+@pytest.fixture
+def settings(tmp_path):
+    s = load_settings(tmp_path, environ={})
+    s.inbox.mkdir(parents=True)
+    return s
+
+
+@pytest.fixture
+def con(settings):
+    c = open_warehouse(settings.warehouse, today=TODAY)
+    yield c
+    c.close()
+
+
+def _inbox_files(settings) -> list[str]:
+    return sorted(str(p.relative_to(settings.inbox)) for p in settings.inbox.rglob("*") if not p.is_dir())
+
+
+def _outcome(outcomes, name_part: str):
+    found = [o for o in outcomes if name_part in o.file_name]
+    assert len(found) == 1, [(o.file_name, o.outcome) for o in outcomes]
+    return found[0]
+
+
+def _rejected_with(o, rule: str, original: bytes) -> dict:
+    """The outcome is a rejection for `rule`, the original bytes are kept with their recorded SHA-256, and the
+    steward's JSON names the rule with a Vietnamese message first."""
+    assert o.outcome == "rejected", (o.file_name, o.outcome, o.first_error)
+    assert o.stored_path.read_bytes() == original
+    assert o.sha256 == hashlib.sha256(original).hexdigest()
+    report = json.loads(o.stored_path.with_name(o.stored_path.stem + ".loi.json").read_text(encoding="utf-8"))
+    problem = next((p for p in report["problems"] if p["rule"] == rule), None)
+    assert problem, [p["rule"] for p in report["problems"]]
+    assert problem["message_vi"] and problem["message_en"] and problem["message_vi"] != problem["message_en"]
+    assert o.first_error.split(" — ")[0].strip() and " — " in o.first_error
+    return problem
+
+
+def _valid_loaded(outcomes, con):
+    good = _outcome(outcomes, "hop_le")
+    assert good.outcome == "new", (good.outcome, good.first_error)
+    assert con.execute("select count(*) from submissions where status = 'accepted'").fetchone()[0] == 1
+
+
+# --- 1. a file the reader chokes on stops nothing --------------------------------------------------------
+STUCK = [
+    (hf.undeclared_entity, "file.xml_invalid"),
+    (hf.late_entity_declaration, "file.xml_entities"),
+    (hf.lying_zip_sizes, "file.corrupt"),
+]
+
+
+@pytest.mark.parametrize("builder, rule", STUCK, ids=[b.__name__ for b, _ in STUCK])
+def test_a_file_the_reader_chokes_on_is_rejected_alone(settings, con, builder, rule):
+    bad = builder(settings.inbox / f"{builder.__name__}.xlsx")
+    original = bad.read_bytes()
+    hf.valid_report(settings.inbox / "hop_le.xlsx")
+    outcomes = run_ingest(con, settings, today=TODAY)
+    problem = _rejected_with(_outcome(outcomes, builder.__name__), rule, original)
+    assert "XmlError" not in problem["message_vi"] and "Error" not in problem["message_vi"]
+    _valid_loaded(outcomes, con)
+    assert _inbox_files(settings) == []
+
+
+def test_plain_ingest_of_a_choking_file_ends_without_a_traceback(tmp_path):
+    s = load_settings(tmp_path, environ={})
+    hf.undeclared_entity(s.inbox / "nbsp.xlsx")
+    hf.valid_report(s.inbox / "hop_le.xlsx")
+    env = {**os.environ, "COTMOC_HOME": str(tmp_path)}
+    done = subprocess.run([sys.executable, "-m", "cotmoc.cli", "ingest", "--plain", "--today", TODAY.isoformat()],
+                          cwd=tmp_path, env=env, capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stderr[-3000:]
+    assert "Traceback" not in done.stderr + done.stdout
+    assert "inbox empty" not in done.stdout and "nbsp.xlsx" in done.stdout
+    assert not [p for p in s.inbox.rglob("*") if p.is_file()]
+
+
+# --- 2. names that cannot be filed as given --------------------------------------------------------------
+def test_a_very_long_vietnamese_name_is_filed_and_later_runs_go_on(settings, con):
+    title = ("Báo cáo kết quả thực hiện phong trào toàn dân tham gia bảo vệ chủ quyền lãnh thổ an ninh "
+             "biên giới quốc gia trong tình hình mới của Bộ Chỉ huy Bộ đội Biên phòng tỉnh Lai Châu năm 2020 "
+             "theo Chỉ thị số 01 của Thủ tướng Chính phủ")
+    title = title.encode()[:244].decode("utf-8", "ignore")          # as long as the inbox's file system allows
+    assert len(title) >= 190 and len(f"{title}.xlsx".encode()) > 240
+    long_one = hf.valid_report(settings.inbox / f"{title}.xlsx")
+    original = long_one.read_bytes()
+    bad = hf.with_cell_text(settings.inbox / f"{title[:-4]} sai.xlsx", "thong_tin", "2019", "năm ngoái")
+    outcomes = run_ingest(con, settings, today=TODAY)
+    assert sorted(o.outcome for o in outcomes) == ["new", "rejected"], [(o.outcome, o.first_error) for o in outcomes]
+    for o in outcomes:
+        assert len(o.stored_path.name.encode()) <= 255 and o.stored_path.exists()
+        assert o.stored_path.stem.endswith(f"__{o.sha256[:8]}")
+        for sibling in o.stored_path.parent.iterdir():
+            assert len(sibling.name.encode()) <= 255
+    assert next(o for o in outcomes if o.outcome == "new").stored_path.read_bytes() == original
+    assert _inbox_files(settings) == []
+    hf.base_report(settings.inbox / "hop_le.xlsx")          # the next run is not blocked
+    assert [o.outcome for o in run_ingest(con, settings, today=TODAY)] == ["new"]
+    assert bad.name.startswith("Báo cáo")
+
+
+def test_a_name_with_bytes_that_are_not_utf8_is_loaded_under_a_displayable_name(settings, con):
+    name = os.fsdecode(b"bao_cao_\xff\xfe_lai_chau.xlsx")
+    path = hf.valid_report(settings.inbox / name)
+    original = path.read_bytes()
+    hf.base_report(settings.inbox / "hop_le.xlsx")
+    outcomes = run_ingest(con, settings, today=TODAY)
+    assert sorted(o.outcome for o in outcomes) == ["new", "new"], [(o.file_name, o.first_error) for o in outcomes]
+    odd = next(o for o in outcomes if o.file_name.startswith("bao_cao_"))
+    assert odd.file_name == "bao_cao_\ufffd\ufffd_lai_chau.xlsx"
+    assert odd.stored_path.read_bytes() == original
+    os.fsencode(str(odd.stored_path)).decode("utf-8")                  # the stored name is UTF-8
+    stored = con.execute("select file_name, stored_path from submissions order by submission_id").fetchall()
+    assert "bao_cao_\ufffd\ufffd_lai_chau.xlsx" in [r[0] for r in stored]
+    assert _inbox_files(settings) == []
+
+
+def test_recovery_that_cannot_complete_is_skipped_with_a_message_and_the_run_goes_on(settings, con, tmp_path):
+    from cotmoc.ingest import check_file
+    from warehouse import load as wh
+    stuck = hf.with_cell_text(settings.inbox / "ket.xlsx", "thong_tin", "Cao Bằng", "Tỉnh Không Có")
+    checked = check_file(stuck, settings, today=TODAY)
+    assert not checked.accepted
+    wh.record_submission(con, file=checked.facts, report=checked.report, problems=checked.problems, accepted=False)
+    blocker = settings.rejected / "_khong_ro_tinh"      # a file where its folder must go: filing cannot complete
+    blocker.parent.mkdir(parents=True)
+    blocker.write_text("not a folder")
+    hf.valid_report(settings.inbox / "hop_le.xlsx")
+    outcomes = run_ingest(con, settings, today=TODAY)
+    left = _outcome(outcomes, "ket.xlsx")
+    assert left.outcome == "left" and "hộp thư" in left.first_error.split(" — ")[0]
+    _valid_loaded(outcomes, con)
+    blocker.unlink()
+    assert [o.outcome for o in run_ingest(con, settings, today=TODAY)] == ["recovered"]
+
+
+# --- 3. nothing read from a file is markup or a terminal escape --------------------------------------------
+def test_markup_and_escapes_in_cells_and_names_are_shown_as_written(settings, con):
+    from rich.console import Console
+    from cotmoc.summary import print_summary, summary_markdown
+    hf.with_cell_text(settings.inbox / "[red]do[blink].xlsx", "thong_tin", "2019", "[/bold]")
+    hf.with_cell_text(settings.inbox / "esc\x1b[2Jname.xlsx", "thong_tin", "2019", "\x1b]0;pwned\x07")
+    hf.valid_report(settings.inbox / "hop_le.xlsx")
+    outcomes = run_ingest(con, settings, today=TODAY)
+    assert sorted(o.outcome for o in outcomes) == ["new", "rejected", "rejected"]
+    out = io.StringIO()
+    print_summary(outcomes, Console(file=out, width=200, force_terminal=True, color_system=None), home=settings.home)
+    text = out.getvalue()
+    assert "[red]do[blink].xlsx" in text and "[/bold]" in text
+    assert "\x1b[2J" not in text and "\x1b]0" not in text and "\\x1b" in text
+    for o in outcomes:
+        assert "\x1b" not in o.line()
+    markdown = summary_markdown(outcomes)
+    assert "\x1b" not in markdown and "[red]" not in markdown and "\\[red\\]" in markdown
+
+
+# --- 4. links, pipes and devices are never followed ---------------------------------------------------------
+def test_links_and_pipes_in_the_inbox_are_never_followed(settings, con, tmp_path):
+    outside = hf.valid_report(tmp_path / "elsewhere" / "bao_cao_ngoai.xlsx")
+    (settings.inbox / "passwd.xlsx").symlink_to("/etc/passwd")
+    (settings.inbox / "ngoai.xlsx").symlink_to(outside)
+    os.mkfifo(settings.inbox / "ong.xlsx")
+    hf.valid_report(settings.inbox / "hop_le.xlsx")
+    outcomes = run_ingest(con, settings, today=TODAY)
+    _valid_loaded(outcomes, con)
+    for name in ("passwd.xlsx", "ngoai.xlsx", "ong.xlsx"):
+        o = _outcome(outcomes, name)
+        assert o.outcome == "left" and o.stored_path is None, (o.outcome, o.stored_path)
+        assert "không phải" in o.first_error.split(" — ")[0]
+    assert (settings.inbox / "passwd.xlsx").is_symlink() and (settings.inbox / "ngoai.xlsx").is_symlink()
+    assert con.execute("select count(*) from submissions").fetchone()[0] == 1
+    assert outside.exists()
+    for root in (settings.archive, settings.rejected):
+        assert not [p for p in root.rglob("*") if p.is_symlink()] if root.exists() else True
