@@ -63,3 +63,20 @@ def spreadsheet_text(value):
     if isinstance(value, str) and value.startswith(FORMULA_STARTS):
         return "'" + value
     return value
+
+
+def set_cell_text(cell, value) -> None:
+    """Write a value into an openpyxl cell so that it can never become a formula: text is always a text cell
+    (openpyxl would store "=..." as a formula), and text a spreadsheet would evaluate once edited (starting with
+    `= + - @`, a tab or a carriage return) is marked quote-prefixed, as Excel does for text typed after `'`."""
+    from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
+    if isinstance(value, str):
+        cell.value = ILLEGAL_CHARACTERS_RE.sub("", value)[:MAX_CELL_TEXT]
+        cell.data_type = "s"
+        if value.startswith(FORMULA_STARTS):
+            cell.quotePrefix = True
+    else:
+        cell.value = value
+
+
+MAX_CELL_TEXT = 32_767       # Excel's limit for one cell's text

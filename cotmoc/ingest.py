@@ -39,6 +39,7 @@ from schemas.history import history_rules
 from warehouse import load as wh
 
 WORKBOOK_SUFFIXES = {".xlsx", ".xlsm", ".xls", ".ods"}
+SPREADSHEETS_NOT_READ = {".xlsb", ".xltx", ".xltm", ".xlt", ".ots", ".fods", ".numbers", ".et", ".csv", ".wks"}
 DUPLICATES_DIR = "_trung_lap"      # duplicates are kept (nothing is lost), apart from real submissions
 UNKNOWN_PROVINCE_DIR = "_khong_ro_tinh"
 log = logging.getLogger(__name__)
@@ -149,6 +150,13 @@ def _read(path: Path, settings: Settings, sha256: str | None, today: date | None
     """Read and normalise one file (not yet validated); an unreadable file ends here with its problem."""
     facts = file_facts(path, sha256, source)
     name = facts.file_name
+    if path.suffix.lower() in SPREADSHEETS_NOT_READ:
+        problem = Problem(ERROR, "file.format_not_read",
+                          f"Định dạng {path.suffix} không được nhận; chỉ nhận .xlsx, .xlsm, .xls, .ods",
+                          f"The {path.suffix} format is not read; only .xlsx, .xlsm, .xls and .ods are",
+                          "Mở file bằng Excel hoặc LibreOffice, lưu thành .xlsx (Lưu thành > Sổ làm việc Excel) rồi gửi lại",
+                          "Open it in Excel or LibreOffice, save it as .xlsx (Save As > Excel Workbook) and send it again")
+        return CheckedFile(path, facts, None, [problem], readable=False, source=source, identity=identity)
     if path.suffix.lower() not in WORKBOOK_SUFFIXES:
         problem = Problem(ERROR, "file.not_workbook",
                           f"File '{name}' không phải bảng tính Excel (.xlsx, .xlsm, .xls, .ods)",

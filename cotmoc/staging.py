@@ -9,7 +9,8 @@ copied (else its new bytes wait for the next run).
 What is not taken stays in the inbox, and the run says so (an outcome `left`):
 - symbolic links, FIFOs, devices, sockets: never opened or followed (a link to /etc/passwd is not a report);
 - office lock files (`~$x.xlsx`, `.~lock.x.xlsx#`): the office program still has the file open;
-- files still being written: changed after this run began, or while they were being copied.
+- files still being written: changed since this run began (up to a file server's clock slightly ahead; a
+  modification time far in the future is a wrong clock, not a write in progress), or while being copied.
 A file larger than the size limit is not copied (it is refused on its size alone): it is fingerprinted where it is.
 """
 from __future__ import annotations
@@ -19,6 +20,7 @@ import hashlib
 import os
 import shutil
 import stat
+import time
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -26,6 +28,7 @@ from cotmoc.inert import shown_name
 
 STAGING_DIR = ".dang_xu_ly"          # under the archive: same file system, so filing is a rename
 _LOCK_PREFIXES = ("~$", ".~lock")
+_CLOCK_SLACK_NS = 2_000_000_000       # a file server's clock a little ahead still counts as "now"
 
 LEFT = {
     "link": ("là liên kết (symlink), không phải file báo cáo: không mở, để nguyên trong hộp thư",
@@ -126,8 +129,8 @@ def take(path: Path, archive: Path, *, since_ns: int, max_copy_bytes: int) -> St
         before = os.fstat(fh.fileno())
         if not stat.S_ISREG(before.st_mode):
             return Left(path, "special")
-        if before.st_mtime_ns >= since_ns:
-            return Left(path, "writing")
+        if since_ns <= before.st_mtime_ns <= time.time_ns() + _CLOCK_SLACK_NS:
+            return Left(path, "writing")      # written to since this run began (a far-future time is a clock's)
         digest = hashlib.sha256()
         if before.st_size > max_copy_bytes:          # refused on its size: fingerprinted in place, not copied
             for block in iter(lambda: fh.read(1 << 20), b""):

@@ -29,10 +29,11 @@ from xml.etree import ElementTree
 from openpyxl import Workbook, load_workbook
 from openpyxl.cell.cell import MergedCell
 from openpyxl.comments import Comment
+from openpyxl.formatting.formatting import ConditionalFormattingList
 from openpyxl.styles import Border, PatternFill, Side
 from openpyxl.utils import get_column_letter
 
-from cotmoc.inert import shown_name, terminal_text
+from cotmoc.inert import FORMULA_STARTS, shown_name, terminal_text
 from cotmoc.problems import Problem
 from cotmoc.steward_list import (ERROR_FILL, LOI_SHEET, LOI_TITLE_PREFIX, WARNING_FILL, add_loi_sheet,
                                  find_sheet, ordered, parse_cell_ref, safe_str, set_text)
@@ -100,16 +101,36 @@ def _open_own(original: Path) -> Workbook:
         for cell in list(ws._cells.values()):        # existing cells only: never materialise empty ones
             if cell.data_type == "f":              # only without cached values; kept as its text
                 set_text(cell, str(cell.value))
+            elif isinstance(cell.value, str) and cell.value.startswith(FORMULA_STARTS):
+                set_text(cell, cell.value)         # text that would become a formula once edited
             if cell.hyperlink is not None and cell.hyperlink.target:
                 cell.hyperlink = None                    # a link to an outside address or file
         for ref, formula in unresolved.get(ws.title, {}).items():
             if ws[ref].value is None and not isinstance(ws[ref], MergedCell):
                 set_text(ws[ref], formula)
+        ws.conditional_formatting = ConditionalFormattingList()   # its formulas may call out (DDE, links)
+    sheets = set(wb.sheetnames)
     for names in (wb.defined_names, *(ws.defined_names for ws in wb.worksheets)):
-        for name in [n for n, d in names.items() if "[" in (d.attr_text or "")]:
-            del names[name]                          # a name pointing into another workbook
+        for name in [n for n, d in names.items() if not _inside(d.attr_text, sheets)]:
+            del names[name]                          # DDE (cmd|' /C calc'!A0), other workbooks, formulas
     wb.vba_archive = None
     return wb
+
+
+_CELLS = re.compile(r"^\$?[A-Z]{0,3}\$?\d*(?::\$?[A-Z]{0,3}\$?\d*)?$")
+
+
+def _inside(attr_text: str | None, sheets: set[str]) -> bool:
+    """Whether a defined name is only a reference to cells of this workbook (print areas, lists): anything else
+    (a DDE call such as cmd|' /C calc'!A0, another workbook, a formula, a constant) is dropped from the copy."""
+    parts = [p.strip() for p in (attr_text or "").split(",")]
+    for part in parts:
+        sheet, bang, cells = part.rpartition("!")
+        if sheet.startswith("'") and sheet.endswith("'") and len(sheet) > 1:
+            sheet = sheet[1:-1].replace("''", "'")
+        if not bang or sheet not in sheets or not cells or not _CELLS.match(cells):
+            return False
+    return bool(parts)
 
 
 def _plain(value):

@@ -22,13 +22,15 @@ import pandas as pd
 from python_calamine import CalamineWorkbook
 
 from cotmoc import contract
-from cotmoc.formulas import formulas_without_values
+from cotmoc.display import en_number, vi_number
+from cotmoc.formulas import error_cells, formulas_without_values
 from cotmoc.problems import ERROR, WARNING, Problem, column_letter
 from cotmoc.vntext import clean
 
 HEADER_SEARCH_ROWS = 10
 MAX_RATIO = 200                       # uncompressed/compressed beyond this, with a large size, is a bomb
 RATIO_CHECK_BYTES = 20 * 1024 * 1024
+_MB = 1024 * 1024
 _OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 _ENCRYPTION_INFO = "EncryptionInfo".encode("utf-16-le")
 
@@ -41,6 +43,31 @@ class FormulaWithoutValue:
 
 
 FORMULA_WITHOUT_VALUE = FormulaWithoutValue()
+
+
+class ExcelError:
+    """An error value Excel shows in the cell (#REF!, #DIV/0! ...): reported once, by the reader, never read as
+    empty or as text."""
+
+    def __init__(self, text: str):
+        self.text = text
+
+    def __str__(self) -> str:
+        return self.text
+
+    def __repr__(self) -> str:
+        return f"<Excel error {self.text}>"
+
+
+_EXCEL_ERRORS = {
+    "#REF!": ("công thức tham chiếu tới ô đã bị xóa", "the formula refers to cells that were deleted"),
+    "#DIV/0!": ("công thức chia cho 0", "the formula divides by zero"),
+    "#VALUE!": ("công thức dùng giá trị sai kiểu", "the formula uses a value of the wrong kind"),
+    "#NAME?": ("công thức có tên hàm hoặc tên vùng không đúng", "the formula names an unknown function or range"),
+    "#N/A": ("công thức không tìm thấy giá trị", "the formula found no value"),
+    "#NUM!": ("công thức cho kết quả không phải số hợp lệ", "the formula's result is not a valid number"),
+    "#NULL!": ("công thức dùng vùng ô không giao nhau", "the formula uses ranges that do not intersect"),
+}
 
 
 class UnreadableWorkbook(Exception):
@@ -90,10 +117,15 @@ _RESEND_EN = "Open the report in Excel or LibreOffice, save it as .xlsx in the t
 def _check_container(path: Path, max_bytes: int, max_uncompressed: int) -> str:
     """Return "zip" or "ole" after the safety checks, or raise UnreadableWorkbook."""
     size = path.stat().st_size
-    if size > max_bytes:
-        raise _refuse("file.too_large", f"File quá lớn ({size / 1e6:.1f} MB, tối đa {max_bytes / 1e6:.0f} MB)",
-                      f"The file is too large ({size / 1e6:.1f} MB, limit {max_bytes / 1e6:.0f} MB)",
+    if size > max_bytes:          # in the unit the limit is set in (COTMOC_MAX_FILE_MB: 1 MB = 1024 × 1024 bytes)
+        mb, limit = vi_number(size / _MB, 1), vi_number(max_bytes / _MB, 0 if max_bytes % _MB == 0 else 1)
+        raise _refuse("file.too_large", f"File quá lớn ({mb} MB, tối đa {limit} MB)",
+                      f"The file is too large ({en_number(size / _MB, 1)} MB, limit {en_number(max_bytes / _MB)} MB)",
                       "Xóa các sheet, hình ảnh không cần thiết rồi gửi lại", "Remove unneeded sheets or pictures")
+    if size == 0:
+        raise _refuse("file.empty", "File rỗng (0 byte): không có nội dung", "The file is empty (0 bytes)",
+                      "Gửi lại file báo cáo (có thể lần trước gửi chưa xong)",
+                      "Send the report again (the transfer may not have finished)")
     with path.open("rb") as fh:
         head = fh.read(8)
     if head[:4] == b"PK\x03\x04":
@@ -162,7 +194,7 @@ def _detail(exc: BaseException) -> str:
 def _unreadable(exc: BaseException) -> UnreadableWorkbook:
     """What any failure to read one file becomes: a rejection of that file, told in words the steward can act on."""
     from python_calamine import PasswordError, XmlError, ZipError
-    if isinstance(exc, PasswordError):
+    if isinstance(exc, PasswordError) or "password" in str(exc).lower() or "encrypt" in str(exc).lower():
         return _refuse("file.password", "File được đặt mật khẩu nên không đọc được",
                        f"The workbook is password-protected and cannot be read ({_detail(exc)})",
                        "Gỡ mật khẩu rồi lưu lại, gửi lại file", "Remove the password, save and send it again")
@@ -187,13 +219,41 @@ def _rows(ws) -> Iterator[list]:
     return ws.iter_rows() if ws.start == (0, 0) else iter(ws.to_python(skip_empty_area=False))
 
 
-def _find_sheet(names: list[str], code: str) -> tuple[str | None, bool]:
-    if code in names:
-        return code, False
-    for name in names:
-        if clean(name).lower().replace(" ", "_") == code:
-            return name, True
-    return None, False
+def _claimants(names: list[str], code: str) -> list[str]:
+    """Every sheet that claims `code`: named exactly so first, then named so but for case, spaces or accents."""
+    return ([code] if code in names else []) + [n for n in names if n != code
+                                                and clean(n).lower().replace(" ", "_") == code]
+
+
+def _find_sheet(names: list[str], code: str, hidden: set[str] = frozenset()) -> tuple[str | None, bool]:
+    """The sheet read for `code` (a visible one before a hidden one) and whether it is renamed."""
+    claimants = sorted(_claimants(names, code), key=lambda n: n in hidden)
+    return (claimants[0], claimants[0] != code) if claimants else (None, False)
+
+
+def _sheet_visibility_problems(names: list[str], hidden: dict[str, str], code: str) -> list[Problem]:
+    """Data the steward cannot see is never read silently: a hidden sheet claiming a report sheet's code, or
+    several sheets claiming one code, is an error."""
+    claimants = _claimants(names, code)
+    out = []
+    if len(claimants) > 1:
+        listed = ", ".join(f"'{n}'" + (" (ẩn)" if n in hidden else "") for n in claimants)
+        listed_en = ", ".join(f"'{n}'" + (" (hidden)" if n in hidden else "") for n in claimants)
+        out.append(Problem(ERROR, "sheet.ambiguous", f"Có {len(claimants)} sheet cùng là '{code}': {listed}",
+                           f"{len(claimants)} sheets claim to be '{code}': {listed_en}",
+                           f"Giữ lại một sheet '{code}' duy nhất (xóa hoặc đổi tên các sheet còn lại, kể cả sheet ẩn)",
+                           f"Keep one sheet '{code}' only (delete or rename the others, hidden ones too)",
+                           sheet=code, value="; ".join(claimants)))
+    for name in claimants:
+        if name in hidden:
+            how_vi, how_en = ("bị ẩn sâu (very hidden)", "very hidden") if hidden[name] == "very" else ("bị ẩn", "hidden")
+            out.append(Problem(ERROR, "sheet.hidden", f"Sheet '{name}' chứa dữ liệu báo cáo nhưng đang {how_vi}, "
+                               "người xem không thấy", f"Sheet '{name}' holds report data but is {how_en}: "
+                               "people reading the workbook cannot see it",
+                               "Bỏ ẩn sheet (chuột phải vào tên sheet > Bỏ ẩn) và kiểm tra dữ liệu, hoặc xóa sheet đó",
+                               "Unhide the sheet (right-click a sheet tab > Unhide) and check it, or delete it",
+                               sheet=code, value=name))
+    return out
 
 
 def _blank(value) -> bool:
@@ -273,6 +333,7 @@ def _data_rows(sheet_def: contract.Sheet, rows: Iterator[list], first: int, colu
     take = itemgetter(*positions) if len(positions) > 1 else (lambda row: (row[positions[0]],))
     width_needed = max(positions) + 1
     formula_rows = {int(found.group()) for ref in formulas if (found := re.search(r"\d+$", ref or ""))}
+    # `formulas`: {cell: None for a formula without a stored result, or the Excel error the cell shows}
     index, by_column, chunk = [], [[] for _ in positions], []
     for r, row in enumerate(rows, start=first):
         values = take(row) if len(row) >= width_needed else [row[i] if i < len(row) else None for i in positions]
@@ -304,11 +365,24 @@ def _append_chunk(columns: list[list], chunk: list) -> None:
             column.extend(values)
 
 
-def _mark_formulas(values: list, formulas: set[str], columns: dict[str, int], sheet_def: contract.Sheet,
-                   excel_row: int, problems: list[Problem]) -> list:
+def excel_error_problem(text: str, sheet: str, row: int, column: str | None, cell: str) -> Problem:
+    meaning_vi, meaning_en = _EXCEL_ERRORS.get(text.upper(), ("công thức bị lỗi", "the formula failed"))
+    return Problem(ERROR, "cell.excel_error", f"Ô đang hiện lỗi Excel {text}: {meaning_vi}",
+                   f"The cell shows the Excel error {text}: {meaning_en}",
+                   "Sửa công thức cho đúng hoặc gõ giá trị thay cho công thức (để trống nếu không có)",
+                   "Mend the formula or type the value instead (leave it empty if there is none)",
+                   sheet=sheet, row=row, column=column, cell=cell, value=text)
+
+
+def _mark_formulas(values: list, formulas: dict[str, str | None], columns: dict[str, int],
+                   sheet_def: contract.Sheet, excel_row: int, problems: list[Problem]) -> list:
     for k, (code, c) in enumerate(columns.items()):
         ref = f"{column_letter(c)}{excel_row}"
         if ref not in formulas:
+            continue
+        if formulas[ref] is not None:
+            values[k] = ExcelError(formulas[ref])
+            problems.append(excel_error_problem(formulas[ref], sheet_def.code, excel_row, code, ref))
             continue
         values[k] = FORMULA_WITHOUT_VALUE
         problems.append(Problem(ERROR, "formula.no_cached_value", "Ô có công thức nhưng chưa có kết quả được lưu",
@@ -322,7 +396,7 @@ def _mark_formulas(values: list, formulas: set[str], columns: dict[str, int], sh
 # Cell types pandas' inference in DataFrame.from_records hands back unchanged after .astype(object), alone or
 # mixed (a float column becomes float64 and back, a text column str and back). Other types may change (ints
 # mixed with floats become floats, datetimes Timestamps): a sheet holding any goes the generic way.
-_KEPT_AS_READ = frozenset({str, float, bool, date, time, FormulaWithoutValue})
+_KEPT_AS_READ = frozenset({str, float, bool, date, time, FormulaWithoutValue, ExcelError})
 
 
 def _raw_frame(columns: list[list], index: list[int], codes: list[str]) -> pd.DataFrame:
@@ -346,10 +420,23 @@ def _read_info(name: str, grid: list[list], formulas: set[str], problems: list[P
             if isinstance(value, str) and value.strip() in codes and value.strip() not in info:
                 v = row[c + 1] if c + 1 < len(row) else None
                 ref = f"{column_letter(c + 2)}{r + 1}"
-                if ref in formulas:
+                if ref in formulas and formulas[ref] is not None:
+                    v = ExcelError(formulas[ref])
+                    problems.append(excel_error_problem(formulas[ref], "thong_tin", r + 1, value.strip(), ref))
+                elif ref in formulas:
                     v = FORMULA_WITHOUT_VALUE
                 info[value.strip()] = RawCell(v, ref, r + 1)
     return info
+
+
+def _marked_cells(path: Path, sheet_names: list[str]) -> dict[str, dict[str, str | None]]:
+    """Per sheet: {cell: None} for formulas without a stored result, {cell: '#REF!'} for Excel error values."""
+    marked: dict[str, dict[str, str | None]] = {}
+    for name, cells in formulas_without_values(path, sheet_names).items():
+        marked.setdefault(name, {}).update(dict.fromkeys(cells))
+    for name, cells in error_cells(path, sheet_names).items():
+        marked.setdefault(name, {}).update(cells)
+    return marked
 
 
 def check_failed(exc: BaseException) -> Problem:
@@ -384,16 +471,19 @@ def _read_report(path: Path, max_bytes: int, max_uncompressed_bytes: int) -> Raw
     wb = CalamineWorkbook.from_path(str(path))
     report = RawReport(path)
     names = list(wb.sheet_names)
-    found = {s.code: _find_sheet(names, s.code) for s in contract.SHEETS}
+    hidden = {m.name: ("very" if "VeryHidden" in str(m.visible) else "hidden") for m in wb.sheets_metadata
+              if not str(m.visible).endswith(".Visible")}
+    found = {s.code: _find_sheet(names, s.code, set(hidden)) for s in contract.SHEETS}
     if not any(name for name, _ in found.values()):
         raise _refuse("workbook.not_template", "File không có sheet nào của mẫu báo cáo (thong_tin, to_tu_quan, "
                       "doan_bien_gioi, khen_thuong)", "The workbook has none of the report's sheets "
                       "(thong_tin, to_tu_quan, doan_bien_gioi, khen_thuong)",
                       "Lập báo cáo trên mẫu (cotmoc template) rồi gửi lại",
                       "Fill in the report template and send it again")
-    formulas = formulas_without_values(path, [n for n, _ in found.values() if n]) if kind == "zip" else {}
+    formulas = _marked_cells(path, [n for n, _ in found.values() if n]) if kind == "zip" else {}
     for sheet_def in contract.SHEETS:
         name, renamed = found[sheet_def.code]
+        report.problems.extend(_sheet_visibility_problems(names, hidden, sheet_def.code))
         if name is None:
             report.problems.append(Problem(ERROR, "sheet.missing", f"Thiếu sheet '{sheet_def.code}' ({sheet_def.title_vi})",
                                            f"Sheet '{sheet_def.code}' ({sheet_def.title_en}) is missing",
@@ -407,9 +497,9 @@ def _read_report(path: Path, max_bytes: int, max_uncompressed_bytes: int) -> Raw
                                            sheet=sheet_def.code, value=name))
         if sheet_def.is_form:
             grid = wb.get_sheet_by_name(name).to_python(skip_empty_area=False)
-            report.info = _read_info(name, grid, formulas.get(name, set()), report.problems)
+            report.info = _read_info(name, grid, formulas.get(name, {}), report.problems)
         else:             # the sheet is handed over, not kept here, so _read_table can free it early
-            table = _read_table(sheet_def, name, wb.get_sheet_by_name(name), formulas.get(name, set()),
+            table = _read_table(sheet_def, name, wb.get_sheet_by_name(name), formulas.get(name, {}),
                                 report.problems)
             if table is not None:
                 report.sheets[sheet_def.code] = table

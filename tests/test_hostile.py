@@ -4,6 +4,7 @@ the same run; nothing stays behind in the inbox except what must wait (links, fi
 files), which is said in the run's outcome. Every file here is built by code (tests/hostile_files.py)."""
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import io
 import json
@@ -17,7 +18,7 @@ import pytest
 
 from cotmoc.config import load_settings
 from cotmoc.ingest import run_ingest
-from tests import hostile_files as hf
+from cotmoc.samples import hostile as hf
 from warehouse.db import open_warehouse
 
 TODAY = date(2026, 11, 22)
@@ -198,3 +199,111 @@ def test_links_and_pipes_in_the_inbox_are_never_followed(settings, con, tmp_path
     assert outside.exists()
     for root in (settings.archive, settings.rejected):
         assert not [p for p in root.rglob("*") if p.is_symlink()] if root.exists() else True
+
+
+# --- the catalogue: every kind in one inbox, one run ------------------------------------------------------
+@pytest.fixture(scope="module")
+def catalogue_run(tmp_path_factory):
+    home = tmp_path_factory.mktemp("catalogue")
+    s = load_settings(home, environ={})
+    s.inbox.mkdir(parents=True)
+    originals = {k.name: k.build(s.inbox / k.file_name).read_bytes() for k in hf.CATALOGUE}
+    hf.valid_report(s.inbox / "hop_le.xlsx")
+    c = open_warehouse(s.warehouse, today=TODAY)
+    copying = [k for k in hf.CATALOGUE if k.copying]
+    with contextlib.ExitStack() as stack:
+        for k in copying:
+            stack.enter_context(hf.CopyInProgress(s.inbox / k.file_name))
+        outcomes = run_ingest(c, s, today=TODAY)
+    for k in copying:
+        originals[k.name] = (s.inbox / k.file_name).read_bytes()       # as the copy left it
+    yield s, c, outcomes, originals
+    c.close()
+
+
+def test_the_catalogue_run_loads_the_valid_report_and_leaves_only_what_must_wait(catalogue_run):
+    s, c, outcomes, _ = catalogue_run
+    good = _outcome(outcomes, "hop_le")
+    assert good.outcome == "new", good.first_error
+    waiting = sorted(k.file_name for k in hf.CATALOGUE if k.outcome == "left")
+    assert _inbox_files(s) == waiting
+    assert len(outcomes) == len(hf.CATALOGUE) + 1
+    staged = s.archive / ".dang_xu_ly"
+    assert not staged.exists() or not any(staged.iterdir())
+
+
+@pytest.mark.parametrize("kind", hf.CATALOGUE, ids=[k.name for k in hf.CATALOGUE])
+def test_each_kind_of_bad_input_ends_as_the_catalogue_says(catalogue_run, kind):
+    s, c, outcomes, originals = catalogue_run
+    found = [o for o in outcomes if o.file_name == kind.file_name]
+    assert len(found) == 1, [(o.file_name, o.outcome) for o in outcomes]
+    o = found[0]
+    assert o.outcome == kind.outcome, (o.outcome, o.first_error)
+    vi, _, en = o.first_error.partition(" — ") if o.first_error else ("", "", "")
+    if kind.outcome == "left":
+        assert (s.inbox / kind.file_name).read_bytes() == originals[kind.name] and vi and en
+        return
+    assert o.stored_path.read_bytes() == originals[kind.name]
+    assert o.sha256 == hashlib.sha256(originals[kind.name]).hexdigest()
+    if kind.outcome == "rejected":
+        assert vi and en and o.errors >= 1
+    if kind.rule:
+        report = json.loads(o.stored_path.with_name(o.stored_path.stem + ".loi.json").read_text(encoding="utf-8"))
+        problem = next((p for p in report["problems"] if p["rule"] == kind.rule), None)
+        assert problem, [p["rule"] for p in report["problems"]]
+        assert problem["message_vi"] and problem["message_en"] and problem["message_vi"] != problem["message_en"]
+        for p in report["problems"]:         # never the library's words instead of ours
+            assert not any(w in p["message_vi"] for w in ("Error", "error:", "Traceback"))
+        if kind.cell:
+            assert problem["cell"] == kind.cell
+    assert c.execute("select count(*) from submissions where sha256 = ?", [o.sha256]).fetchone()[0] == 1
+
+
+def test_values_are_shown_back_as_the_steward_sees_them(catalogue_run):
+    s, _, outcomes, _ = catalogue_run
+
+    def problems(name):
+        o = next(o for o in outcomes if o.file_name == name)
+        return json.loads(o.stored_path.with_name(o.stored_path.stem + ".loi.json").read_text(encoding="utf-8"))["problems"]
+    repaired = next(p for p in problems("so_chu.xlsx") if p["rule"] == "number.repaired")
+    assert "1.234.567" in repaired["message_vi"] and "e+06" not in repaired["message_vi"] + repaired["message_en"]
+    assert next(p for p in problems("ngay.xlsx") if p["rule"] == "number.is_date")["value"] == "15/03/2023"
+    assert next(p for p in problems("nan.xlsx") if p["rule"] == "number.not_finite")["value"] == "NaN"
+    assert "-9223372036854775808" not in json.dumps(problems("lon.xlsx"))
+    ref = next(p for p in problems("ref.xlsx") if p["rule"] == "cell.excel_error")
+    assert ref["value"] == "#REF!" and "#REF!" in ref["message_vi"]
+    assert not [p for p in problems("ref.xlsx") if p["rule"] == "value.missing" and p["cell"] == "H5"]
+    hidden = problems("an_sau.xlsx")
+    assert {"sheet.hidden", "sheet.ambiguous"} <= {p["rule"] for p in hidden}
+
+
+def test_the_stewards_copy_keeps_no_dde_external_name_or_conditional_format(catalogue_run):
+    import zipfile
+    import openpyxl
+    _, _, outcomes, _ = catalogue_run
+    o = next(o for o in outcomes if o.file_name == "dde.xlsx")
+    copy = o.stored_path.with_name(o.stored_path.stem + ".loi.xlsx")
+    with zipfile.ZipFile(copy) as zf:
+        xml = b"".join(zf.read(n) for n in zf.namelist() if n.endswith(".xml"))
+    assert b"cmd|" not in xml and b"[1]" not in xml and b"conditionalFormatting" not in xml
+    wb = openpyxl.load_workbook(copy)
+    assert "calc" not in wb.defined_names and "ngoai" not in wb.defined_names
+
+
+def test_csv_exports_and_the_national_workbook_never_hold_a_formula(catalogue_run):
+    import csv
+    import zipfile
+    from cotmoc.rollup import run_rollup
+    s, c, _, _ = catalogue_run
+    result = run_rollup(c, s.warehouse, s.exports, periods=["2020"], csv=True)
+    names = []
+    for path in result.exports:
+        if path.suffix == ".csv":
+            with path.open(encoding="utf-8") as fh:
+                for row in csv.reader(fh):
+                    assert not any(v.startswith(("=", "+", "@", "\t", "\r")) for v in row), (path.name, row)
+                    names += [v for v in row if "cmd|" in v]
+    assert names and all(v.startswith("'=") for v in names)
+    with zipfile.ZipFile(result.workbooks[0]) as zf:
+        sheets = b"".join(zf.read(n) for n in zf.namelist() if n.startswith("xl/worksheets/"))
+    assert b"<f>" not in sheets or b"cmd|" not in sheets.split(b"<f>", 1)[1]
