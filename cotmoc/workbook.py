@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 import zipfile
+import zlib
 from dataclasses import dataclass, field
 from datetime import date, time
 from itertools import chain, islice
@@ -176,7 +177,7 @@ def _check_zip(path: Path, max_uncompressed: int) -> None:
                                           "The file holds XML DOCTYPE/ENTITY declarations: refused, never expanded",
                                           _RESEND_VI, _RESEND_EN)
     except (zipfile.BadZipFile, EOFError, zipfile.LargeZipFile, ValueError, OSError, NotImplementedError,
-            RuntimeError) as exc:
+            RuntimeError, zlib.error) as exc:
         raise _corrupt(exc) from None
 
 
@@ -198,8 +199,8 @@ def _unreadable(exc: BaseException) -> UnreadableWorkbook:
         return _refuse("file.password", "File được đặt mật khẩu nên không đọc được",
                        f"The workbook is password-protected and cannot be read ({_detail(exc)})",
                        "Gỡ mật khẩu rồi lưu lại, gửi lại file", "Remove the password, save and send it again")
-    if isinstance(exc, ZipError):
-        return _corrupt(exc)
+    if isinstance(exc, (ZipError, zipfile.BadZipFile, zlib.error, EOFError)) or type(exc).__name__ == "WorksheetNotFound":
+        return _corrupt(exc)                  # a part the workbook lists is missing or damaged
     if isinstance(exc, XmlError):
         return _refuse("file.xml_invalid", "Nội dung bên trong file bị lỗi (XML không hợp lệ), thường do phần mềm "
                        "khác Excel/LibreOffice tạo ra", f"The file's inner XML is not valid, as software other than "
