@@ -307,3 +307,22 @@ def test_csv_exports_and_the_national_workbook_never_hold_a_formula(catalogue_ru
     with zipfile.ZipFile(result.workbooks[0]) as zf:
         sheets = b"".join(zf.read(n) for n in zf.namelist() if n.startswith("xl/worksheets/"))
     assert b"<f>" not in sheets or b"cmd|" not in sheets.split(b"<f>", 1)[1]
+
+
+def test_the_bad_input_document_is_current():
+    from cotmoc.bad_input_doc import DOC, render
+    from cotmoc.samples.hostile import CATALOGUE
+    text = render()
+    assert DOC.read_text(encoding="utf-8") == text, "run: python -m cotmoc.bad_input_doc"
+    for kind in CATALOGUE:
+        assert kind.what_vi in text and (kind.rule is None or f"`{kind.rule}`" in text)
+
+
+def test_the_size_limit_is_told_in_the_unit_it_is_set_in(tmp_path):
+    from cotmoc.workbook import UnreadableWorkbook, read_report
+    path = hf.oversized(tmp_path / "lon.xlsx", mib=1.0)             # just over a limit set to 1 MB (MiB)
+    with pytest.raises(UnreadableWorkbook) as refused:
+        read_report(path, max_bytes=1024 * 1024)
+    shown = f"{path.stat().st_size / 1024 / 1024:.1f}".replace(".", ",")
+    assert refused.value.problem.message_vi.startswith(f"File quá lớn ({shown} MB, tối đa 1 MB)")
+    assert shown == "1,0"               # in MB of 1,000,000 bytes it would read 1,1 MB against "1 MB"

@@ -1,6 +1,6 @@
 """Hostile and broken inputs, each built by code from a valid generated report (no binary fixture): the
 hostile-input catalogue (CATALOGUE) that tests/test_hostile.py runs through the ingest and docs/bad-input.md
-lists with what the steward is told (python -m cotmoc.samples.hostile writes it), and the mutations the fuzz
+lists with what the steward is told (python -m cotmoc.bad_input_doc writes it), and the mutations the fuzz
 test (tests/test_fuzz.py) makes."""
 from __future__ import annotations
 
@@ -229,6 +229,15 @@ def dde_and_conditional_formats(path: Path) -> Path:
         wb.defined_names["ngoai"] = DefinedName("ngoai", attr_text="[1]Sheet1!$A$1")
         wb["doan_bien_gioi"].conditional_formatting.add("A5:A9", FormulaRule(formula=["cmd|' /C calc'!A0"]))
     return _with_openpyxl(path, edit)
+
+
+def oversized(path: Path, mib: float = 1.3) -> Path:
+    """A valid report carrying `mib` MiB of incompressible padding (over a limit set to 1 MB)."""
+    import random
+    base_report(path)
+    with zipfile.ZipFile(path, "a", compression=zipfile.ZIP_STORED) as zf:
+        zf.writestr("xl/media/image1.bin", random.Random(1).randbytes(int(mib * 1024 * 1024)))
+    return path
 
 
 def zero_bytes(path: Path) -> Path:
@@ -474,8 +483,3 @@ def _lie_about_size(data: bytes, part: str, rng) -> bytes:
             struct.pack_into("<I", out, i + field + 2, size)     # the central directory's copy of the field
         i = out.find(b"PK\x01\x02", i + 4)
     return bytes(out)
-
-
-if __name__ == "__main__":              # python -m cotmoc.samples.hostile: regenerate docs/bad-input.md
-    from cotmoc.bad_input_doc import main
-    main()
