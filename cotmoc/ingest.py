@@ -2,8 +2,9 @@
 with the steward's report), exactly once, whatever crashes in between.
 
 The order of work is what makes it safe:
-1. plan: fingerprint every inbox file (SHA-256); bytes the warehouse already knows are duplicates (or a
-   filing that a crash interrupted), and are never opened as workbooks again;
+1. plan: take every regular inbox file into staging, fingerprinting it as it is copied (cotmoc/staging.py:
+   links, pipes, lock files and files still being written stay, with an outcome `left`); bytes the warehouse
+   already knows are duplicates (or a filing that a crash interrupted), and are never opened as workbooks again;
 2. check: read → normalise each new file, then validate them in batches (one schema run per sheet for a
    batch; plain functions that the flow runs on every core, cotmoc/parallel.py);
 3. commit: one warehouse transaction per batch (submissions with where each file will be filed, facts,
@@ -11,13 +12,14 @@ The order of work is what makes it safe:
 4. write the steward's outputs and move each file.
 A run killed anywhere leaves either an uncommitted transaction (rolled back: the file is still in the
 inbox and is simply processed again) or a committed submission whose file is still in the inbox (the
-next run's plan sees its known fingerprint without a filed copy and completes the filing). The Prefect
-flow in flows/ingest.py only orchestrates these.
+next run's plan sees its known fingerprint without a filed copy and completes the filing). No file stops the
+others: reading has one boundary (cotmoc.workbook.read_report), normalising, validating, filing and recovery
+each fail for their own file only (a rejection `file.check_failed`, or `left` with a message when a filing
+cannot complete). The Prefect flow in flows/ingest.py only orchestrates these.
 """
 from __future__ import annotations
 
 import logging
-import os
 from dataclasses import dataclass, field
 import time
 from datetime import date, datetime, timezone

@@ -17,7 +17,6 @@ from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from contextlib import contextmanager
 from datetime import date
-from pathlib import Path
 
 _pool: ProcessPoolExecutor | None = None
 

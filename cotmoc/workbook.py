@@ -1,16 +1,14 @@
 """Reading a province's workbook safely and finding the contract's sheets and columns by machine code.
 
 python-calamine reads .xlsx, .xlsm (nothing runs: only cached values are read), .xls and .ods, fast.
-Before any parsing the file is checked: magic bytes (a PDF renamed .xlsx is not a workbook), the zip
-directory (truncated or corrupt archives, zip bombs: the uncompressed size is limited before reading),
-XML prologs (a DOCTYPE or ENTITY declaration is refused, never expanded), and OLE containers (an
-encrypted OOXML file is a password-protected workbook). Each refusal is one Problem for the steward.
+Before any parsing the file's container is checked (cotmoc/refusals.py: magic bytes, size, zip bombs, XML
+entity declarations, passwords). Each refusal is one Problem for the steward; `read_report` is the reading
+layer's one boundary, where any failure to read a file becomes that file's refusal. Data the steward cannot see
+(hidden sheets, two sheets for one code) and Excel error values (#REF! ...) are errors on their own.
 """
 from __future__ import annotations
 
 import re
-import zipfile
-import zlib
 from dataclasses import dataclass, field
 from datetime import date, time
 from itertools import chain, islice
@@ -23,17 +21,13 @@ import pandas as pd
 from python_calamine import CalamineWorkbook
 
 from cotmoc import contract
-from cotmoc.display import en_number, vi_number
 from cotmoc.formulas import error_cells, formulas_without_values
 from cotmoc.problems import ERROR, WARNING, Problem, column_letter
+from cotmoc.refusals import (UnreadableWorkbook, check_container, check_failed, refuse,  # noqa: F401 (API)
+                             unreadable)
 from cotmoc.vntext import clean
 
 HEADER_SEARCH_ROWS = 10
-MAX_RATIO = 200                       # uncompressed/compressed beyond this, with a large size, is a bomb
-RATIO_CHECK_BYTES = 20 * 1024 * 1024
-_MB = 1024 * 1024
-_OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
-_ENCRYPTION_INFO = "EncryptionInfo".encode("utf-16-le")
 
 
 class FormulaWithoutValue:
@@ -71,14 +65,6 @@ _EXCEL_ERRORS = {
 }
 
 
-class UnreadableWorkbook(Exception):
-    """The file cannot be read as a report at all; carries the one Problem that says why."""
-
-    def __init__(self, problem: Problem):
-        super().__init__(problem.message_en)
-        self.problem = problem
-
-
 @dataclass
 class RawCell:
     value: object
@@ -105,112 +91,6 @@ class RawReport:
     info: dict[str, RawCell] = field(default_factory=dict)
     sheets: dict[str, RawSheet] = field(default_factory=dict)
     problems: list[Problem] = field(default_factory=list)
-
-
-def _refuse(rule: str, vi: str, en: str, fix_vi: str, fix_en: str) -> UnreadableWorkbook:
-    return UnreadableWorkbook(Problem(ERROR, rule, vi, en, fix_vi, fix_en))
-
-
-_RESEND_VI = "Mở báo cáo bằng Excel hoặc LibreOffice, lưu lại thành .xlsx theo mẫu rồi gửi lại"
-_RESEND_EN = "Open the report in Excel or LibreOffice, save it as .xlsx in the template and send it again"
-
-
-def _check_container(path: Path, max_bytes: int, max_uncompressed: int) -> str:
-    """Return "zip" or "ole" after the safety checks, or raise UnreadableWorkbook."""
-    size = path.stat().st_size
-    if size > max_bytes:          # in the unit the limit is set in (COTMOC_MAX_FILE_MB: 1 MB = 1024 × 1024 bytes)
-        mb, limit = vi_number(size / _MB, 1), vi_number(max_bytes / _MB, 0 if max_bytes % _MB == 0 else 1)
-        raise _refuse("file.too_large", f"File quá lớn ({mb} MB, tối đa {limit} MB)",
-                      f"The file is too large ({en_number(size / _MB, 1)} MB, limit {en_number(max_bytes / _MB)} MB)",
-                      "Xóa các sheet, hình ảnh không cần thiết rồi gửi lại", "Remove unneeded sheets or pictures")
-    if size == 0:
-        raise _refuse("file.empty", "File rỗng (0 byte): không có nội dung", "The file is empty (0 bytes)",
-                      "Gửi lại file báo cáo (có thể lần trước gửi chưa xong)",
-                      "Send the report again (the transfer may not have finished)")
-    with path.open("rb") as fh:
-        head = fh.read(8)
-    if head[:4] == b"PK\x03\x04":
-        _check_zip(path, max_uncompressed)
-        return "zip"
-    if head == _OLE_MAGIC:
-        if _ENCRYPTION_INFO in path.read_bytes():
-            raise _refuse("file.password", "File được đặt mật khẩu nên không đọc được",
-                          "The workbook is password-protected and cannot be read",
-                          "Gỡ mật khẩu (Tệp > Thông tin > Bảo vệ sổ làm việc) rồi gửi lại",
-                          "Remove the password (File > Info > Protect Workbook) and send it again")
-        return "ole"
-    raise _refuse("file.not_workbook", "File không phải là bảng tính Excel (có thể là PDF, ảnh hoặc văn bản đổi tên)",
-                  "The file is not a spreadsheet (perhaps a PDF, picture or text file renamed)",
-                  _RESEND_VI, _RESEND_EN)
-
-
-_DECLARATION = re.compile(rb"<!(?:DOCTYPE|ENTITY)")
-
-
-def _declares_entities(part) -> bool:
-    """Whether a zip part holds a DOCTYPE or ENTITY declaration anywhere (read in blocks, with an overlap, so a
-    declaration placed after the first 64 KiB is found too)."""
-    tail = b""
-    for block in iter(lambda: part.read(1 << 20), b""):
-        if _DECLARATION.search(tail + block):
-            return True
-        tail = block[-16:]
-    return False
-
-
-def _check_zip(path: Path, max_uncompressed: int) -> None:
-    try:
-        with zipfile.ZipFile(path) as zf:
-            infos = zf.infolist()
-            total = sum(i.file_size for i in infos)
-            packed = sum(i.compress_size for i in infos) or 1
-            if total > max_uncompressed or (total > RATIO_CHECK_BYTES and total / packed > MAX_RATIO):
-                raise _refuse("file.zip_bomb", "File giải nén ra quá lớn, có dấu hiệu bất thường nên không mở",
-                              f"The file would expand to {total / 1e6:.0f} MB: refused as a possible zip bomb",
-                              _RESEND_VI, _RESEND_EN)
-            for info in infos:
-                if info.filename.endswith((".xml", ".rels", ".vml")):
-                    with zf.open(info) as part:        # zipfile checks each part's size and CRC as it reads
-                        if _declares_entities(part):
-                            raise _refuse("file.xml_entities",
-                                          "File chứa khai báo XML bất thường (DOCTYPE/ENTITY) nên không mở",
-                                          "The file holds XML DOCTYPE/ENTITY declarations: refused, never expanded",
-                                          _RESEND_VI, _RESEND_EN)
-    except (zipfile.BadZipFile, EOFError, zipfile.LargeZipFile, ValueError, OSError, NotImplementedError,
-            RuntimeError, zlib.error) as exc:
-        raise _corrupt(exc) from None
-
-
-def _corrupt(exc: BaseException) -> UnreadableWorkbook:
-    return _refuse("file.corrupt", "File bị hỏng hoặc không đầy đủ (có thể gửi chưa hết)",
-                   f"The file is damaged or incomplete (perhaps cut off in transfer): {_detail(exc)}",
-                   "Gửi lại file gốc", "Send the original file again")
-
-
-def _detail(exc: BaseException) -> str:
-    """The library's own words, for the English half only (never instead of the Vietnamese message)."""
-    return f"{type(exc).__name__}: {exc}"[:300]
-
-
-def _unreadable(exc: BaseException) -> UnreadableWorkbook:
-    """What any failure to read one file becomes: a rejection of that file, told in words the steward can act on."""
-    from python_calamine import PasswordError, XmlError, ZipError
-    if isinstance(exc, PasswordError) or "password" in str(exc).lower() or "encrypt" in str(exc).lower():
-        return _refuse("file.password", "File được đặt mật khẩu nên không đọc được",
-                       f"The workbook is password-protected and cannot be read ({_detail(exc)})",
-                       "Gỡ mật khẩu rồi lưu lại, gửi lại file", "Remove the password, save and send it again")
-    if isinstance(exc, (ZipError, zipfile.BadZipFile, zlib.error, EOFError)) or type(exc).__name__ == "WorksheetNotFound":
-        return _corrupt(exc)                  # a part the workbook lists is missing or damaged
-    if isinstance(exc, XmlError):
-        return _refuse("file.xml_invalid", "Nội dung bên trong file bị lỗi (XML không hợp lệ), thường do phần mềm "
-                       "khác Excel/LibreOffice tạo ra", f"The file's inner XML is not valid, as software other than "
-                       f"Excel/LibreOffice sometimes writes it ({_detail(exc)})", _RESEND_VI, _RESEND_EN)
-    if isinstance(exc, MemoryError):
-        return _refuse("file.too_complex", "File quá lớn hoặc quá phức tạp để đọc",
-                       "The file is too large or too complex to read", "Xóa các sheet, hình ảnh không cần thiết "
-                       "rồi gửi lại", "Remove unneeded sheets or pictures and send it again")
-    return _refuse("file.unreadable", "Không đọc được file bảng tính này: nội dung không đúng định dạng bảng tính",
-                   f"The spreadsheet cannot be read ({_detail(exc)})", _RESEND_VI, _RESEND_EN)
 
 
 def _rows(ws) -> Iterator[list]:
@@ -440,17 +320,6 @@ def _marked_cells(path: Path, sheet_names: list[str]) -> dict[str, dict[str, str
     return marked
 
 
-def check_failed(exc: BaseException) -> Problem:
-    """The problem for a file whose check failed after it was read (an error in cotmoc on something this file
-    holds, not a fault the steward can see): the file is rejected alone and kept, and the office can look."""
-    return Problem(ERROR, "file.check_failed", "Hệ thống chưa kiểm tra được file này (lỗi của phần mềm, không hẳn "
-                   "do file); file đã được lưu lại và văn phòng sẽ xem xét",
-                   f"cotmoc could not check this file (a fault in cotmoc, not necessarily in the file); it is kept "
-                   f"for the office to look at ({_detail(exc)})",
-                   "Liên hệ văn phòng tiếp nhận báo cáo; có thể lưu lại bằng Excel rồi gửi lại",
-                   "Contact the office; saving it again from Excel and resending may help")
-
-
 def read_report(path: Path | str, *, max_bytes: int = 50 * 1024 * 1024,
                 max_uncompressed_bytes: int = 500 * 1024 * 1024) -> RawReport:
     """Read a report's raw cells, located by machine code. File-level refusals raise UnreadableWorkbook;
@@ -464,11 +333,11 @@ def read_report(path: Path | str, *, max_bytes: int = 50 * 1024 * 1024,
     except UnreadableWorkbook:
         raise
     except Exception as exc:
-        raise _unreadable(exc) from None
+        raise unreadable(exc) from None
 
 
 def _read_report(path: Path, max_bytes: int, max_uncompressed_bytes: int) -> RawReport:
-    kind = _check_container(path, max_bytes, max_uncompressed_bytes)
+    kind = check_container(path, max_bytes, max_uncompressed_bytes)
     wb = CalamineWorkbook.from_path(str(path))
     report = RawReport(path)
     names = list(wb.sheet_names)
@@ -476,7 +345,7 @@ def _read_report(path: Path, max_bytes: int, max_uncompressed_bytes: int) -> Raw
               if not str(m.visible).endswith(".Visible")}
     found = {s.code: _find_sheet(names, s.code, set(hidden)) for s in contract.SHEETS}
     if not any(name for name, _ in found.values()):
-        raise _refuse("workbook.not_template", "File không có sheet nào của mẫu báo cáo (thong_tin, to_tu_quan, "
+        raise refuse("workbook.not_template", "File không có sheet nào của mẫu báo cáo (thong_tin, to_tu_quan, "
                       "doan_bien_gioi, khen_thuong)", "The workbook has none of the report's sheets "
                       "(thong_tin, to_tu_quan, doan_bien_gioi, khen_thuong)",
                       "Lập báo cáo trên mẫu (cotmoc template) rồi gửi lại",

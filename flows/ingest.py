@@ -9,7 +9,6 @@ from __future__ import annotations
 
 from collections import deque
 from datetime import date
-from pathlib import Path
 
 from prefect import flow, get_run_logger, task
 from prefect.cache_policies import NO_CACHE

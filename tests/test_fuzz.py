@@ -16,7 +16,7 @@ from hypothesis import HealthCheck, given, settings as hyp_settings, strategies 
 
 from cotmoc.config import load_settings
 from cotmoc.ingest import check_files, run_ingest, write_steward_outputs
-from cotmoc.samples import hostile as hf
+from cotmoc.samples import hostile as hf, mutants
 from warehouse.db import open_warehouse
 
 TODAY = date(2026, 11, 22)
@@ -35,7 +35,7 @@ def _check_mutants(tmp: Path, mutations: list[tuple[str, int]]) -> None:
     items = []
     for n, (kind, seed) in enumerate(mutations):
         path = tmp / f"m{n}_{kind}.xlsx"
-        path.write_bytes(hf.mutate(base, kind, seed))
+        path.write_bytes(mutants.mutate(base, kind, seed))
         items.append((path, None))
     checked = check_files(items, settings, today=TODAY)          # must not raise, whatever the bytes
     assert len(checked) == len(items)
@@ -58,7 +58,7 @@ def _check_mutants(tmp: Path, mutations: list[tuple[str, int]]) -> None:
 @pytest.mark.slow
 @hyp_settings(max_examples=EXAMPLES, deadline=None, derandomize=True, database=None,
               suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
-@given(mutations=st.lists(st.tuples(st.sampled_from(hf.MUTATIONS), st.integers(0, 2**31)),
+@given(mutations=st.lists(st.tuples(st.sampled_from(mutants.MUTATIONS), st.integers(0, 2**31)),
                           min_size=BATCH, max_size=BATCH))
 def test_every_mutant_is_accepted_or_rejected_with_a_message(tmp_path_factory, mutations):
     started = time.perf_counter()
@@ -81,9 +81,9 @@ def test_mutants_that_once_failed_stay_fixed(tmp_path):
 
 def test_mutations_are_reproducible_and_change_the_bytes():
     base = hf.report_bytes()
-    for kind in hf.MUTATIONS:
-        assert hf.mutate(base, kind, 7) == hf.mutate(base, kind, 7)
-        assert any(hf.mutate(base, kind, seed) != base for seed in range(5)), kind
+    for kind in mutants.MUTATIONS:
+        assert mutants.mutate(base, kind, 7) == mutants.mutate(base, kind, 7)
+        assert any(mutants.mutate(base, kind, seed) != base for seed in range(5)), kind
 
 
 @pytest.mark.slow
@@ -91,9 +91,9 @@ def test_a_real_run_over_mutants_leaves_nothing_in_the_inbox(tmp_path):
     settings = load_settings(tmp_path, environ={})
     settings.inbox.mkdir(parents=True)
     base = hf.report_bytes()
-    for n in range(3 * len(hf.MUTATIONS)):
-        kind = hf.MUTATIONS[n % len(hf.MUTATIONS)]
-        (settings.inbox / f"m{n}_{kind}.xlsx").write_bytes(hf.mutate(base, kind, 1000 + n))
+    for n in range(3 * len(mutants.MUTATIONS)):
+        kind = mutants.MUTATIONS[n % len(mutants.MUTATIONS)]
+        (settings.inbox / f"m{n}_{kind}.xlsx").write_bytes(mutants.mutate(base, kind, 1000 + n))
     hf.valid_report(settings.inbox / "hop_le.xlsx")
     with open_warehouse(settings.warehouse, today=TODAY) as con:
         outcomes = run_ingest(con, settings, today=TODAY)
