@@ -326,3 +326,25 @@ def test_the_size_limit_is_told_in_the_unit_it_is_set_in(tmp_path):
     shown = f"{path.stat().st_size / 1024 / 1024:.1f}".replace(".", ",")
     assert refused.value.problem.message_vi.startswith(f"File quá lớn ({shown} MB, tối đa 1 MB)")
     assert shown == "1,0"               # in MB of 1,000,000 bytes it would read 1,1 MB against "1 MB"
+
+
+# --- a file that kills the process checking it ------------------------------------------------------------
+def test_a_worker_killed_mid_batch_is_replaced_and_the_files_are_checked_one_by_one(settings, monkeypatch):
+    from cotmoc.parallel import check_batch, checking_processes
+    items = [(hf.valid_report(settings.inbox / "hop_le.xlsx"), None), (hf.undeclared_entity(settings.inbox / "x.xlsx"), None)]
+    monkeypatch.setenv("COTMOC_CRASH_AT", "read")         # the first workers die (SIGKILL) as they read a file
+    with checking_processes(2):
+        monkeypatch.delenv("COTMOC_CRASH_AT")             # the workers started in their place are healthy
+        checked = check_batch(items, settings, TODAY)
+    assert [c.accepted for c in checked] == [True, False]
+    assert checked[1].problems[0].rule == "file.xml_invalid"
+
+
+def test_files_that_kill_every_worker_are_rejected_alone_not_raised(settings, monkeypatch):
+    from cotmoc.parallel import check_batch, checking_processes
+    items = [(hf.valid_report(settings.inbox / "a.xlsx"), None), (hf.base_report(settings.inbox / "b.xlsx"), None)]
+    monkeypatch.setenv("COTMOC_CRASH_AT", "read")
+    with checking_processes(2):
+        checked = check_batch(items, settings, TODAY)
+    assert [c.problems[0].rule for c in checked] == ["file.check_failed", "file.check_failed"]
+    assert all(c.problems[0].message_vi.startswith("Hệ thống chưa kiểm tra được") for c in checked)

@@ -304,6 +304,27 @@ def password(path: Path) -> Path:
     return password_protected(path)
 
 
+def password_ods(path: Path) -> Path:
+    """An OpenDocument spreadsheet saved with a password (LibreOffice: Save with password): its manifest
+    declares the content encrypted; the content is random bytes, as an encrypted stream looks."""
+    import random
+    manifest = ('<?xml version="1.0" encoding="UTF-8"?><manifest:manifest xmlns:manifest="urn:oasis:names:tc:'
+                'opendocument:xmlns:manifest:1.0" manifest:version="1.2"><manifest:file-entry manifest:full-path="/" '
+                'manifest:media-type="application/vnd.oasis.opendocument.spreadsheet"/><manifest:file-entry '
+                'manifest:full-path="content.xml" manifest:media-type="text/xml" manifest:size="4096">'
+                '<manifest:encryption-data manifest:checksum-type="urn:oasis:names:tc:opendocument:xmlns:manifest:1.0'
+                '#sha256-1k" manifest:checksum="AAAA"><manifest:algorithm manifest:algorithm-name="http://www.w3.org/'
+                '2001/04/xmlenc#aes256-cbc" manifest:initialisation-vector="AAAA"/><manifest:key-derivation '
+                'manifest:key-derivation-name="PBKDF2" manifest:key-size="32" manifest:iteration-count="100000" '
+                'manifest:salt="AAAA"/></manifest:encryption-data></manifest:file-entry></manifest:manifest>')
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with zipfile.ZipFile(path, "w") as zf:
+        zf.writestr("mimetype", "application/vnd.oasis.opendocument.spreadsheet", compress_type=zipfile.ZIP_STORED)
+        zf.writestr("META-INF/manifest.xml", manifest, compress_type=zipfile.ZIP_DEFLATED)
+        zf.writestr("content.xml", random.Random(3).randbytes(4096), compress_type=zipfile.ZIP_STORED)
+    return path
+
+
 def no_report_sheets(path: Path) -> Path:
     from cotmoc.samples.broken_files import empty_workbook
     return empty_workbook(path)
@@ -359,6 +380,8 @@ CATALOGUE = [
          "file.format_not_read"),
     Kind("password", "File .xlsx đặt mật khẩu", "A password-protected .xlsx", password, "mat_khau.xlsx", "rejected",
          "file.password"),
+    Kind("password_ods", "File .ods đặt mật khẩu", "A password-protected .ods", password_ods, "mat_khau.ods",
+         "rejected", "file.password"),
     Kind("no_report_sheets", "Bảng tính không có sheet nào của mẫu", "A workbook with none of the report's sheets",
          no_report_sheets, "trong.xlsx", "rejected", "workbook.not_template"),
     Kind("very_hidden_sheet", "Sheet to_tu_quan bị ẩn sâu, bên cạnh bản sao hiển thị đổi tên", "A very hidden "
