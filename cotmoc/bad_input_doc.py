@@ -68,16 +68,16 @@ _TAIL = """
 
 
 def _cell(text: str) -> str:
-    from cotmoc.inert import terminal_text
+    from cotmoc.core.inert import terminal_text
     return terminal_text(text).replace("|", "\\|").replace("\n", " ")
 
 
 def rows() -> list[tuple[str, str, str, str]]:
     """(kind, outcome, rule, message) for every kind of the catalogue, as the checks give them."""
-    from cotmoc.config import load_settings
-    from cotmoc.ingest import check_files
+    from cotmoc.core.config import load_settings
+    from cotmoc.pipeline.ingest import check_files
     from cotmoc.samples.hostile import CATALOGUE
-    from cotmoc.staging import LEFT, Left, scan
+    from cotmoc.pipeline.staging import LEFT, Left, scan
     out = []
     with tempfile.TemporaryDirectory() as tmp:
         settings = load_settings(Path(tmp), environ={})
@@ -98,7 +98,7 @@ def rows() -> list[tuple[str, str, str, str]]:
             out.append((label, kind.outcome, kind.rule or "—", message))
             path.unlink()
         from cotmoc.samples.hostile import oversized
-        from cotmoc.workbook import UnreadableWorkbook, read_report
+        from cotmoc.reading.workbook import UnreadableWorkbook, read_report
         try:
             read_report(oversized(Path(tmp) / "lon.xlsx"), max_bytes=1024 * 1024)
         except UnreadableWorkbook as exc:

@@ -14,10 +14,10 @@ from pathlib import Path
 import pytest
 from hypothesis import HealthCheck, given, settings as hyp_settings, strategies as st
 
-from cotmoc.config import load_settings
-from cotmoc.ingest import check_files, run_ingest, write_steward_outputs
+from cotmoc.core.config import load_settings
+from cotmoc.pipeline.ingest import check_files, run_ingest, write_steward_outputs
 from cotmoc.samples import hostile as hf, mutants
-from warehouse.db import open_warehouse
+from cotmoc.warehouse.db import open_warehouse
 
 TODAY = date(2026, 11, 22)
 BATCH = 32

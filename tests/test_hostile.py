@@ -16,10 +16,10 @@ from pathlib import Path
 
 import pytest
 
-from cotmoc.config import load_settings
-from cotmoc.ingest import run_ingest
+from cotmoc.core.config import load_settings
+from cotmoc.pipeline.ingest import run_ingest
 from cotmoc.samples import hostile as hf
-from warehouse.db import open_warehouse
+from cotmoc.warehouse.db import open_warehouse
 
 TODAY = date(2026, 11, 22)
 ROOT = Path(__file__).resolve().parent.parent
@@ -143,7 +143,7 @@ def test_a_name_with_bytes_that_are_not_utf8_is_loaded_under_a_displayable_name(
 
 
 def test_recovery_that_cannot_complete_is_skipped_with_a_message_and_the_run_goes_on(settings, con, tmp_path):
-    from cotmoc.ingest import check_file
+    from cotmoc.pipeline.ingest import check_file
     from warehouse import load as wh
     stuck = hf.with_cell_text(settings.inbox / "ket.xlsx", "thong_tin", "Cao Bằng", "Tỉnh Không Có")
     checked = check_file(stuck, settings, today=TODAY)
@@ -164,7 +164,7 @@ def test_recovery_that_cannot_complete_is_skipped_with_a_message_and_the_run_goe
 # --- 3. nothing read from a file is markup or a terminal escape --------------------------------------------
 def test_markup_and_escapes_in_cells_and_names_are_shown_as_written(settings, con):
     from rich.console import Console
-    from cotmoc.summary import print_summary, summary_markdown
+    from cotmoc.outputs.summary import print_summary, summary_markdown
     hf.with_cell_text(settings.inbox / "[red]do[blink].xlsx", "thong_tin", "2019", "[/bold]")
     hf.with_cell_text(settings.inbox / "esc\x1b[2Jname.xlsx", "thong_tin", "2019", "\x1b]0;pwned\x07")
     hf.valid_report(settings.inbox / "hop_le.xlsx")
@@ -293,7 +293,7 @@ def test_the_stewards_copy_keeps_no_dde_external_name_or_conditional_format(cata
 def test_csv_exports_and_the_national_workbook_never_hold_a_formula(catalogue_run):
     import csv
     import zipfile
-    from cotmoc.rollup import run_rollup
+    from cotmoc.pipeline.rollup import run_rollup
     s, c, _, _ = catalogue_run
     result = run_rollup(c, s.warehouse, s.exports, periods=["2020"], csv=True)
     names = []
@@ -319,7 +319,7 @@ def test_the_bad_input_document_is_current():
 
 
 def test_the_size_limit_is_told_in_the_unit_it_is_set_in(tmp_path):
-    from cotmoc.workbook import UnreadableWorkbook, read_report
+    from cotmoc.reading.workbook import UnreadableWorkbook, read_report
     path = hf.oversized(tmp_path / "lon.xlsx", mib=1.0)             # just over a limit set to 1 MB (MiB)
     with pytest.raises(UnreadableWorkbook) as refused:
         read_report(path, max_bytes=1024 * 1024)
@@ -330,7 +330,7 @@ def test_the_size_limit_is_told_in_the_unit_it_is_set_in(tmp_path):
 
 # --- a file that kills the process checking it ------------------------------------------------------------
 def test_a_worker_killed_mid_batch_is_replaced_and_the_files_are_checked_one_by_one(settings, monkeypatch):
-    from cotmoc.parallel import check_batch, checking_processes
+    from cotmoc.pipeline.parallel import check_batch, checking_processes
     items = [(hf.valid_report(settings.inbox / "hop_le.xlsx"), None), (hf.undeclared_entity(settings.inbox / "x.xlsx"), None)]
     monkeypatch.setenv("COTMOC_CRASH_AT", "read")         # the first workers die (SIGKILL) as they read a file
     with checking_processes(2):
@@ -341,7 +341,7 @@ def test_a_worker_killed_mid_batch_is_replaced_and_the_files_are_checked_one_by_
 
 
 def test_files_that_kill_every_worker_are_rejected_alone_not_raised(settings, monkeypatch):
-    from cotmoc.parallel import check_batch, checking_processes
+    from cotmoc.pipeline.parallel import check_batch, checking_processes
     items = [(hf.valid_report(settings.inbox / "a.xlsx"), None), (hf.base_report(settings.inbox / "b.xlsx"), None)]
     monkeypatch.setenv("COTMOC_CRASH_AT", "read")
     with checking_processes(2):

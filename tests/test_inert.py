@@ -1,12 +1,12 @@
-"""Text from outside made inert (cotmoc.inert) and stored names that fit every file system (cotmoc.stored_names)."""
+"""Text from outside made inert (cotmoc.core.inert) and stored names that fit every file system (cotmoc.pipeline.stored_names)."""
 from __future__ import annotations
 
 import os
 
 from hypothesis import given, settings, strategies as st
 
-from cotmoc.inert import markdown_text, shown_name, spreadsheet_text, terminal_text
-from cotmoc.stored_names import NAME_MAX_BYTES, STEM_MAX_BYTES, stored_name
+from cotmoc.core.inert import markdown_text, shown_name, spreadsheet_text, terminal_text
+from cotmoc.pipeline.stored_names import NAME_MAX_BYTES, STEM_MAX_BYTES, stored_name
 
 SHA = "0123456789abcdef" * 4
 

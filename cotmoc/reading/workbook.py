@@ -20,12 +20,12 @@ import numpy as np
 import pandas as pd
 from python_calamine import CalamineWorkbook
 
-from cotmoc import contract
-from cotmoc.formulas import error_cells, formulas_without_values
-from cotmoc.problems import ERROR, WARNING, Problem, column_letter
-from cotmoc.refusals import (UnreadableWorkbook, check_container, check_failed, refuse,  # noqa: F401 (API)
-                             unreadable)
-from cotmoc.vntext import clean
+from cotmoc.core import contract
+from cotmoc.core.formulas import error_cells, formulas_without_values
+from cotmoc.core.problems import ERROR, WARNING, Problem, column_letter
+from cotmoc.core.vntext import clean
+from cotmoc.reading.refusals import (UnreadableWorkbook, check_container, check_failed, refuse,  # noqa: F401 (API)
+                                     unreadable)
 
 HEADER_SEARCH_ROWS = 10
 

@@ -10,12 +10,12 @@ BATCH_BYTES = 4 * 1024 * 1024      # a batch holds fewer files when they are lar
 
 
 def discover(inbox: Path) -> list[Path]:
-    """Regular files waiting in the inbox (and its province sub-folders), oldest first (cotmoc.staging.scan:
+    """Regular files waiting in the inbox (and its province sub-folders), oldest first (cotmoc.pipeline.staging.scan:
     links, pipes and devices are never followed; office lock files and hidden files wait).
 
     Anything else is processed, so a PDF dropped in by mistake is rejected with a message, not ignored.
     """
-    from cotmoc.staging import scan
+    from cotmoc.pipeline.staging import scan
     return scan(inbox)[0]
 
 

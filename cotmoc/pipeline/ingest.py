@@ -6,14 +6,14 @@ The order of work is what makes it safe:
    links, pipes, lock files and files still being written stay, with an outcome `left`); bytes the warehouse
    already knows are duplicates (or a filing that a crash interrupted), and are never opened as workbooks again;
 2. check: read → normalise each new file, then validate them in batches (one schema run per sheet for a
-   batch; plain functions that the flow runs on every core, cotmoc/parallel.py);
+   batch; plain functions that the flow runs on every core, cotmoc/pipeline/parallel.py);
 3. commit: one warehouse transaction per batch (submissions with where each file will be filed, facts,
    supersede, period-over-period review, problems);
 4. write the steward's outputs and move each file.
 A run killed anywhere leaves either an uncommitted transaction (rolled back: the file is still in the
 inbox and is simply processed again) or a committed submission whose file is still in the inbox (the
 next run's plan sees its known fingerprint without a filed copy and completes the filing). No file stops the
-others: reading has one boundary (cotmoc.workbook.read_report), normalising, validating, filing and recovery
+others: reading has one boundary (cotmoc.reading.workbook.read_report), normalising, validating, filing and recovery
 each fail for their own file only (a rejection `file.check_failed`, or `left` with a message when a filing
 cannot complete). The Prefect flow in flows/ingest.py only orchestrates these.
 """
@@ -25,20 +25,21 @@ import time
 from datetime import date, datetime, timezone
 from pathlib import Path
 
-from cotmoc import reference
-from cotmoc.config import Settings
-from cotmoc.faults import crash_point
-from cotmoc import staging
-from cotmoc.inbox import batched, discover, fingerprint  # noqa: F401  (discover: part of this module's API)
-from cotmoc.inert import shown_name, terminal_text
-from cotmoc.normalise import Report, normalise_report
-from cotmoc.problems import ERROR, WARNING, Problem, sort_key
-from cotmoc.steward_report import report_paths, write_annotated_copy, write_problem_list, write_problems_json
-from cotmoc.stored_names import stored_name
-from cotmoc.workbook import UnreadableWorkbook, check_failed, read_report
-from schemas import validate_reports
-from schemas.history import history_rules
-from warehouse import load as wh
+from cotmoc.core import reference
+from cotmoc.core.config import Settings
+from cotmoc.core.faults import crash_point
+from cotmoc.core.inert import shown_name, terminal_text
+from cotmoc.core.problems import ERROR, WARNING, Problem, sort_key
+from cotmoc.core.records import FileOutcome, left_outcome
+from cotmoc.outputs.steward_report import report_paths, write_annotated_copy, write_problem_list, write_problems_json
+from cotmoc.pipeline import staging
+from cotmoc.pipeline.inbox import batched, discover, fingerprint  # noqa: F401  (discover: part of this module's API)
+from cotmoc.pipeline.stored_names import stored_name
+from cotmoc.reading.normalise import Report, normalise_report
+from cotmoc.reading.workbook import UnreadableWorkbook, check_failed, read_report
+from cotmoc.schemas import validate_reports
+from cotmoc.schemas.history import history_rules
+from cotmoc.warehouse import load as wh
 
 WORKBOOK_SUFFIXES = {".xlsx", ".xlsm", ".xls", ".ods"}
 SPREADSHEETS_NOT_READ = {".xlsb", ".xltx", ".xltm", ".xlt", ".ots", ".fods", ".numbers", ".et", ".csv", ".wks"}
@@ -81,40 +82,8 @@ class CheckedFile:
                 "awards": len(self.report.awards)}
 
 
-@dataclass
-class FileOutcome:
-    """What happened to one file: the line the office reads in the run summary."""
-    file_name: str
-    outcome: str                       # new | superseding | duplicate | rejected | recovered
-    sha256: str
-    submission_id: int | None = None
-    province: str | None = None
-    period: str | None = None
-    rows: dict[str, int] = field(default_factory=dict)
-    errors: int = 0
-    warnings: int = 0
-    stored_path: Path | None = None
-    first_error: str = ""
-
-    def line(self) -> str:
-        """One log line a non-developer can follow (Vietnamese — English); nothing in it is a terminal escape."""
-        vi = {"new": "đã nhận (mới)", "superseding": "đã nhận (thay thế báo cáo trước)",
-              "duplicate": "trùng lặp, bỏ qua", "rejected": "bị từ chối", "recovered": "hoàn tất lần chạy trước",
-              "left": "để lại trong hộp thư"}
-        where = f" → {shown_name(self.stored_path)}" if self.stored_path else ""
-        detail = f"; {self.errors} lỗi/errors, {self.warnings} cảnh báo/warnings" if (self.errors or self.warnings) else ""
-        reason = f": {self.first_error}" if self.outcome == "left" else ""
-        return terminal_text(f"{self.file_name}: {vi.get(self.outcome, self.outcome)} — {self.outcome}{detail}{where}"
-                             f"{reason}")
-
-
-def left_outcome(path: Path, message: str, sha256: str = "") -> FileOutcome:
-    """A file this run does not take to an end (it waits in the inbox), and why."""
-    return FileOutcome(shown_name(path.name), "left", sha256, first_error=message)
-
-
 def file_facts(path: Path, sha256: str | None = None, source: Path | None = None) -> wh.FileFacts:
-    """What the warehouse records of a file: its name as people are shown it (cotmoc.inert.shown_name)."""
+    """What the warehouse records of a file: its name as people are shown it (cotmoc.core.inert.shown_name)."""
     stat = (source or path).stat()
     return wh.FileFacts(file_name=shown_name(path.name), original_path=shown_name(path),
                         sha256=sha256 or fingerprint(source or path),
@@ -380,7 +349,7 @@ class Plan:
 
 
 def plan_run(con, files: list) -> Plan:
-    """`files`: staged files (cotmoc.staging.Staged) or plain paths (fingerprinted where they are)."""
+    """`files`: staged files (cotmoc.pipeline.staging.Staged) or plain paths (fingerprinted where they are)."""
     items = [(f.path, f.sha256, f.copy, f.identity) if isinstance(f, staging.Staged) else (f, fingerprint(f))
              for f in files]
     plan, seen = Plan(), set()
@@ -401,7 +370,7 @@ def plan_run(con, files: list) -> Plan:
 
 
 def take_inbox(settings: Settings, since_ns: int) -> tuple[list, list[FileOutcome]]:
-    """The inbox's regular files, each staged (cotmoc.staging), and an outcome `left` for what stays there."""
+    """The inbox's regular files, each staged (cotmoc.pipeline.staging), and an outcome `left` for what stays there."""
     files, left = staging.scan(settings.inbox)
     taken: list = []
     for path in files:
@@ -492,8 +461,8 @@ def ingest_inbox(settings: Settings, *, today: date | None = None, check_many=No
                  on_wait=None, on_plan=None) -> list[FileOutcome]:
     """The whole job for one inbox: take the warehouse's ingest lock, open (and migrate) the warehouse,
     run. The CLI's plain mode and the Prefect flow both call this."""
-    from cotmoc.locking import ingest_lock
-    from warehouse.db import open_warehouse
+    from cotmoc.pipeline.locking import ingest_lock
+    from cotmoc.warehouse.db import open_warehouse
     with ingest_lock(settings.warehouse, wait_seconds=settings.lock_wait_seconds, on_wait=on_wait):
         with open_warehouse(settings.warehouse, today=today) as con:
             return run_ingest(con, settings, today=today, check_many=check_many, on_file=on_file, on_plan=on_plan)

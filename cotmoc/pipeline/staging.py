@@ -24,7 +24,7 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-from cotmoc.inert import shown_name
+from cotmoc.core.inert import shown_name
 
 STAGING_DIR = ".dang_xu_ly"          # under the archive: same file system, so filing is a rename
 _LOCK_PREFIXES = ("~$", ".~lock")

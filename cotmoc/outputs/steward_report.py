@@ -1,6 +1,6 @@
 """The steward's report: THEIR OWN workbook with every bad cell filled red (warnings amber) and a note
 saying, in Vietnamese then English, what is wrong and how to fix it; a first sheet `Loi` listing every
-problem with links to the cells (cotmoc.steward_list); and the same list as JSON for machines.
+problem with links to the cells (cotmoc.outputs.steward_list); and the same list as JSON for machines.
 
 File names (`report_paths`): beside `dien_bien_2016.xlsx` go `dien_bien_2016.loi.xlsx` (annotated copy,
 or the `Loi` sheet alone when the file could not be opened) and `dien_bien_2016.loi.json`.
@@ -33,9 +33,9 @@ from openpyxl.formatting.formatting import ConditionalFormattingList
 from openpyxl.styles import Border, PatternFill, Side
 from openpyxl.utils import get_column_letter
 
-from cotmoc.inert import FORMULA_STARTS, shown_name, terminal_text
-from cotmoc.problems import Problem
-from cotmoc.steward_list import (ERROR_FILL, LOI_SHEET, LOI_TITLE_PREFIX, WARNING_FILL, add_loi_sheet,
+from cotmoc.core.inert import FORMULA_STARTS, shown_name, terminal_text
+from cotmoc.core.problems import Problem
+from cotmoc.outputs.steward_list import (ERROR_FILL, LOI_SHEET, LOI_TITLE_PREFIX, WARNING_FILL, add_loi_sheet,
                                  find_sheet, ordered, parse_cell_ref, safe_str, set_text)
 
 __all__ = ["ERROR_FILL", "WARNING_FILL", "LOI_SHEET", "COMMENT_AUTHOR", "report_paths", "write_annotated_copy",
@@ -43,7 +43,7 @@ __all__ = ["ERROR_FILL", "WARNING_FILL", "LOI_SHEET", "COMMENT_AUTHOR", "report_
 
 log = logging.getLogger(__name__)
 COMMENT_AUTHOR = "cotmoc"
-JSON_FORMAT = "cotmoc.problems/1"
+JSON_FORMAT = "cotmoc.core.problems/1"
 ROW_TINT = {True: PatternFill("solid", fgColor="FDE2E1"), False: PatternFill("solid", fgColor="FFF2CC")}
 _EDGE = Side(style="medium", color="C00000")
 ERROR_BORDER = Border(left=_EDGE, right=_EDGE, top=_EDGE, bottom=_EDGE)

@@ -15,8 +15,8 @@ import zipfile
 import zlib
 from pathlib import Path
 
-from cotmoc.display import en_number, vi_number
-from cotmoc.problems import ERROR, Problem
+from cotmoc.core.display import en_number, vi_number
+from cotmoc.core.problems import ERROR, Problem
 
 MAX_RATIO = 200                       # uncompressed/compressed beyond this, with a large size, is a bomb
 RATIO_CHECK_BYTES = 20 * 1024 * 1024

@@ -1,7 +1,7 @@
 """What the office produces from the warehouse: per-period exports of every analyst view (Parquet, and
 CSV on request), and a published read-only copy of the warehouse that analysts open, swapped in
 atomically so that a long query never blocks a load and a load never breaks a query.
-The national report workbook is in cotmoc/national_workbook.py."""
+The national report workbook is in cotmoc/outputs/national_workbook.py."""
 from __future__ import annotations
 
 import os
@@ -11,8 +11,9 @@ from pathlib import Path
 
 import duckdb
 
-from cotmoc.periods import Period
-from warehouse.db import connect
+from cotmoc.core.config import published_path
+from cotmoc.core.periods import Period
+from cotmoc.warehouse.db import connect
 
 #: The views exported for each period (the contract's and the helpful extras).
 EXPORTED_VIEWS = ("province_teams", "province_segments", "province_segments_all_borders", "province_awards",
@@ -53,8 +54,8 @@ def export_views(con: duckdb.DuckDBPyConnection, out_dir: Path, period: str, *, 
 
 
 def _inert_columns(con: duckdb.DuckDBPyConnection, view: str) -> str:
-    """The view's columns, its text columns passed through cotmoc.inert.spreadsheet_text (OWASP CSV injection)."""
-    from cotmoc.inert import spreadsheet_text
+    """The view's columns, its text columns passed through cotmoc.core.inert.spreadsheet_text (OWASP CSV injection)."""
+    from cotmoc.core.inert import spreadsheet_text
     try:
         con.create_function("spreadsheet_text", spreadsheet_text, ["VARCHAR"], "VARCHAR", side_effects=False)
     except (duckdb.NotImplementedException, duckdb.CatalogException):
@@ -62,11 +63,6 @@ def _inert_columns(con: duckdb.DuckDBPyConnection, view: str) -> str:
     columns = con.execute(f"DESCRIBE {view}").fetchall()
     return ", ".join(f'spreadsheet_text("{name}") AS "{name}"' if kind == "VARCHAR" else f'"{name}"'
                      for name, kind, *_ in columns)
-
-
-def published_path(warehouse: Path) -> Path:
-    """Where analysts find the read-only copy: beside the warehouse, `<name>.published.duckdb`."""
-    return warehouse.with_name(f"{warehouse.stem}.published{warehouse.suffix}")
 
 
 def publish(con: duckdb.DuckDBPyConnection, warehouse: Path) -> Path:
@@ -91,7 +87,7 @@ def open_published(warehouse: Path) -> duckdb.DuckDBPyConnection:
 def run_rollup(con: duckdb.DuckDBPyConnection, warehouse: Path, exports: Path, *, periods: list[str] | None = None,
                csv: bool = False) -> RollupResult:
     """Exports and the national workbook for each period (default: every period with data), then publish."""
-    from cotmoc.national_workbook import write_national_workbook
+    from cotmoc.outputs.national_workbook import write_national_workbook
     result = RollupResult(periods or periods_with_data(con))
     for period in result.periods:
         result.exports += export_views(con, exports, period, csv=csv)

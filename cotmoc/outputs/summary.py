@@ -8,8 +8,8 @@ from pathlib import Path
 from rich.console import Console
 from rich.table import Table
 
-from cotmoc.inert import markdown_text, rich_text, shown_name
-from cotmoc.ingest import FileOutcome
+from cotmoc.core.inert import markdown_text, rich_text, shown_name
+from cotmoc.core.records import FileOutcome
 
 OUTCOME = {
     "new": "mới / new", "superseding": "thay thế / superseding", "duplicate": "trùng / duplicate",

@@ -5,7 +5,7 @@ A stored name is `<name>__<sha8><suffix>` (the fingerprint keeps versions apart)
 every name cotmoc derives from it also fits the 255-byte limit of a name component (ext4, XFS, NTFS, SMB): the
 steward's `.loi.xlsx`/`.loi.json`, written through `.<name>.loi.xlsx.part`, and the `-N` that avoids
 overwriting a name already taken. The rest is shortened on a UTF-8 character boundary (a Vietnamese title of
-200 characters is ~250 bytes). Bytes that are not UTF-8 are replaced (cotmoc.inert.shown_name), as are the
+200 characters is ~250 bytes). Bytes that are not UTF-8 are replaced (cotmoc.core.inert.shown_name), as are the
 characters Windows shares refuse, so what the warehouse records is the name on disk.
 """
 from __future__ import annotations
@@ -28,7 +28,7 @@ def cut_utf8(text: str, max_bytes: int) -> str:
 
 def stored_name(file_name: str, sha256: str) -> str:
     """`file_name` as cotmoc stores it: `<name, shortened if need be>__<sha8><suffix>` (see the module doc)."""
-    from cotmoc.inert import shown_name
+    from cotmoc.core.inert import shown_name
     name = _UNSAFE.sub("_", shown_name(file_name).replace("\\x", "_x")).strip(" .") or "bao_cao"
     stem, suffix = os.path.splitext(name)
     if len(suffix.encode("utf-8")) > _SUFFIX_MAX_BYTES:
