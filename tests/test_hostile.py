@@ -348,3 +348,32 @@ def test_files_that_kill_every_worker_are_rejected_alone_not_raised(settings, mo
         checked = check_batch(items, settings, TODAY)
     assert [c.problems[0].rule for c in checked] == ["file.check_failed", "file.check_failed"]
     assert all(c.problems[0].message_vi.startswith("Hệ thống chưa kiểm tra được") for c in checked)
+
+
+@pytest.mark.slow
+def test_the_prefect_flow_files_hostile_files_and_escapes_its_summary(prefect_server, tmp_path):
+    """The same through `cotmoc ingest` on a real Prefect server: one batch holds a file the reader chokes on, a
+    cell holding `[/bold]`, a name holding `[red]` and a valid report; all end, the artifact shows them as text."""
+    s = load_settings(tmp_path, environ={})
+    hf.undeclared_entity(s.inbox / "nbsp.xlsx")
+    hf.markup_in_cell(s.inbox / "markup.xlsx")
+    hf.valid_report_other(s.inbox / "[red]ten[blink].xlsx")
+    hf.valid_report(s.inbox / "hop_le.xlsx")
+    env = {**os.environ, "PREFECT_API_URL": prefect_server, "COTMOC_HOME": str(tmp_path),
+           "PREFECT_LOGGING_LEVEL": "INFO"}
+    run = subprocess.run([str(Path(sys.executable).parent / "cotmoc"), "ingest", "--today", TODAY.isoformat()],
+                         env=env, capture_output=True, text=True, timeout=300, stdin=subprocess.DEVNULL)
+    output = run.stdout + run.stderr
+    assert run.returncode == 0 and "Traceback" not in output, output[-4000:]
+    assert "[red]ten[blink].xlsx: đã nhận" in output and "[/bold]" in run.stdout      # the log line, the summary
+    assert not [p for p in s.inbox.rglob("*") if p.is_file()]
+    from prefect.client.orchestration import get_client
+    from prefect.settings import PREFECT_API_URL, temporary_settings
+    import anyio
+
+    async def summaries():
+        async with get_client() as client:
+            return [a for a in await client.read_artifacts() if a.key == "cotmoc-ingest-summary"]
+    with temporary_settings({PREFECT_API_URL: prefect_server}):
+        found = [a.data for a in anyio.run(summaries) if "nbsp" in (a.data or "")]
+    assert found and "\\[red\\]ten\\[blink\\]" in found[-1] and "[red]ten" not in found[-1]
