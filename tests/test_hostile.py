@@ -377,3 +377,22 @@ def test_the_prefect_flow_files_hostile_files_and_escapes_its_summary(prefect_se
     with temporary_settings({PREFECT_API_URL: prefect_server}):
         found = [a.data for a in anyio.run(summaries) if "nbsp" in (a.data or "")]
     assert found and "\\[red\\]ten\\[blink\\]" in found[-1] and "[red]ten" not in found[-1]
+
+
+def test_a_batch_whose_load_fails_is_loaded_file_by_file(settings, con):
+    """The warehouse refuses the batch's transaction once (the load's own fault-injection hook): the files are
+    loaded one by one, nothing twice, nothing left behind."""
+    from cotmoc.pipeline.ingest import check_files, load_and_file
+    items = [(hf.valid_report(settings.inbox / "hop_le.xlsx"), None), (hf.base_report(settings.inbox / "b.xlsx"), None)]
+    checked = check_files(items, settings, today=TODAY)
+    calls = {"n": 0}
+
+    def refuse_the_first_transaction(step):
+        calls["n"] += 1
+        if step == "begin" and calls["n"] == 1:
+            raise RuntimeError("the warehouse refused this transaction")
+
+    outcomes = load_and_file(con, checked, settings, failpoint=refuse_the_first_transaction, isolate=True)
+    assert [o.outcome for o in outcomes] == ["new", "new"]
+    assert con.execute("select count(*) from submissions").fetchone()[0] == 2
+    assert _inbox_files(settings) == []

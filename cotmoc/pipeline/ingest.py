@@ -269,14 +269,21 @@ def _duplicate_outcome(con, checked: CheckedFile, original_id: int, settings: Se
                        first_error=f"trùng với hồ sơ {original_id} — same bytes as submission {original_id}")
 
 
-def load_and_file(con, checked: list[CheckedFile], settings: Settings, *, failpoint=None) -> list[FileOutcome]:
+def load_and_file(con, checked: list[CheckedFile], settings: Settings, *, failpoint=None,
+                  isolate: bool = False) -> list[FileOutcome]:
     """A batch's end: ONE warehouse transaction for all its files (with the period-over-period review and where
-    each file will be filed), then each file's steward outputs and its move."""
+    each file will be filed), then each file's steward outputs and its move. With `isolate` (the run does), a
+    transaction that fails is retried file by file (_loaded_one_by_one) instead of stopping the run."""
     dests = [_free_path(destination(settings, c.facts.file_name, c.facts.sha256, c.province, c.accepted))
              for c in checked]
-    results = wh.record_submissions(
-        con, [wh.Submission(c.facts, c.report, c.problems, c.accepted, str(d)) for c, d in zip(checked, dests)],
-        review=history_rules, failpoint=failpoint)
+    try:
+        results = wh.record_submissions(
+            con, [wh.Submission(c.facts, c.report, c.problems, c.accepted, str(d)) for c, d in zip(checked, dests)],
+            review=history_rules, failpoint=failpoint)
+    except Exception as exc:              # rolled back: nothing of the batch is in the warehouse
+        if not isolate:
+            raise
+        return _loaded_one_by_one(con, checked, settings, exc, failpoint)
     outcomes = []
     for c, dest, result in zip(checked, dests, results):
         if result.reviewed:
@@ -286,13 +293,33 @@ def load_and_file(con, checked: list[CheckedFile], settings: Settings, *, failpo
     return outcomes
 
 
+def _loaded_one_by_one(con, checked: list[CheckedFile], settings: Settings, exc: Exception,
+                       failpoint) -> list[FileOutcome]:
+    """A batch whose transaction failed, loaded file by file, so a file the warehouse refuses is rejected alone
+    (file.check_failed, nothing of its rows loaded). A failure of that too is the warehouse's: it is raised."""
+    log.error("loading a batch of %d files failed (%s); loading them one by one", len(checked), exc)
+    outcomes = []
+    for c in checked:
+        try:
+            if len(checked) == 1:
+                raise exc
+            outcomes += load_and_file(con, [c], settings, failpoint=failpoint)
+            continue
+        except Exception as alone:
+            log.exception("loading %s failed", terminal_text(c.facts.file_name))
+            refused = CheckedFile(c.path, c.facts, None, [check_failed(alone)], readable=c.readable, source=c.source,
+                                  identity=c.identity)
+        outcomes += load_and_file(con, [refused], settings, failpoint=None)
+    return outcomes
+
+
 def _filed_or_left(con, checked: CheckedFile, submission_id: int, accepted: bool, outcome: str,
                    settings: Settings, dest: Path | None = None) -> FileOutcome:
     """_file, except that a filing that fails (after the commit) leaves the file for the next run's recovery
     and says so, instead of stopping the files after it."""
     try:
         return _file(con, checked, submission_id, accepted, outcome, settings, dest=dest)
-    except OSError as exc:
+    except Exception as exc:             # committed already: never load it again, the next run's recovery files it
         log.exception("filing %s failed", terminal_text(checked.facts.file_name))
         return left_outcome(checked.path, _FILING_FAILED.format(detail=terminal_text(exc)), checked.facts.sha256)
 
@@ -434,7 +461,8 @@ def run_ingest(con, settings: Settings, *, today: date | None = None, check_many
                     checked.problems = sorted([*checked.problems, _same_period_warning(checked, first_of[key])],
                                               key=sort_key)
                 first_of.setdefault(key, checked.facts.file_name)
-        for outcome in load_and_file(con, checked_batch, settings, failpoint=_crash_between_inserts):
+        for outcome in load_and_file(con, checked_batch, settings, failpoint=_crash_between_inserts,
+                                     isolate=True):
             if outcome.outcome != "left":
                 ids_by_sha[outcome.sha256] = outcome.submission_id
             outcomes.append(outcome)
