@@ -109,6 +109,9 @@ def _open_own(original: Path) -> Workbook:
             if ws[ref].value is None and not isinstance(ws[ref], MergedCell):
                 set_text(ws[ref], formula)
         ws.conditional_formatting = ConditionalFormattingList()   # its formulas may call out (DDE, links)
+        for dv in list(ws.data_validations.dataValidation):      # a list drawn from outside the workbook
+            if any(ch in f"{dv.formula1 or ''}{dv.formula2 or ''}" for ch in "|["):
+                ws.data_validations.dataValidation.remove(dv)
     sheets = set(wb.sheetnames)
     for names in (wb.defined_names, *(ws.defined_names for ws in wb.worksheets)):
         for name in [n for n, d in names.items() if not _inside(d.attr_text, sheets)]:
