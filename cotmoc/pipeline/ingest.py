@@ -476,7 +476,11 @@ def run_ingest(con, settings: Settings, *, today: date | None = None, check_many
             outcome = left_outcome(path, "Cùng nội dung với một file chưa cất được; để lại trong hộp thư — same "
                                    "bytes as a file that could not be filed; left in the inbox", sha)
         else:
-            outcome = _duplicate_outcome(con, dup, original or ids_by_sha[sha], settings)
+            try:
+                outcome = _duplicate_outcome(con, dup, original or ids_by_sha[sha], settings)
+            except Exception as exc:     # e.g. the duplicates' folder cannot be written: it waits, the run goes on
+                log.exception("filing the duplicate %s failed", terminal_text(dup.facts.file_name))
+                outcome = left_outcome(path, _FILING_FAILED.format(detail=terminal_text(exc)), sha)
         outcomes.append(outcome)
         if on_file:
             on_file(outcome)
