@@ -40,6 +40,12 @@ def valid_report_other(path: Path) -> Path:
     return path
 
 
+def valid_report_fourth(path: Path) -> Path:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_bytes(report_bytes("dien_bien", "2020", 13))
+    return path
+
+
 def valid_report_third(path: Path) -> Path:
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_bytes(report_bytes("lang_son", "2020", 9))
@@ -340,6 +346,14 @@ def entity_bomb(path: Path) -> Path:
     return xml_entity_bomb(path)
 
 
+def ole_garbage(path: Path) -> Path:
+    """An old-format .xls whose compound-file header is followed by garbage."""
+    import random
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_bytes(b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + random.Random(2).randbytes(5000))
+    return path
+
+
 def text_file(path: Path) -> Path:
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text("bao cao\n", encoding="utf-8")
@@ -418,6 +432,10 @@ CATALOGUE = [
          "[red]bao_cao[blink].xlsx", "new"),
     Kind("formula_name", "Tên file bắt đầu bằng `=` (CSV injection)", "A file name starting with `=`",
          valid_report_third, "=cmd|' -C calc'!A0.xlsx", "new"),
+    Kind("control_name", "Tên file chứa ký tự xuống dòng và mã điều khiển", "A file name holding a newline and "
+         "control characters", valid_report_fourth, "bao\ncao\x07.xlsx", "new"),
+    Kind("ole_garbage", "File .xls hỏng (phần đầu đúng, nội dung rác)", "A broken .xls (right header, garbage "
+         "after)", ole_garbage, "cu.xls", "rejected", "file.unreadable"),
     Kind("dde", "Tên định nghĩa DDE, tham chiếu ngoài, định dạng có điều kiện gọi ra ngoài", "A DDE defined name, "
          "an external reference and a calling-out conditional format", dde_and_conditional_formats, "dde.xlsx",
          "rejected", "period.unreadable", "C4"),
