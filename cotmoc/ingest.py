@@ -22,7 +22,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timezone
 from pathlib import Path
 
-from cotmoc import reference
+from cotmoc import approval, reference
 from cotmoc.config import Settings
 from cotmoc.faults import crash_point
 from cotmoc.inbox import batched, discover, fingerprint
@@ -71,7 +71,7 @@ class CheckedFile:
 class FileOutcome:
     """What happened to one file: the line the office reads in the run summary."""
     file_name: str
-    outcome: str                       # new | superseding | duplicate | rejected | recovered
+    outcome: str                       # new | superseding | held | duplicate | rejected | recovered
     sha256: str
     submission_id: int | None = None
     province: str | None = None
@@ -81,11 +81,12 @@ class FileOutcome:
     warnings: int = 0
     stored_path: Path | None = None
     first_error: str = ""
+    notice: str = ""                   # held: why the report waits (Vietnamese — English)
 
     def line(self) -> str:
         """One log line a non-developer can follow (Vietnamese — English)."""
         vi = {"new": "đã nhận (mới)", "superseding": "đã nhận (thay thế báo cáo trước)",
-              "duplicate": "trùng lặp, bỏ qua", "rejected": "bị từ chối", "recovered": "hoàn tất lần chạy trước"}
+              "held": "giữ lại, chờ mở khóa (kỳ đã duyệt)", "duplicate": "trùng lặp, bỏ qua", "rejected": "bị từ chối", "recovered": "hoàn tất lần chạy trước"}
         where = f" → {self.stored_path}" if self.stored_path else ""
         detail = f"; {self.errors} lỗi/errors, {self.warnings} cảnh báo/warnings" if (self.errors or self.warnings) else ""
         return f"{self.file_name}: {vi.get(self.outcome, self.outcome)} — {self.outcome}{detail}{where}"
@@ -173,9 +174,11 @@ def _free_path(target: Path) -> Path:
     return candidate
 
 
-def destination(settings: Settings, file_name: str, sha256: str, province: str | None, accepted: bool) -> Path:
-    """archive/<province>/<name>__<sha8>.xlsx or rejected/<province>/...: every version kept, none overwritten."""
-    root = settings.archive if accepted else settings.rejected
+def destination(settings: Settings, file_name: str, sha256: str, province: str | None, accepted: bool,
+                held: bool = False) -> Path:
+    """archive/<province>/<name>__<sha8>.xlsx or rejected/<province>/... (a held report:
+    archive/_cho_mo_khoa/<province>/...): every version kept, none overwritten."""
+    root = approval.held_root(settings) if held else settings.archive if accepted else settings.rejected
     stem, suffix = os.path.splitext(file_name)
     return root / (province or UNKNOWN_PROVINCE_DIR) / f"{stem}__{sha256[:8]}{suffix}"
 
@@ -187,8 +190,9 @@ def _move(src: Path, dest: Path) -> Path:
 
 
 def write_steward_outputs(checked: CheckedFile, dest: Path, status: str) -> list[Path]:
-    """The steward's report beside the filed original: annotated copy (or problem list) and JSON."""
-    if not checked.problems:
+    """The steward's report beside the filed original: annotated copy (or problem list) and JSON. A held
+    report always gets one (it says why the report waits)."""
+    if not checked.problems and status != "held":
         return []
     annotated, json_path = report_paths(dest, dest.parent)
     summary = {"status": status, "province": checked.province, "period": checked.period, **checked.rows()}
@@ -214,17 +218,24 @@ def _duplicate_outcome(con, path: Path, facts: wh.FileFacts, original_id: int, s
 
 def load_and_file(con, checked: list[CheckedFile], settings: Settings, *, failpoint=None) -> list[FileOutcome]:
     """A batch's end: ONE warehouse transaction for all its files (with the period-over-period review and where
-    each file will be filed), then each file's steward outputs and its move."""
-    dests = [_free_path(destination(settings, c.path.name, c.facts.sha256, c.province, c.accepted)) for c in checked]
+    each file will be filed), then each file's steward outputs and its move. An accepted report for a period
+    the office approved and locked is held (cotmoc.approval), with the reason among its problems."""
+    locked = approval.locks(con) if any(c.accepted for c in checked) else {}
+    held = [c.accepted and (c.province, c.period) in locked for c in checked]
+    for c, h in zip(checked, held):
+        if h:
+            c.problems = sorted([*c.problems, approval.hold_notice(locked[(c.province, c.period)])], key=sort_key)
+    dests = [_free_path(destination(settings, c.path.name, c.facts.sha256, c.province, c.accepted, h))
+             for c, h in zip(checked, held)]
     results = wh.record_submissions(
-        con, [wh.Submission(c.facts, c.report, c.problems, c.accepted, str(d)) for c, d in zip(checked, dests)],
+        con, [wh.Submission(c.facts, c.report, c.problems, c.accepted, str(d), h) for c, d, h in zip(checked, dests, held)],
         review=history_rules, failpoint=failpoint)
     outcomes = []
-    for c, dest, result in zip(checked, dests, results):
+    for c, dest, h, result in zip(checked, dests, held, results):
         if result.reviewed:
             c.problems = sorted([*c.problems, *result.reviewed], key=sort_key)
-        outcome = "rejected" if not c.accepted else ("superseding" if result.superseded_id else "new")
-        outcomes.append(_file(con, c, result.submission_id, c.accepted, outcome, settings, dest=dest))
+        outcome = "rejected" if not c.accepted else "held" if h else ("superseding" if result.superseded_id else "new")
+        outcomes.append(_file(con, c, result.submission_id, c.accepted, outcome, settings, dest=dest, held=h))
     return outcomes
 
 
@@ -234,28 +245,33 @@ def commit_and_file(con, checked: CheckedFile, settings: Settings, *, failpoint=
 
 
 def _file(con, checked: CheckedFile, submission_id: int, accepted: bool, outcome: str,
-          settings: Settings, dest: Path | None = None) -> FileOutcome:
+          settings: Settings, dest: Path | None = None, held: bool = False) -> FileOutcome:
     """Steward outputs and the move, after the commit. `dest` was recorded by the load; a recovered file
     gets its destination recorded here (committed before the move: a crash here is resumable)."""
     crash_point("after_commit")
     if dest is None:
-        dest = _free_path(destination(settings, checked.path.name, checked.facts.sha256, checked.province, accepted))
+        dest = _free_path(destination(settings, checked.path.name, checked.facts.sha256, checked.province, accepted,
+                                      held))
         wh.set_stored_path(con, submission_id, str(dest))
-    write_steward_outputs(checked, dest, "accepted" if accepted else "rejected")
+    write_steward_outputs(checked, dest, "held" if held else "accepted" if accepted else "rejected")
     crash_point("before_move")
     dest = _move(checked.path, dest)
     crash_point("after_move")
     errors = [p for p in checked.problems if p.is_error]
+    notice = next((p.text_vi() for p in checked.problems if p.rule == "approval.period_locked"), "") if held else ""
     return FileOutcome(checked.path.name, outcome, checked.facts.sha256, submission_id, checked.province,
                        checked.period, checked.rows(), len(errors), len(checked.problems) - len(errors), dest,
-                       errors[0].text_vi() if errors else "")
+                       errors[0].text_vi() if errors else "", notice)
 
 
 def _recover(con, path: Path, known: wh.KnownFile, settings: Settings, today: date | None) -> FileOutcome:
     """Committed earlier, never filed (the run was killed in between): file it now, load nothing again."""
     checked = check_file(path, settings, today=today)
-    accepted = known.status in ("accepted", "superseded")
-    return _file(con, checked, known.submission_id, accepted, "recovered", settings)
+    accepted, held = known.status in ("accepted", "superseded", "held"), known.status == "held"
+    lock = approval.locks(con).get((checked.province, checked.period)) if held else None
+    if lock:
+        checked.problems = sorted([*checked.problems, approval.hold_notice(lock)], key=sort_key)
+    return _file(con, checked, known.submission_id, accepted, "recovered", settings, held=held)
 
 
 @dataclass
@@ -310,6 +326,7 @@ def run_ingest(con, settings: Settings, *, today: date | None = None, check_many
     DuckDB allows one writer.
     """
     started = datetime.now()
+    approval.finish_releases(con, settings)          # a release's filing that a crash left undone
     plan = plan_run(con, discover(settings.inbox))
     if on_plan:
         on_plan(len(plan.unfiled) + len(plan.to_check) + len(plan.duplicates))

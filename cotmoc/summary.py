@@ -11,7 +11,8 @@ from rich.table import Table
 from cotmoc.ingest import FileOutcome
 
 OUTCOME = {
-    "new": "mới / new", "superseding": "thay thế / superseding", "duplicate": "trùng / duplicate",
+    "new": "mới / new", "superseding": "thay thế / superseding", "held": "chờ mở khóa / held",
+    "duplicate": "trùng / duplicate",
     "rejected": "từ chối / rejected", "recovered": "hoàn tất / recovered",
 }
 _COLUMNS = ("File", "Kết quả / Outcome", "Tỉnh · Kỳ", "Dòng T/Đ/K", "Lỗi", "C.báo")
@@ -45,7 +46,7 @@ def print_summary(outcomes: list[FileOutcome], console: Console | None = None, h
     for name in _COLUMNS:
         table.add_column(name, overflow="fold", justify="right" if name in ("Lỗi", "C.báo") else "left")
     for o in outcomes:
-        style = {"rejected": "red", "duplicate": "dim", "recovered": "yellow"}.get(o.outcome)
+        style = {"rejected": "red", "duplicate": "dim", "recovered": "yellow", "held": "magenta"}.get(o.outcome)
         table.add_row(*_cells(o), style=style)
     console.print(table)
     console.print(totals_line(outcomes))
@@ -53,6 +54,8 @@ def print_summary(outcomes: list[FileOutcome], console: Console | None = None, h
         if o.outcome == "rejected":
             report = o.stored_path.with_name(o.stored_path.stem + ".loi.xlsx") if o.stored_path else None
             console.print(f"[red]✗ {o.file_name}[/red] → {_where(report, home)}\n  {o.first_error}")
+        elif o.notice:          # held: the period is approved and locked (cotmoc.approval)
+            console.print(f"[magenta]⏸ {o.file_name}[/magenta] → {_where(o.stored_path, home)}\n  {o.notice}")
 
 
 def summary_markdown(outcomes: list[FileOutcome]) -> str:
@@ -62,4 +65,5 @@ def summary_markdown(outcomes: list[FileOutcome]) -> str:
     for o in outcomes:
         cells = _cells(o) + [_where(o.stored_path, None)]
         lines.append("| " + " | ".join(c.replace("|", "\\|") for c in cells) + " |")
-    return "\n".join(lines) + "\n"
+    notes = [f"- ⏸ {o.file_name}: {o.notice}" for o in outcomes if o.notice]
+    return "\n".join(lines + ([""] + notes if notes else [])) + "\n"
