@@ -106,8 +106,9 @@ def print_status(status: Status, console: Console | None = None, today: date | N
     counts = {s: sum(c["status"] == s for c in status.cells) for s in ("accepted", "rejected", "missing")}
     console.print(f"✓ đã nhận / accepted {counts['accepted']}   ✗ bị từ chối / rejected (số lỗi) {counts['rejected']}   "
                   f"— chưa gửi / missing {counts['missing']}   (trễ = nộp sau hạn / late)")
-    console.print("🔒 đã duyệt, khóa / approved, locked   Δ đã thay đổi sau khi duyệt / changed since approval   "
-                  "⏸ báo cáo giữ lại chờ mở khóa / held reports waiting for an unlock")
+    if any(c.get("approval_status") not in (None, "not_approved") or c.get("held") for c in status.cells):
+        console.print("🔒 đã duyệt, khóa / approved, locked   Δ đã thay đổi sau khi duyệt / changed since approval   "
+                      "⏸ báo cáo giữ lại chờ mở khóa / held reports waiting for an unlock")
     for c in status.cells:
         if c["status"] == "rejected" and c["stored_path"]:
             report = Path(c["stored_path"])
@@ -118,7 +119,7 @@ def print_status(status: Status, console: Console | None = None, today: date | N
                       f"vì kỳ đã duyệt, chờ mở khóa — held: the period is approved; to let it replace the approved "
                       f"report: cotmoc unlock --period {h['period']} --province {h['reporting_province_code']} "
                       f"--reason \"…\"  ({h['stored_path']})")
-    if status.approvals:
+    if status.approvals:      # the approval trail of these periods
         trail_table = Table(title="Nhật ký duyệt — Approval trail")
         for col in ("Lúc / When", "Bước / Step", "Tỉnh · Kỳ", "Hồ sơ", "Người / Who", "Lý do / Why"):
             trail_table.add_column(col, overflow="fold")
@@ -129,12 +130,13 @@ def print_status(status: Status, console: Console | None = None, today: date | N
                                 e["reason"] or "")
         console.print(trail_table)
     runs = Table(title="Các lượt nhận gần nhất — Last ingest runs")
-    for col in ("Bắt đầu", "Giây", "File", "Mới", "Thay thế", "Trùng", "Từ chối", "Hoàn tất", "Giữ lại"):
+    held = any(r.get("held") for r in status.runs)      # the column only when a run held a report
+    for col in ("Bắt đầu", "Giây", "File", "Mới", "Thay thế", "Trùng", "Từ chối", "Hoàn tất") + (("Giữ lại",) if held else ()):
         runs.add_column(col, justify="right")
     for r in status.runs:
         seconds = (r["finished_at"] - r["started_at"]).total_seconds() if isinstance(r["finished_at"], datetime) else 0
         runs.add_row(f"{r['started_at']:%Y-%m-%d %H:%M}", f"{seconds:.1f}", str(r["files"]), str(r["new"]),
                      str(r["superseding"]), str(r["duplicate"]), str(r["rejected"]), str(r["recovered"]),
-                     str(r.get("held") or 0))
+                     *((str(r.get("held") or 0),) if held else ()))
     console.print(runs)
     console.print(f"[dim]Nguồn / source: {status.source}[/dim]")
