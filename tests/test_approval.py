@@ -302,3 +302,56 @@ def test_a_kill_during_approve_unlock_or_release_leaves_the_old_state_or_the_new
         for (path,) in con.execute("SELECT stored_path FROM submissions").fetchall():
             assert Path(path).exists(), path
             assert approval.HELD_DIR not in path
+
+
+def test_a_held_report_whose_filing_was_killed_is_filed_as_held_by_the_next_run(tmp_path):
+    settings = _home(tmp_path, names={"dien_bien_2016.xlsx"})
+    with open_warehouse(settings.warehouse, today=TODAY) as con:
+        approval.approve(con, "2016", actor="office")
+    _drop(settings, _corrected(tmp_path, 5), "sua.xlsx", datetime(2017, 6, 1))
+    ingest = ["ingest", "--plain", "--today", TODAY.isoformat()]
+    killed = _cli(settings.home, *ingest, crash_at="before_move")          # committed as held, not yet filed
+    assert killed.returncode == -signal.SIGKILL, killed.stderr
+    again = _cli(settings.home, *ingest)
+    assert again.returncode == 0, again.stdout + again.stderr
+    held, = (p for p in (settings.archive / approval.HELD_DIR / "dien_bien").glob("sua__*.xlsx") if ".loi." not in p.name)
+    doc = json.loads(report_paths(held, held.parent)[1].read_text(encoding="utf-8"))
+    assert doc["status"] == "held" and [p["rule"] for p in doc["problems"]] == ["approval.period_locked"]
+    with duckdb.connect(str(settings.warehouse), read_only=True) as con:
+        assert con.execute("SELECT status, stored_path FROM submissions WHERE file_name = 'sua.xlsx'").fetchall() \
+            == [("held", str(held))]
+
+
+def test_the_approval_migration_keeps_every_submission_and_its_constraints(tmp_path, monkeypatch):
+    """A warehouse at the version before this migration (whatever its number) upgrades: rows kept in order, the
+    primary key and the id sequence still in force, and `held` now a status."""
+    from warehouse import schema
+    from warehouse.db import migrate
+    ours = next(m for m in schema.migrations() if m.name == "approval")
+    older = tmp_path / "migrations"
+    older.mkdir()
+    for m in schema.migrations():
+        if m.version < ours.version:
+            (older / m.path.name).write_text(m.sql, encoding="utf-8")
+    path = tmp_path / "w.duckdb"
+    with monkeypatch.context() as patched:
+        patched.setattr(schema, "MIGRATIONS_DIR", older)
+        with duckdb.connect(str(path)) as con:
+            schema.upgrade(con)
+            for name, status in (("a.xlsx", "accepted"), ("b.xlsx", "superseded"), ("c.xlsx", "rejected")):
+                con.execute("INSERT INTO submissions (province_code, period, file_name, original_path, sha256, status) "
+                            "VALUES ('dien_bien', '2016', ?, ?, ?, ?)", [name, name, name * 8, status])
+            before = con.execute("SELECT * FROM submissions ORDER BY submission_id").fetchall()
+    with duckdb.connect(str(path)) as con:
+        migrate(con)
+        after = con.execute("SELECT * FROM submissions ORDER BY submission_id").fetchall()
+        assert [row[:len(before[0])] for row in after] == before
+        new_id = con.execute("INSERT INTO submissions (file_name, original_path, sha256, status) "
+                             "VALUES ('d.xlsx', 'd.xlsx', 'd', 'held') RETURNING submission_id").fetchone()[0]
+        assert new_id == before[-1][0] + 1
+        with pytest.raises(duckdb.ConstraintException):
+            con.execute("INSERT INTO submissions (submission_id, file_name, original_path, sha256, status) "
+                        "VALUES (?, 'e', 'e', 'e', 'accepted')", [new_id])
+        with pytest.raises(duckdb.ConstraintException):
+            con.execute("INSERT INTO submissions (file_name, original_path, sha256, status) "
+                        "VALUES ('f', 'f', 'f', 'lost')")
