@@ -18,15 +18,15 @@ import duckdb
 import pytest
 from rich.console import Console
 
-from cotmoc import approval
-from cotmoc.config import load_settings
-from cotmoc.faults import APPROVAL_STEPS
-from cotmoc.ingest import run_ingest
+from cotmoc.pipeline import approval
+from cotmoc.core.config import load_settings
+from cotmoc.core.faults import APPROVAL_STEPS
+from cotmoc.pipeline.ingest import run_ingest
 from cotmoc.samples.seeds import seed_reports
-from cotmoc.status import print_status, read_status
-from cotmoc.steward_report import report_paths
-from cotmoc.summary import print_summary
-from warehouse.db import open_warehouse
+from cotmoc.outputs.status import print_status, read_status
+from cotmoc.outputs.steward_report import report_paths
+from cotmoc.outputs.summary import print_summary
+from cotmoc.warehouse.db import open_warehouse
 
 ROOT = Path(__file__).resolve().parent.parent
 SAMPLES = ROOT / "inputs" / "samples"
@@ -325,8 +325,8 @@ def test_a_held_report_whose_filing_was_killed_is_filed_as_held_by_the_next_run(
 def test_the_approval_migration_keeps_every_submission_and_its_constraints(tmp_path, monkeypatch):
     """A warehouse at the version before this migration (whatever its number) upgrades: rows kept in order, the
     primary key and the id sequence still in force, and `held` now a status."""
-    from warehouse import schema
-    from warehouse.db import migrate
+    from cotmoc.warehouse import schema
+    from cotmoc.warehouse.db import migrate
     ours = next(m for m in schema.migrations() if m.name == "approval")
     older = tmp_path / "migrations"
     older.mkdir()

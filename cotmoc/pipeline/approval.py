@@ -20,16 +20,18 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 
-from cotmoc import reference
-from cotmoc.display import province_name
-from cotmoc.faults import crash_point
-from cotmoc.periods import Period
-from cotmoc.problems import WARNING, Problem
-from cotmoc.steward_report import report_paths
+from cotmoc.core import reference
+from cotmoc.core.display import province_name
+from cotmoc.core.faults import crash_point
+from cotmoc.core.periods import Period
+from cotmoc.core.problems import WARNING, Problem
+from cotmoc.outputs.steward_report import report_paths
+from cotmoc.pipeline.locking import ingest_lock
+from cotmoc.warehouse import load as wh
+from cotmoc.warehouse.db import open_warehouse, query
 
 HELD_DIR = "_cho_mo_khoa"      # archive/_cho_mo_khoa/<province>/: held reports, waiting for an unlock
 SYSTEM_ACTOR = "cotmoc"
-ACTION_VI = {"approve": "duyệt", "unlock": "mở khóa", "hold": "giữ lại", "release": "thay thế sau mở khóa"}
 
 
 @dataclass(frozen=True)
@@ -74,7 +76,6 @@ def _rows(cur) -> list[dict]:
 
 def locks(con) -> dict[tuple[str, str], Lock]:
     """Every approved, locked (reporting province, period)."""
-    from warehouse.db import query
     return {(r["province_code"], r["period"]): Lock(r["province_code"], r["period"], r["approved_submission_id"],
                                                     r["approved_at"], r["approved_by"])
             for r in _rows(con.execute(query("locked_periods")))}
@@ -108,12 +109,10 @@ def _codes(provinces: list[str]) -> list[str]:
 
 
 def _candidates(con, period: str, codes: list[str] | None) -> list[dict]:
-    from warehouse.db import query
     return _rows(con.execute(query("approval_candidates"), {"period": period, "codes": codes}))
 
 
 def _event(con, action: str, row: dict, actor: str, reason: str | None, replaced: list[int] | None = None) -> Step:
-    from warehouse.db import query
     event_id, event_at = con.execute(query("insert_approval_event"), {
         "action": action, "province_code": row["province_code"], "period": row["period"],
         "submission_id": row["submission_id"], "replaced_ids": replaced, "actor": actor, "reason": reason}).fetchone()
@@ -165,7 +164,6 @@ def approve(con, period: str, provinces: list[str] | None = None, *, actor: str 
 
 def _release(con, row: dict, actor: str) -> Step | None:
     """The newest held report of an unlocked (province, period) supersedes the approved one."""
-    from warehouse.db import query
     changed = _rows(con.execute(query("release_held"), {"province_code": row["province_code"], "period": row["period"]}))
     if not changed:
         return None
@@ -226,9 +224,7 @@ def _move_json(src: Path, dest: Path, status: str) -> None:
 def finish_releases(con, settings) -> list[Path]:
     """File every released report still under the held folder into archive/<province>/ (with its steward
     report), then record where. Idempotent: a move a crash interrupted is completed, a finished one found."""
-    from cotmoc.ingest import _free_path, destination
-    from warehouse import load as wh
-    from warehouse.db import query
+    from cotmoc.pipeline.ingest import _free_path, destination     # ingest imports this module
     root = held_root(settings)
     rows = _rows(con.execute(query("released_unfiled"), {"held_root": f"{root}{os.sep}"}))
     filed = []
@@ -252,13 +248,6 @@ def finish_releases(con, settings) -> list[Path]:
     return filed
 
 
-def trail(con, *, periods: list[str] | None = None, limit: int | None = None) -> list[dict]:
-    """The approval trail, newest first (optionally only some periods)."""
-    sql = "SELECT * FROM approval_events WHERE $periods IS NULL OR list_contains($periods, period) ORDER BY event_id DESC"
-    rows = _rows(con.execute(sql + (f" LIMIT {int(limit)}" if limit else ""), {"periods": periods}))
-    return rows
-
-
 @dataclass
 class Outcome:
     """What a command did: its steps and the released files it filed."""
@@ -267,8 +256,6 @@ class Outcome:
 
 
 def _under_lock(settings, on_wait, work) -> Outcome:
-    from cotmoc.locking import ingest_lock
-    from warehouse.db import open_warehouse
     with ingest_lock(settings.warehouse, wait_seconds=settings.lock_wait_seconds, on_wait=on_wait):
         with open_warehouse(settings.warehouse) as con:
             earlier = finish_releases(con, settings)      # a move an earlier crash left undone

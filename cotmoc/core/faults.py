@@ -7,7 +7,7 @@ import os
 import signal
 
 STEPS = ("read", "validate", "mid_transaction", "after_commit", "before_move", "after_move")
-#: cotmoc approve / unlock (cotmoc.approval): inside each one's transaction, and a release's file move
+#: cotmoc approve / unlock (cotmoc.pipeline.approval): inside each one's transaction, and a release's file move
 APPROVAL_STEPS = ("approve", "unlock", "release", "release_move")
 
 

@@ -13,9 +13,10 @@ import duckdb
 from rich.console import Console
 from rich.table import Table
 
-from cotmoc.approval import ACTION_VI, trail
-from cotmoc.display import province_name
-from cotmoc.rollup import published_path
+from cotmoc.core.config import published_path
+from cotmoc.core.display import province_name
+
+ACTION_VI = {"approve": "duyệt", "unlock": "mở khóa", "hold": "giữ lại", "release": "thay thế sau mở khóa"}
 
 
 @dataclass
@@ -69,7 +70,8 @@ def read_status(warehouse: Path, *, periods: list[str] | None = None, last: int 
                    received_at
             FROM stg_submissions WHERE status = 'held' AND list_contains($periods, period)
             ORDER BY period, reporting_province_code, submission_id""", {"periods": periods}))
-        approvals = trail(con, periods=periods, limit=20)
+        approvals = _rows(con.execute("SELECT * FROM approval_events WHERE list_contains($periods, period) "
+                                      "ORDER BY event_id DESC LIMIT 20", {"periods": periods}))
     finally:
         con.close()
     return Status(source, periods, cells, runs, held, approvals)

@@ -8,7 +8,7 @@ from pathlib import Path
 from rich.console import Console
 from rich.table import Table
 
-from cotmoc.ingest import FileOutcome
+from cotmoc.core.records import FileOutcome
 
 OUTCOME = {
     "new": "mới / new", "superseding": "thay thế / superseding", "held": "chờ mở khóa / held",
@@ -54,7 +54,7 @@ def print_summary(outcomes: list[FileOutcome], console: Console | None = None, h
         if o.outcome == "rejected":
             report = o.stored_path.with_name(o.stored_path.stem + ".loi.xlsx") if o.stored_path else None
             console.print(f"[red]✗ {o.file_name}[/red] → {_where(report, home)}\n  {o.first_error}")
-        elif o.notice:          # held: the period is approved and locked (cotmoc.approval)
+        elif o.notice:          # held: the period is approved and locked (cotmoc.pipeline.approval)
             console.print(f"[magenta]⏸ {o.file_name}[/magenta] → {_where(o.stored_path, home)}\n  {o.notice}")
 
 
