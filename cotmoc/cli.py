@@ -127,6 +127,41 @@ def _cmd_status(args) -> int:
     return 0
 
 
+def _approval_command(args, run) -> int:
+    """approve / unlock: run under the warehouse lock, print each step (Vietnamese — English)."""
+    from cotmoc.pipeline.locking import WarehouseLocked
+    from cotmoc.warehouse.db import WarehouseBusy
+    settings = load_settings().with_overrides(warehouse=args.warehouse)
+
+    def waiting(pid):
+        print(f"Chờ tiến trình khác đang ghi kho (tiến trình {pid}) — waiting for another writer (pid {pid})",
+              file=sys.stderr)
+    try:
+        outcome = run(settings, waiting)
+    except (WarehouseLocked, WarehouseBusy) as exc:
+        print(f"Lỗi / error: {exc}", file=sys.stderr)
+        return 3
+    for step in outcome.steps:
+        print(step.line())
+    if not outcome.steps:
+        print(f"Không có báo cáo nào để duyệt cho kỳ {args.period} — nothing to approve for {args.period}")
+    for path in outcome.filed:
+        print(f"Đã chuyển báo cáo được giữ lại vào lưu trữ / released report filed: {path}")
+    return 0
+
+
+def _cmd_approve(args) -> int:
+    from cotmoc.pipeline.approval import approve_period
+    return _approval_command(args, lambda settings, on_wait: approve_period(
+        settings, args.period, args.province, actor=args.by, note=args.note, on_wait=on_wait))
+
+
+def _cmd_unlock(args) -> int:
+    from cotmoc.pipeline.approval import unlock_period
+    return _approval_command(args, lambda settings, on_wait: unlock_period(
+        settings, args.period, args.province, reason=args.reason, actor=args.by, on_wait=on_wait))
+
+
 def _cmd_demo(args) -> int:
     """The quick start: the bundled sample reports go into the inbox and through the whole job."""
     from importlib import resources
@@ -202,6 +237,24 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--json", action="store_true", help="machine-readable output")
     p.add_argument("--warehouse", help="DuckDB file (default warehouse/cotmoc.duckdb or COTMOC_WAREHOUSE)")
     p.set_defaults(func=_cmd_status)
+
+    p = sub.add_parser("approve", help="duyệt và khóa kỳ báo cáo / approve (and lock) a period's reports")
+    p.add_argument("--period", required=True, help="kỳ báo cáo, vd 2024 hoặc 2024S1 / period code")
+    p.add_argument("--province", action="append",
+                   help="tỉnh (tên hoặc mã; lặp lại được; mặc định: mọi tỉnh có báo cáo đạt) / province (repeatable; "
+                        "default: every province with an accepted report)")
+    p.add_argument("--by", help="người duyệt / who approves (default: the login name)")
+    p.add_argument("--note", help="ghi chú / note kept in the approval trail")
+    p.add_argument("--warehouse", help="DuckDB file (default warehouse/cotmoc.duckdb or COTMOC_WAREHOUSE)")
+    p.set_defaults(func=_cmd_approve)
+
+    p = sub.add_parser("unlock", help="mở khóa kỳ đã duyệt / reopen an approved period of one province")
+    p.add_argument("--period", required=True, help="kỳ báo cáo / period code")
+    p.add_argument("--province", required=True, help="tỉnh (tên hoặc mã) / province name or code")
+    p.add_argument("--reason", required=True, help="lý do mở khóa / why (kept in the approval trail)")
+    p.add_argument("--by", help="người mở khóa / who unlocks (default: the login name)")
+    p.add_argument("--warehouse", help="DuckDB file (default warehouse/cotmoc.duckdb or COTMOC_WAREHOUSE)")
+    p.set_defaults(func=_cmd_unlock)
 
     p = sub.add_parser("demo", help="chạy thử với báo cáo mẫu / run the job on the bundled samples")
     p.set_defaults(func=_cmd_demo)

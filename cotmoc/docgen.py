@@ -96,6 +96,11 @@ are in the database: `select table_name, column_name, comment from duckdb_column
 (`2024S1`, `2024S2`) and year (`2024`) periods are never added together; `province_code` is the province as it
 is today, `reporting_province_code` the one that reported (before the July 2025 merger it may differ).
 
+Published figures: quote `national_teams_approved`, `national_segments_approved` and `national_awards_approved`.
+They count only what the office approved (`cotmoc approve`), as it stood when approved, whatever arrived since;
+every view ends with `approval_status` (`approved`, `changed_since_approval`, `not_approved`) and `approved_at`.
+Timeliness and reporting rates per period: `completeness` (`days_after_deadline`, `on_time`) and `reporting_rates`.
+
 ## Ten questions, answered in SQL
 Each query below is a file in `docs/queries/`, run by the test suite against a warehouse loaded with sample
 reports, so they keep working as the warehouse evolves.

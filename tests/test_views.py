@@ -208,7 +208,7 @@ def test_completeness_lists_missing_late_and_rejected_provinces(con):
     status = {r[0]: r[1] for r in rows}
     assert status["dien_bien"] == ("accepted", True, None)
     assert status["son_la"] == ("accepted", False, None)
-    assert status["lai_chau"] == ("rejected", True, 3)
+    assert status["lai_chau"] == ("rejected", None, 3)      # a rejected report is not a report: no timeliness
     missing = sorted(code for code, s in status.items() if s == ("missing", None, None))
     assert missing == sorted(set(reference.expected_reporters("2016")) - {"dien_bien", "son_la", "lai_chau"})
     # a later accepted file wins over the rejected one

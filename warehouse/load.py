@@ -93,7 +93,7 @@ def _insert_submissions(con, items: list[Submission], ids: list[int]) -> None:
                 "file_name": item.file.file_name, "original_path": item.file.original_path,
                 "stored_path": item.stored_path, "sha256": item.file.sha256, "size_bytes": item.file.size_bytes,
                 "received_at": item.file.received_at, "template_version": info.get("template_version"),
-                "status": "accepted" if item.accepted else "rejected",
+                "status": item.status,
                 "teams_rows": item.rows("to_tu_quan"), "segments_rows": item.rows("doan_bien_gioi"),
                 "awards_rows": item.rows("khen_thuong"), "errors": errors, "warnings": len(item.problems) - errors,
                 "reporting_unit": info.get("reporting_unit"), "prepared_by": info.get("prepared_by"),
@@ -132,7 +132,10 @@ def record_submissions(con: duckdb.DuckDBPyConnection, items: list[Submission], 
     """Register a batch of submissions (accepted with their facts, or rejected) and their problems, in ONE
     transaction, in the order given (a later report of the same province and period supersedes an earlier
     one). `review(report, previous)` may add problems to accepted reports (e.g. period-over-period warnings).
-    `failpoint(step)` is called after each step (begin, submission, facts:<sheet>, supersede, review, issues)."""
+    A `held` submission (a late report for an approved, locked period) is loaded with its facts and problems
+    but supersedes nothing, and its hold is written to the approval trail.
+    `failpoint(step)` is called after each step (begin, submission, facts:<sheet>, hold, supersede, review,
+    issues)."""
     if not items:
         return []
     step = failpoint or (lambda name: None)
@@ -147,6 +150,9 @@ def record_submissions(con: duckdb.DuckDBPyConnection, items: list[Submission], 
         for sheet_code in FACT_TABLES:
             _insert_facts(con, loaded, sheet_code)
             step(f"facts:{sheet_code}")
+        if any(item.held for item in items):
+            _scan(con, "batch_ids", _ids_frame(ids), query("record_holds"))
+        step("hold")
         superseded = {}
         if loaded:
             superseded = {r["submission_id"]: r["superseded_id"]
@@ -160,7 +166,7 @@ def record_submissions(con: duckdb.DuckDBPyConnection, items: list[Submission], 
     except BaseException:
         con.execute("ROLLBACK")
         raise
-    return [LoadResult(sid, "accepted" if item.accepted else "rejected", superseded.get(sid),
+    return [LoadResult(sid, item.status, superseded.get(sid),
                        tuple(sorted(added.get(sid, []), key=sort_key))) for sid, item in zip(ids, items)]
 
 
@@ -179,7 +185,8 @@ def record_duplicate(con: duckdb.DuckDBPyConnection, file: FileFacts, original_i
 
 def record_run(con: duckdb.DuckDBPyConnection, started_at: datetime, outcomes) -> None:
     """One ingest_runs row for the run that just ended (what `cotmoc status` shows)."""
-    counts = {k: sum(o.outcome == k for o in outcomes) for k in ("new", "superseding", "duplicate", "rejected", "recovered")}
+    counts = {k: sum(o.outcome == k for o in outcomes)
+              for k in ("new", "superseding", "duplicate", "rejected", "recovered", "held")}
     con.execute(query("insert_run"), {"started_at": started_at, "files": len(outcomes), **counts,
                                       "errors": sum(o.errors for o in outcomes), "warnings": sum(o.warnings for o in outcomes)})
 

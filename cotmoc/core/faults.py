@@ -1,11 +1,14 @@
 """Crash points for the fault-injection tests: `COTMOC_CRASH_AT=<step>` kills the process (SIGKILL, as
-the OOM killer or a power cut would) when the ingest reaches that step. Inert unless the variable is set."""
+the OOM killer or a power cut would) when the ingest, or an approval command, reaches that step. Inert unless
+the variable is set."""
 from __future__ import annotations
 
 import os
 import signal
 
 STEPS = ("read", "validate", "mid_transaction", "after_commit", "before_move", "after_move")
+#: cotmoc approve / unlock (cotmoc.pipeline.approval): inside each one's transaction, and a release's file move
+APPROVAL_STEPS = ("approve", "unlock", "release", "release_move")
 
 
 def crash_point(step: str) -> None:

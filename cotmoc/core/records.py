@@ -68,8 +68,15 @@ class Submission:
     problems: list[Problem]
     accepted: bool
     stored_path: str | None = None
+    held: bool = False        # accepted, for a period the office approved and locked: kept, not counted
+
+    @property
+    def status(self) -> str:
+        return "rejected" if not self.accepted else ("held" if self.held else "accepted")
 
     def __post_init__(self):
+        if self.held and not self.accepted:
+            raise ValueError("Chỉ báo cáo đạt mới được giữ lại — only an accepted report can be held")
         if self.accepted and self.report is None:
             raise ValueError("Không thể nhận một báo cáo không đọc được — an unreadable report cannot be accepted")
 
@@ -81,7 +88,7 @@ class Submission:
 class FileOutcome:
     """What happened to one file: the line the office reads in the run summary."""
     file_name: str
-    outcome: str                       # new | superseding | duplicate | rejected | recovered | left
+    outcome: str                       # new | superseding | held | duplicate | rejected | recovered | left
     sha256: str
     submission_id: int | None = None
     province: str | None = None
@@ -91,13 +98,14 @@ class FileOutcome:
     warnings: int = 0
     stored_path: Path | None = None
     first_error: str = ""
+    notice: str = ""                   # held: why the report waits (Vietnamese — English)
 
     def line(self) -> str:
         """One log line a non-developer can follow (Vietnamese — English); nothing in it is a terminal escape."""
         from cotmoc.core.inert import shown_name, terminal_text
         vi = {"new": "đã nhận (mới)", "superseding": "đã nhận (thay thế báo cáo trước)",
-              "duplicate": "trùng lặp, bỏ qua", "rejected": "bị từ chối", "recovered": "hoàn tất lần chạy trước",
-              "left": "để lại trong hộp thư"}
+              "held": "giữ lại, chờ mở khóa (kỳ đã duyệt)", "duplicate": "trùng lặp, bỏ qua", "rejected": "bị từ chối",
+              "recovered": "hoàn tất lần chạy trước", "left": "để lại trong hộp thư"}
         where = f" → {shown_name(self.stored_path)}" if self.stored_path else ""
         detail = f"; {self.errors} lỗi/errors, {self.warnings} cảnh báo/warnings" if (self.errors or self.warnings) else ""
         reason = f": {self.first_error}" if self.outcome == "left" else ""

@@ -1,10 +1,11 @@
 """`cotmoc status`: what arrived, what is missing, what failed — provinces × periods at a glance, the
-rejected reports and where their steward reports are, and the last ingest runs. Reads the warehouse
+rejected reports and where their steward reports are, the held reports (a late report for an approved,
+locked period) and the approval trail, and the last ingest runs. Reads the warehouse
 read-only; while a load holds it, reads the published copy instead (and says so)."""
 from __future__ import annotations
 
 import json
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 from datetime import date, datetime
 from pathlib import Path
 
@@ -14,6 +15,9 @@ from rich.table import Table
 
 from cotmoc.core.inert import rich_text, shown_name
 from cotmoc.core.config import published_path
+from cotmoc.core.display import province_name
+
+ACTION_VI = {"approve": "duyệt", "unlock": "mở khóa", "hold": "giữ lại", "release": "thay thế sau mở khóa"}
 
 
 @dataclass
@@ -22,6 +26,8 @@ class Status:
     periods: list[str]
     cells: list[dict]           # one per (period, expected province)
     runs: list[dict]
+    held: list[dict] = field(default_factory=list)        # held reports of these periods, waiting for an unlock
+    approvals: list[dict] = field(default_factory=list)   # the approval trail of these periods, newest first
 
     def as_json(self) -> str:
         return json.dumps(asdict(self), ensure_ascii=False, indent=2, default=str)
@@ -55,19 +61,30 @@ def read_status(warehouse: Path, *, periods: list[str] | None = None, last: int 
             periods = sorted(p for (p,) in ended[:last])
         cells = _rows(con.execute("""
             SELECT period, province_code, province_name, reporting_province_code, reporting_province_name, status,
-                   errors, received_at, due_date, on_time, file_name, stored_path
+                   errors, received_at, due_date, on_time, file_name, stored_path, days_after_deadline,
+                   approval_status, approved_at, held
             FROM completeness WHERE list_contains($periods, period)
             ORDER BY province_name, reporting_province_name, period""", {"periods": periods}))
         runs = _rows(con.execute("SELECT * FROM ingest_runs ORDER BY run_id DESC LIMIT 5"))
+        held = _rows(con.execute("""
+            SELECT submission_id, reporting_province_code, reporting_province_name, period, file_name, stored_path,
+                   received_at
+            FROM stg_submissions WHERE status = 'held' AND list_contains($periods, period)
+            ORDER BY period, reporting_province_code, submission_id""", {"periods": periods}))
+        approvals = _rows(con.execute("SELECT * FROM approval_events WHERE list_contains($periods, period) "
+                                      "ORDER BY event_id DESC LIMIT 20", {"periods": periods}))
     finally:
         con.close()
-    return Status(source, periods, cells, runs)
+    return Status(source, periods, cells, runs, held, approvals)
 
 
 def _mark(cell: dict, today: date) -> str:
     status = cell["status"]
     if status == "accepted":
-        return "[green]✓[/green]" + ("" if cell["on_time"] else " [yellow]trễ[/yellow]")
+        approval = {"approved": " [cyan]🔒[/cyan]", "changed_since_approval": " [magenta]Δ[/magenta]"}.get(
+            cell.get("approval_status"), "")
+        waiting = f" [magenta]⏸{cell['held']}[/magenta]" if cell.get("held") else ""
+        return "[green]✓[/green]" + ("" if cell["on_time"] else " [yellow]trễ[/yellow]") + approval + waiting
     if status == "rejected":
         return f"[red]✗ {cell['errors'] or ''}[/red]"
     overdue = cell["due_date"] is not None and cell["due_date"] < today
@@ -92,18 +109,39 @@ def print_status(status: Status, console: Console | None = None, today: date | N
     counts = {s: sum(c["status"] == s for c in status.cells) for s in ("accepted", "rejected", "missing")}
     console.print(f"✓ đã nhận / accepted {counts['accepted']}   ✗ bị từ chối / rejected (số lỗi) {counts['rejected']}   "
                   f"— chưa gửi / missing {counts['missing']}   (trễ = nộp sau hạn / late)")
+    if any(c.get("approval_status") not in (None, "not_approved") or c.get("held") for c in status.cells):
+        console.print("🔒 đã duyệt, khóa / approved, locked   Δ đã thay đổi sau khi duyệt / changed since approval   "
+                      "⏸ báo cáo giữ lại chờ mở khóa / held reports waiting for an unlock")
     for c in status.cells:
         if c["status"] == "rejected" and c["stored_path"]:
             report = Path(c["stored_path"])
             console.print(rich_text("✗", "red") + rich_text(f" {c['reporting_province_name']} {c['period']}: "
                                                              f"{c['errors']} lỗi — "
                                                              f"{shown_name(report.with_name(report.stem + '.loi.xlsx'))}"))
+    for h in status.held:
+        console.print(rich_text("⏸", "magenta") + rich_text(
+            f" {h['reporting_province_name']} {h['period']}: {shown_name(h['file_name'])} được giữ lại vì kỳ đã duyệt, "
+            f"chờ mở khóa — held: the period is approved; to let it replace the approved report: cotmoc unlock "
+            f"--period {h['period']} --province {h['reporting_province_code']} --reason \"…\"  "
+            f"({shown_name(h['stored_path'])})"))
+    if status.approvals:      # the approval trail of these periods
+        trail_table = Table(title="Nhật ký duyệt — Approval trail")
+        for col in ("Lúc / When", "Bước / Step", "Tỉnh · Kỳ", "Hồ sơ", "Người / Who", "Lý do / Why"):
+            trail_table.add_column(col, overflow="fold")
+        for e in status.approvals:
+            ids = str(e["submission_id"]) + (f" (thay {', '.join(map(str, e['replaced_ids']))})" if e["replaced_ids"] else "")
+            trail_table.add_row(*map(rich_text, (f"{e['event_at']:%Y-%m-%d %H:%M}", f"{ACTION_VI[e['action']]} / {e['action']}",
+                                f"{province_name(e['province_code'])} · {e['period']}", ids, e["actor"] or "",
+                                e["reason"] or "")))
+        console.print(trail_table)
     runs = Table(title="Các lượt nhận gần nhất — Last ingest runs")
-    for col in ("Bắt đầu", "Giây", "File", "Mới", "Thay thế", "Trùng", "Từ chối", "Hoàn tất"):
+    held = any(r.get("held") for r in status.runs)      # the column only when a run held a report
+    for col in ("Bắt đầu", "Giây", "File", "Mới", "Thay thế", "Trùng", "Từ chối", "Hoàn tất") + (("Giữ lại",) if held else ()):
         runs.add_column(col, justify="right")
     for r in status.runs:
         seconds = (r["finished_at"] - r["started_at"]).total_seconds() if isinstance(r["finished_at"], datetime) else 0
         runs.add_row(f"{r['started_at']:%Y-%m-%d %H:%M}", f"{seconds:.1f}", str(r["files"]), str(r["new"]),
-                     str(r["superseding"]), str(r["duplicate"]), str(r["rejected"]), str(r["recovered"]))
+                     str(r["superseding"]), str(r["duplicate"]), str(r["rejected"]), str(r["recovered"]),
+                     *((str(r.get("held") or 0),) if held else ()))
     console.print(runs)
     console.print(rich_text(f"Nguồn / source: {shown_name(status.source)}", "dim"))

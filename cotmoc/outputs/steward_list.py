@@ -41,7 +41,9 @@ _SUMMARY_LABELS = {"province": "Tỉnh / Province", "period": "Kỳ / Period", "
                    "awards": "Dòng khen thưởng / award rows"}
 _STATUS_VI = {"rejected": "bị trả lại (rejected)", "new": "đã nhận (accepted)",
               "superseding": "đã nhận, thay bản trước (accepted, replaces the earlier one)",
-              "accepted": "đã nhận (accepted)"}
+              "accepted": "đã nhận (accepted)",
+              "held": "đạt nhưng được giữ lại: kỳ đã duyệt và khóa, chờ văn phòng mở khóa (held: the period is "
+                      "approved and locked, waiting for the office to unlock it)"}
 
 
 def safe_str(text: str) -> str:

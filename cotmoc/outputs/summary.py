@@ -12,8 +12,9 @@ from cotmoc.core.inert import markdown_text, rich_text, shown_name
 from cotmoc.core.records import FileOutcome
 
 OUTCOME = {
-    "new": "mới / new", "superseding": "thay thế / superseding", "duplicate": "trùng / duplicate",
-    "rejected": "từ chối / rejected", "recovered": "hoàn tất / recovered", "left": "để lại / left in inbox",
+    "new": "mới / new", "superseding": "thay thế / superseding", "held": "chờ mở khóa / held",
+    "duplicate": "trùng / duplicate", "rejected": "từ chối / rejected", "recovered": "hoàn tất / recovered",
+    "left": "để lại / left in inbox",
 }
 _COLUMNS = ("File", "Kết quả / Outcome", "Tỉnh · Kỳ", "Dòng T/Đ/K", "Lỗi", "C.báo")
 
@@ -46,7 +47,8 @@ def print_summary(outcomes: list[FileOutcome], console: Console | None = None, h
     for name in _COLUMNS:
         table.add_column(name, overflow="fold", justify="right" if name in ("Lỗi", "C.báo") else "left")
     for o in outcomes:       # every cell is a rich Text: a name or value such as "[/bold]" is shown as written
-        style = {"rejected": "red", "duplicate": "dim", "recovered": "yellow", "left": "yellow"}.get(o.outcome)
+        style = {"rejected": "red", "duplicate": "dim", "recovered": "yellow", "left": "yellow",
+                 "held": "magenta"}.get(o.outcome)
         table.add_row(*map(rich_text, _cells(o)), style=style)
     console.print(table)
     console.print(rich_text(totals_line(outcomes)))
@@ -56,6 +58,8 @@ def print_summary(outcomes: list[FileOutcome], console: Console | None = None, h
             console.print(rich_text(f"✗ {o.file_name}", "red") + rich_text(f" → {_where(report, home)}\n  {o.first_error}"))
         elif o.outcome == "left":
             console.print(rich_text(f"… {o.file_name}", "yellow") + rich_text(f"\n  {o.first_error}"))
+        elif o.notice:          # held: the period is approved and locked (cotmoc.pipeline.approval)
+            console.print(rich_text(f"⏸ {o.file_name}", "magenta") + rich_text(f" → {_where(o.stored_path, home)}\n  {o.notice}"))
 
 
 def summary_markdown(outcomes: list[FileOutcome]) -> str:
@@ -65,4 +69,5 @@ def summary_markdown(outcomes: list[FileOutcome]) -> str:
     for o in outcomes:
         cells = _cells(o) + [_where(o.stored_path, None)]
         lines.append("| " + " | ".join(map(markdown_text, cells)) + " |")
-    return "\n".join(lines) + "\n"
+    notes = [markdown_text(f"⏸ {o.file_name}: {o.notice}") for o in outcomes if o.notice]
+    return "\n".join(lines + ([""] + [f"- {n}" for n in notes] if notes else [])) + "\n"

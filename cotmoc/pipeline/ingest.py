@@ -32,7 +32,7 @@ from cotmoc.core.inert import shown_name, terminal_text
 from cotmoc.core.problems import ERROR, WARNING, Problem, sort_key
 from cotmoc.core.records import FileOutcome, left_outcome
 from cotmoc.outputs.steward_report import report_paths, write_annotated_copy, write_problem_list, write_problems_json
-from cotmoc.pipeline import staging
+from cotmoc.pipeline import approval, staging
 from cotmoc.pipeline.inbox import batched, discover, fingerprint  # noqa: F401  (discover: part of this module's API)
 from cotmoc.pipeline.stored_names import stored_name
 from cotmoc.reading.normalise import Report, normalise_report
@@ -227,9 +227,11 @@ def _free_path(target: Path) -> Path:
     return candidate
 
 
-def destination(settings: Settings, file_name: str, sha256: str, province: str | None, accepted: bool) -> Path:
-    """archive/<province>/<name>__<sha8>.xlsx or rejected/<province>/...: every version kept, none overwritten."""
-    root = settings.archive if accepted else settings.rejected
+def destination(settings: Settings, file_name: str, sha256: str, province: str | None, accepted: bool,
+                held: bool = False) -> Path:
+    """archive/<province>/<name>__<sha8>.xlsx or rejected/<province>/... (a held report:
+    archive/_cho_mo_khoa/<province>/...): every version kept, none overwritten."""
+    root = approval.held_root(settings) if held else settings.archive if accepted else settings.rejected
     return root / (province or UNKNOWN_PROVINCE_DIR) / stored_name(file_name, sha256)
 
 
@@ -239,8 +241,9 @@ def _move(checked: CheckedFile, dest: Path) -> Path:
 
 
 def write_steward_outputs(checked: CheckedFile, dest: Path, status: str) -> list[Path]:
-    """The steward's report beside the filed original: annotated copy (or problem list) and JSON."""
-    if not checked.problems:
+    """The steward's report beside the filed original: annotated copy (or problem list) and JSON. A held
+    report always gets one (it says why the report waits)."""
+    if not checked.problems and status != "held":
         return []
     annotated, json_path = report_paths(dest, dest.parent)
     summary = {"status": status, "province": checked.province, "period": checked.period, **checked.rows()}
@@ -272,24 +275,33 @@ def _duplicate_outcome(con, checked: CheckedFile, original_id: int, settings: Se
 def load_and_file(con, checked: list[CheckedFile], settings: Settings, *, failpoint=None,
                   isolate: bool = False) -> list[FileOutcome]:
     """A batch's end: ONE warehouse transaction for all its files (with the period-over-period review and where
-    each file will be filed), then each file's steward outputs and its move. With `isolate` (the run does), a
-    transaction that fails is retried file by file (_loaded_one_by_one) instead of stopping the run."""
-    dests = [_free_path(destination(settings, c.facts.file_name, c.facts.sha256, c.province, c.accepted))
-             for c in checked]
+    each file will be filed), then each file's steward outputs and its move. An accepted report for a period
+    the office approved and locked is held (cotmoc.pipeline.approval), with the reason among its problems. With
+    `isolate` (the run does), a transaction that fails is retried file by file (_loaded_one_by_one) instead of
+    stopping the run."""
+    locked = approval.locks(con) if any(c.accepted for c in checked) else {}
+    held = [c.accepted and (c.province, c.period) in locked for c in checked]
+    for c, h in zip(checked, held):
+        if h:
+            c.problems = sorted([*c.problems, approval.hold_notice(locked[(c.province, c.period)])], key=sort_key)
+    dests = [_free_path(destination(settings, c.facts.file_name, c.facts.sha256, c.province, c.accepted, h))
+             for c, h in zip(checked, held)]
     try:
         results = wh.record_submissions(
-            con, [wh.Submission(c.facts, c.report, c.problems, c.accepted, str(d)) for c, d in zip(checked, dests)],
+            con, [wh.Submission(c.facts, c.report, c.problems, c.accepted, str(d), h)
+                  for c, d, h in zip(checked, dests, held)],
             review=history_rules, failpoint=failpoint)
     except Exception as exc:              # rolled back: nothing of the batch is in the warehouse
         if not isolate:
             raise
         return _loaded_one_by_one(con, checked, settings, exc, failpoint)
     outcomes = []
-    for c, dest, result in zip(checked, dests, results):
+    for c, dest, h, result in zip(checked, dests, held, results):
         if result.reviewed:
             c.problems = sorted([*c.problems, *result.reviewed], key=sort_key)
-        outcome = "rejected" if not c.accepted else ("superseding" if result.superseded_id else "new")
-        outcomes.append(_filed_or_left(con, c, result.submission_id, c.accepted, outcome, settings, dest=dest))
+        outcome = "rejected" if not c.accepted else "held" if h else ("superseding" if result.superseded_id else "new")
+        outcomes.append(_filed_or_left(con, c, result.submission_id, c.accepted, outcome, settings, dest=dest,
+                                       held=h))
     return outcomes
 
 
@@ -314,11 +326,11 @@ def _loaded_one_by_one(con, checked: list[CheckedFile], settings: Settings, exc:
 
 
 def _filed_or_left(con, checked: CheckedFile, submission_id: int, accepted: bool, outcome: str,
-                   settings: Settings, dest: Path | None = None) -> FileOutcome:
+                   settings: Settings, dest: Path | None = None, held: bool = False) -> FileOutcome:
     """_file, except that a filing that fails (after the commit) leaves the file for the next run's recovery
     and says so, instead of stopping the files after it."""
     try:
-        return _file(con, checked, submission_id, accepted, outcome, settings, dest=dest)
+        return _file(con, checked, submission_id, accepted, outcome, settings, dest=dest, held=held)
     except Exception as exc:             # committed already: never load it again, the next run's recovery files it
         log.exception("filing %s failed", terminal_text(checked.facts.file_name))
         return left_outcome(checked.path, _FILING_FAILED.format(detail=terminal_text(exc)), checked.facts.sha256)
@@ -335,31 +347,37 @@ def commit_and_file(con, checked: CheckedFile, settings: Settings, *, failpoint=
 
 
 def _file(con, checked: CheckedFile, submission_id: int, accepted: bool, outcome: str,
-          settings: Settings, dest: Path | None = None) -> FileOutcome:
+          settings: Settings, dest: Path | None = None, held: bool = False) -> FileOutcome:
     """Steward outputs and the move, after the commit. `dest` was recorded by the load; a recovered file
     gets its destination recorded here (committed before the move: a crash here is resumable)."""
     crash_point("after_commit")
     if dest is None:
-        dest = _free_path(destination(settings, checked.path.name, checked.facts.sha256, checked.province, accepted))
+        dest = _free_path(destination(settings, checked.facts.file_name, checked.facts.sha256, checked.province,
+                                      accepted, held))
         wh.set_stored_path(con, submission_id, str(dest))
-    write_steward_outputs(checked, dest, "accepted" if accepted else "rejected")
+    write_steward_outputs(checked, dest, "held" if held else "accepted" if accepted else "rejected")
     crash_point("before_move")
     dest = _move(checked, dest)
     crash_point("after_move")
     errors = [p for p in checked.problems if p.is_error]
+    notice = next((p.text_vi() for p in checked.problems if p.rule == "approval.period_locked"), "") if held else ""
     return FileOutcome(checked.facts.file_name, outcome, checked.facts.sha256, submission_id, checked.province,
                        checked.period, checked.rows(), len(errors), len(checked.problems) - len(errors), dest,
-                       errors[0].text_vi() if errors else "")
+                       errors[0].text_vi() if errors else "", notice)
 
 
 def _recover(con, item: tuple, known: wh.KnownFile, settings: Settings, today: date | None) -> FileOutcome:
-    """Committed earlier, never filed (the run was killed in between): file it now, load nothing again. What
-    cannot be completed is skipped with a message (the file waits in the inbox) and the run goes on."""
+    """Committed earlier, never filed (the run was killed in between): file it now, load nothing again (a held
+    report under the held folder, with why it waits). What cannot be completed is skipped with a message (the
+    file waits in the inbox) and the run goes on."""
     path = item[0]
     try:
         checked = check_files([item], settings, today=today)[0]
-        accepted = known.status in ("accepted", "superseded")
-        return _file(con, checked, known.submission_id, accepted, "recovered", settings)
+        accepted, held = known.status in ("accepted", "superseded", "held"), known.status == "held"
+        lock = approval.locks(con).get((checked.province, checked.period)) if held else None
+        if lock:
+            checked.problems = sorted([*checked.problems, approval.hold_notice(lock)], key=sort_key)
+        return _file(con, checked, known.submission_id, accepted, "recovered", settings, held=held)
     except Exception as exc:
         log.exception("recovering %s failed", terminal_text(shown_name(path.name)))
         return left_outcome(path, _FILING_FAILED.format(detail=terminal_text(f"{type(exc).__name__}: {exc}")),
@@ -442,6 +460,7 @@ def run_ingest(con, settings: Settings, *, today: date | None = None, check_many
     """
     started = datetime.now()
     staging.clear_staging(settings.archive)
+    approval.finish_releases(con, settings)          # a release's filing that a crash left undone
     taken, left = take_inbox(settings, time.time_ns())
     plan = plan_run(con, taken)
     if on_plan:
