@@ -330,6 +330,8 @@ def read_report(path: Path | str, *, max_bytes: int = 50 * 1024 * 1024,
     formulas = formulas_without_values(path, [n for n, _ in found.values() if n]) if kind == "zip" else {}
     for sheet_def in contract.SHEETS:
         name, renamed = found[sheet_def.code]
+        if name is None and sheet_def.optional:
+            continue          # whether the file's version should have it is judged by cotmoc.normalise
         if name is None:
             report.problems.append(Problem(ERROR, "sheet.missing", f"Thiếu sheet '{sheet_def.code}' ({sheet_def.title_vi})",
                                            f"Sheet '{sheet_def.code}' ({sheet_def.title_en}) is missing",
