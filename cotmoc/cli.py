@@ -134,6 +134,8 @@ def _cmd_demo(args) -> int:
     settings.inbox.mkdir(parents=True, exist_ok=True)
     copied = 0
     for src in sorted(samples.glob("*/*.xlsx")):
+        if src.parent.name == "v1":
+            continue          # the seeds again on the old template: they would supersede the seeds' v2 figures
         shutil.copy2(src, settings.inbox / src.name)
         copied += 1
     print(f"Đã chép {copied} báo cáo mẫu vào hộp thư / copied {copied} sample reports into {settings.inbox}")

@@ -178,6 +178,9 @@ KHEN_THUONG = Sheet(
     ),
 )
 
+#: thong_tin's figures on how far the movement reaches (template version 2)
+REACH_FIELDS = tuple(c.code for c in THONG_TIN.columns if c.kind == INT)
+
 HOAT_DONG = Sheet(
     "hoat_dong", "Hoạt động tuyên truyền, tập huấn, mô hình", "Activities",
     (

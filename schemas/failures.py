@@ -91,8 +91,11 @@ MESSAGES: dict[str, Message] = {
         "Kiểm tra hai ô này: số xã đã triển khai không vượt tổng số xã biên giới",
         "Check both cells: the communes covered cannot exceed the total", column="communes_covered"),
     "known_template_version": Message(
-        "template.version_unknown", "Mẫu báo cáo phiên bản '{value}' đã cũ hoặc không được hỗ trợ",
-        "Template version '{value}' is stale or not supported",
+        "template.version_unknown",
+        "Mẫu báo cáo phiên bản '{value}' đã cũ hoặc không được hỗ trợ (hệ thống đọc các phiên bản "
+        f"{', '.join(sorted(contract.KNOWN_TEMPLATE_VERSIONS))})",
+        "Template version '{value}' is stale or not supported (this system reads versions "
+        f"{', '.join(sorted(contract.KNOWN_TEMPLATE_VERSIONS))})",
         f"Tải mẫu mới (phiên bản {contract.TEMPLATE_VERSION}), chép số liệu sang rồi gửi lại",
         f"Download the current template (version {contract.TEMPLATE_VERSION}), copy the figures over and send it again"),
     "known_province": Message(

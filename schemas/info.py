@@ -20,8 +20,7 @@ from schemas.teams import present_text
 FIRST_YEAR = 2015
 _PERIOD = re.compile(r"^\d{4}(S[12])?$")
 _TEXT_FIELDS = ("province", "period", "reporting_unit", "prepared_by", "phone", "template_version")
-#: template version 2: how far the movement reaches (optional whole numbers)
-REACH_FIELDS = tuple(c.code for c in contract.THONG_TIN.columns if c.kind == contract.INT)
+REACH_FIELDS = contract.REACH_FIELDS      # template version 2: how far the movement reaches
 
 
 class InfoSchema(pa.DataFrameModel):

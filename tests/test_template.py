@@ -13,7 +13,7 @@ from python_calamine import CalamineWorkbook
 
 from cotmoc import contract, reference
 from cotmoc.template import BLANK_ROWS, LISTS_SHEET, SPARE_ROWS, VERSION_PROPERTY, build_template, write_report
-from schemas.info import REACH_FIELDS
+from cotmoc.contract import REACH_FIELDS
 
 
 def list_values(wb, formula: str) -> list[str]:

@@ -16,7 +16,9 @@ from cotmoc import contract
 from cotmoc.problems import Problem, sort_key
 from warehouse.db import query
 
-FACT_TABLES = {"to_tu_quan": "fact_teams", "doan_bien_gioi": "fact_segments", "khen_thuong": "fact_awards"}
+FACT_TABLES = {"to_tu_quan": "fact_teams", "doan_bien_gioi": "fact_segments", "khen_thuong": "fact_awards",
+               "hoat_dong": "fact_activities"}
+REACH_FIELDS = contract.REACH_FIELDS      # thong_tin's figures: one fact_reach row per report that gives any
 _ISSUE_FIELDS = ["severity", "rule", "sheet", "row", "column", "cell", "value", "message_vi", "message_en",
                  "fix_vi", "fix_en"]
 
@@ -131,6 +133,17 @@ def _insert_facts(con, loaded: list[tuple[int, object]], sheet_code: str) -> Non
           f"INSERT INTO {FACT_TABLES[sheet_code]} ({columns}) SELECT {columns} FROM facts_frame")
 
 
+def _insert_reach(con, loaded: list[tuple[int, object]]) -> None:
+    """The thong_tin figures of the accepted reports that give any (a version 1 report gives none: no row)."""
+    rows = [{"submission_id": sid, "sheet": "thong_tin", **{c: report.info.get(c) for c in REACH_FIELDS}}
+            for sid, report in loaded if any(report.info.get(c) is not None for c in REACH_FIELDS)]
+    if not rows:
+        return
+    frame = pd.DataFrame(rows).astype({"submission_id": "int64", "sheet": "string"} | {c: "Int64" for c in REACH_FIELDS})
+    columns = ", ".join(["submission_id", "sheet", *REACH_FIELDS])
+    _scan(con, "reach_frame", frame, f"INSERT INTO fact_reach ({columns}) SELECT {columns} FROM reach_frame")
+
+
 def _insert_submissions(con, items: list[Submission], ids: list[int]) -> None:
     def row(sid: int, item: Submission) -> dict:
         info = item.report.info if item.report is not None else {}
@@ -178,7 +191,8 @@ def record_submissions(con: duckdb.DuckDBPyConnection, items: list[Submission], 
     """Register a batch of submissions (accepted with their facts, or rejected) and their problems, in ONE
     transaction, in the order given (a later report of the same province and period supersedes an earlier
     one). `review(report, previous)` may add problems to accepted reports (e.g. period-over-period warnings).
-    `failpoint(step)` is called after each step (begin, submission, facts:<sheet>, supersede, review, issues)."""
+    `failpoint(step)` is called after each step (begin, submission, facts:<sheet> — thong_tin's figures last —,
+    supersede, review, issues)."""
     if not items:
         return []
     step = failpoint or (lambda name: None)
@@ -193,6 +207,8 @@ def record_submissions(con: duckdb.DuckDBPyConnection, items: list[Submission], 
         for sheet_code in FACT_TABLES:
             _insert_facts(con, loaded, sheet_code)
             step(f"facts:{sheet_code}")
+        _insert_reach(con, loaded)
+        step("facts:thong_tin")
         superseded = {}
         if loaded:
             superseded = {r["submission_id"]: r["superseded_id"]
