@@ -16,7 +16,8 @@ from warehouse.db import connect
 
 #: The views exported for each period (the contract's and the helpful extras).
 EXPORTED_VIEWS = ("province_teams", "province_segments", "province_segments_all_borders", "province_awards",
-                  "national_teams", "national_segments", "national_awards", "completeness")
+                  "national_teams", "national_segments", "national_awards", "completeness",
+                  "province_activities", "national_activities", "national_reach")
 
 
 @dataclass
