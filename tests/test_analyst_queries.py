@@ -26,8 +26,7 @@ def published(tmp_path_factory):
     settings = load_settings(tmp_path_factory.mktemp("analyst"), environ={})
     settings.inbox.mkdir(parents=True)
     for src in SAMPLES.glob("*/*.xlsx"):                         # seeds and the faulty ones (rejected)
-        if src.parent.name != "v1":                              # (the seeds again, on the old template)
-            shutil.copy2(src, settings.inbox / src.name)
+        shutil.copy2(src, settings.inbox / src.name)
     later = dien_bien_2016()
     later.info.update(period="2017", report_date=date(2018, 1, 20))
     later.segments = later.segments[:100]                        # Điện Biên loses coverage in 2017

@@ -85,7 +85,7 @@ def test_the_seed_figures_come_out_of_the_views_exactly(settings, con):
 
 
 def test_version_1_reports_have_no_activities_null_not_zero(settings, con):
-    outcomes = _ingest(con, settings, *sorted((SAMPLES / "v1").glob("*.xlsx")))
+    outcomes = _ingest(con, settings, *sorted((SAMPLES / "compat" / "v1").glob("*.xlsx")))
     assert [o.outcome for o in outcomes] == ["new"] * 3, [(o.file_name, o.first_error) for o in outcomes]
     assert {o.warnings for o in outcomes if "dien_bien" in o.file_name} == {0}     # not told about v2
     assert _rows(con, "SELECT count(*) FROM province_activities") == [(0,)]
@@ -226,7 +226,7 @@ def test_the_faulty_activities_row_is_marked_in_the_stewards_copy(settings, con,
 def test_seed_reports_are_version_2_and_their_v1_copies_version_1():
     assert {r.info["template_version"] for r in seed_reports()} == {contract.TEMPLATE_VERSION} == {"2"}
     for name in ("dien_bien_2016", "quang_ninh_2018", "kon_tum_2023"):
-        wb = openpyxl.load_workbook(SAMPLES / "v1" / f"{name}_v1.xlsx", read_only=True)
+        wb = openpyxl.load_workbook(SAMPLES / "compat" / "v1" / f"{name}_v1.xlsx", read_only=True)
         assert contract.HOAT_DONG.code not in wb.sheetnames
         assert contract.HOAT_DONG.code in openpyxl.load_workbook(SAMPLES / "seed" / f"{name}.xlsx",
                                                                  read_only=True).sheetnames
@@ -261,3 +261,16 @@ def test_the_national_workbook_and_the_rollup_print_show_them(settings, con, tmp
     print_national_rollup(settings.warehouse, console)
     text = console.export_text()
     assert "21,790" in text and "2,250" in text and "2013" in text and "100.0%" in text
+
+
+def test_cotmoc_template_writes_version_2_and_version_1_on_request(tmp_path):
+    from cotmoc.cli import main
+
+    assert main(["template", "-o", str(tmp_path / "mau.xlsx")]) == 0
+    assert main(["template", "-o", str(tmp_path / "mau1.xlsx"), "--template-version", "1"]) == 0
+    current, old = (openpyxl.load_workbook(tmp_path / n) for n in ("mau.xlsx", "mau1.xlsx"))
+    assert contract.HOAT_DONG.code in current.sheetnames and contract.HOAT_DONG.code not in old.sheetnames
+    codes = {ws_name: [c.value for c in wb["thong_tin"]["B"]] for ws_name, wb in (("2", current), ("1", old))}
+    assert set(contract.REACH_FIELDS) <= set(codes["2"]) and not set(contract.REACH_FIELDS) & set(codes["1"])
+    with pytest.raises(SystemExit):
+        main(["template", "-o", str(tmp_path / "mau3.xlsx"), "--template-version", "3"])

@@ -87,6 +87,8 @@ def swapped_activity_figures(path: Path) -> Fault:
                  "propaganda sessions and attendances swapped: fewer people than sessions")
 
 
+COMPAT_V1 = Path("compat") / "v1"
+
 DEMO_FAULTS = {"loi_so_nguoi_dien_bien_2016.xlsx": typo_number, "loi_vuot_chieu_dai_lai_chau_2019.xlsx": km_past_border_total,
                "loi_loai_to_son_la_2020S1.xlsx": wrong_team_type, "loi_mau_cu_nghe_an_2021.xlsx": stale_header,
                "loi_hoat_dong_quang_ninh_2018.xlsx": swapped_activity_figures}
@@ -201,9 +203,10 @@ def _set_cached_value(path: Path, sheet_code: str, cell: str, value) -> None:
 
 
 def write_bundled_samples(root: Path | str) -> list[Path]:
-    """inputs/samples/: seed/ (the three seed reports, template version 2), v1/ (the same in version 1: the
-    compatibility samples) and faulty/ (the demo faults)."""
+    """inputs/samples/: seed/ (the three seed reports, template version 2), faulty/ (the demo faults), and
+    compat/v1/ (the seeds in version 1: the compatibility samples, for the tests; one level deeper so that the
+    demo, which ingests */*.xlsx, does not let them supersede the seeds)."""
     root = Path(root)
     paths = [r.write(root / "seed" / r.file_name) for r in seed_reports()]
-    paths += [r.write(root / "v1" / r.file_name) for r in v1_copies()]
+    paths += [r.write(root / COMPAT_V1 / r.file_name) for r in v1_copies()]
     return paths + [builder(root / "faulty" / name).path for name, builder in DEMO_FAULTS.items()]

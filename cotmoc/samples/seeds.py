@@ -134,5 +134,5 @@ def as_version_1(report: SampleReport) -> SampleReport:
 
 
 def v1_copies() -> list[SampleReport]:
-    """The seed reports as version 1 files (inputs/samples/v1/): what provinces still send on the old template."""
+    """The seed reports as version 1 files (inputs/samples/compat/v1/): what provinces still send on the old template."""
     return [as_version_1(r) for r in seed_reports()]
