@@ -5,7 +5,7 @@ import pandas as pd
 import pandera.pandas as pa
 from pandera.typing import Series
 
-from schemas._codes import codes
+from cotmoc.schemas._codes import codes
 
 #: The movement's mass models go back to the 1990s; a year outside this is a typing slip, not history.
 FIRST_SINCE, LAST_SINCE = 1975, 2100

@@ -13,10 +13,10 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from cotmoc.config import load_settings
-from cotmoc.ingest import run_ingest
-from warehouse import schema
-from warehouse.db import open_warehouse
+from cotmoc.core.config import load_settings
+from cotmoc.pipeline.ingest import run_ingest
+from cotmoc.warehouse import schema
+from cotmoc.warehouse.db import open_warehouse
 
 ROOT = Path(__file__).resolve().parent.parent
 TODAY = date(2026, 11, 20)

@@ -10,17 +10,17 @@ from pathlib import Path
 import openpyxl
 import pytest
 
-from cotmoc import contract
-from cotmoc.config import load_settings
-from cotmoc.ingest import run_ingest
-from cotmoc.normalise import normalise_report
+from cotmoc.core import contract
+from cotmoc.core.config import load_settings
+from cotmoc.pipeline.ingest import run_ingest
+from cotmoc.reading.normalise import normalise_report
 from cotmoc.samples.faulty import DEMO_FAULTS, swapped_activity_figures
 from cotmoc.samples.seeds import as_version_1, kon_tum_2023, quang_ninh_2018, seed_reports
-from cotmoc.steward_report import ERROR_FILL
-from cotmoc.template import write_report
-from cotmoc.workbook import read_report
-from schemas import validate_report
-from warehouse.db import open_warehouse
+from cotmoc.outputs.steward_report import ERROR_FILL
+from cotmoc.outputs.template import write_report
+from cotmoc.reading.workbook import read_report
+from cotmoc.schemas import validate_report
+from cotmoc.warehouse.db import open_warehouse
 
 TODAY = date(2026, 11, 22)
 SAMPLES = Path(__file__).resolve().parent.parent / "inputs" / "samples"
@@ -242,9 +242,9 @@ def test_a_v1_report_written_with_activities_drops_them(tmp_path):
 def test_the_national_workbook_and_the_rollup_print_show_them(settings, con, tmp_path):
     from rich.console import Console
 
-    from cotmoc.national_activities import SHEET
-    from cotmoc.national_workbook import write_national_workbook
-    from cotmoc.rollup_print import print_national_rollup
+    from cotmoc.outputs.national_activities import SHEET
+    from cotmoc.outputs.national_workbook import write_national_workbook
+    from cotmoc.outputs.rollup_print import print_national_rollup
 
     _ingest(con, settings, *sorted((SAMPLES / "seed").glob("*.xlsx")))
     wb = openpyxl.load_workbook(write_national_workbook(con, "2018", tmp_path / "2018.xlsx"))

@@ -11,8 +11,8 @@ from pathlib import Path
 import duckdb
 import pandas as pd
 
-from cotmoc import reference
-from warehouse.schema import rebuild_views, upgrade
+from cotmoc.core import reference
+from cotmoc.warehouse.schema import rebuild_views, upgrade
 
 HERE = Path(__file__).resolve().parent
 QUERY_DIR = HERE / "queries"
@@ -75,7 +75,7 @@ def apply_comments(con: duckdb.DuckDBPyConnection) -> None:
 
 def _province_border_totals() -> pd.DataFrame:
     """Totals in force per province and border (and ALL): before the merger each province's own, from
-    1 July 2025 a continuing province's are the sum of its constituents' (cotmoc.reference)."""
+    1 July 2025 a continuing province's are the sum of its constituents' (cotmoc.core.reference)."""
     before_end = reference.MERGER_DAY - timedelta(days=1)
     spans = [(date(2004, 1, 1), before_end), (reference.MERGER_DAY, date(9999, 12, 31))]
     rows = []

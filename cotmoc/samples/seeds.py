@@ -11,7 +11,7 @@ import dataclasses
 import random
 from datetime import date
 
-from cotmoc import contract, reference
+from cotmoc.core import contract, reference
 from cotmoc.samples.base import SampleReport, km_from_metres, marker_ranges, split_total
 from cotmoc.samples.names import village_names
 

@@ -2,7 +2,7 @@
 
 Errors first, then warnings; each row says where (sheet, cell as a link to it, column label), what was
 found, what is wrong and how to fix it, in Vietnamese then English. Used both as the first sheet of the
-annotated copy (cotmoc.steward_report) and alone, for a file that could not be opened at all.
+annotated copy (cotmoc.outputs.steward_report) and alone, for a file that could not be opened at all.
 
 Every string written here goes through `set_text`, which makes it a plain string cell: a value copied from
 the steward's file such as `=HYPERLINK(...)` must never become a live formula in our report.
@@ -18,9 +18,9 @@ from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import column_index_from_string, get_column_letter, quote_sheetname
 from openpyxl.worksheet.hyperlink import Hyperlink
 
-from cotmoc.contract import SHEETS, SHEETS_BY_CODE
-from cotmoc.problems import Problem
-from cotmoc.vntext import clean
+from cotmoc.core.contract import SHEETS, SHEETS_BY_CODE
+from cotmoc.core.problems import Problem
+from cotmoc.core.vntext import clean
 
 LOI_SHEET = "Loi"
 LOI_TITLE_PREFIX = "Kết quả kiểm tra báo cáo"      # how a Loi sheet of ours is recognised when sent back

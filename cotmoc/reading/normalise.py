@@ -3,45 +3,22 @@ required cell an ERROR, so the steward sees every bad cell at once and the pande
 types (they then check the rules of values that could be read)."""
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 from datetime import date, datetime
 from functools import lru_cache
-from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
-from cotmoc import contract, reference
-from cotmoc.contract import Column, Sheet
-from cotmoc.numbers import ERRORS, parse_number
-from cotmoc.periods import BadPeriod, Period
-from cotmoc.problems import ERROR, WARNING, Problem
-from cotmoc.vntext import clean, decode_legacy, detect_legacy, fold
-from cotmoc.workbook import FORMULA_WITHOUT_VALUE, RawCell, RawReport, RawSheet
+from cotmoc.core import contract, reference
+from cotmoc.core.contract import Column, Sheet
+from cotmoc.core.numbers import ERRORS, parse_number
+from cotmoc.core.periods import BadPeriod, Period
+from cotmoc.core.problems import ERROR, WARNING, Problem
+from cotmoc.core.records import TABLES as _TABLES, Report
+from cotmoc.core.vntext import clean, decode_legacy, detect_legacy, fold
+from cotmoc.reading.workbook import FORMULA_WITHOUT_VALUE, RawCell, RawReport, RawSheet
 
 _TOTAL_MARKERS = {fold(m) for m in contract.TOTAL_ROW_MARKERS}
-_TABLES = {"to_tu_quan": "teams", "doan_bien_gioi": "segments", "khen_thuong": "awards", "hoat_dong": "activities"}
-
-
-def empty_table(sheet_code: str) -> pd.DataFrame:
-    """A sheet's typed table with no rows (a sheet the file does not have)."""
-    return _normalise_table(contract.SHEETS_BY_CODE[sheet_code], None, [], None)
-
-
-@dataclass
-class Report:
-    path: Path
-    info: dict
-    teams: pd.DataFrame
-    segments: pd.DataFrame
-    awards: pd.DataFrame
-    columns: dict[str, dict[str, str]] = field(default_factory=dict)   # sheet → code → column letter
-    problems: list[Problem] = field(default_factory=list)
-    # template version 2: no rows when the file has no activities (a version 1 file never has): unknown, not 0
-    activities: pd.DataFrame = field(default_factory=lambda: empty_table("hoat_dong"))
-
-    def table(self, sheet_code: str) -> pd.DataFrame:
-        return getattr(self, _TABLES[sheet_code])
 
 
 class _Cells:

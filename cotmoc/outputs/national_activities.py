@@ -1,15 +1,15 @@
 """The national workbook's activities sheet (template version 2): propaganda, training and mass models per
 province, and how far the movement reaches (border communes, districts, posts), each with its national total
 over the provinces that gave the figure. A blank cell is a figure the province did not report, never 0.
-Kept apart from cotmoc.national_workbook, which calls `activities_sheet` and adds `summary_line`."""
+Kept apart from cotmoc.outputs.national_workbook, which calls `activities_sheet` and adds `summary_line`."""
 from __future__ import annotations
 
 import duckdb
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 
-from cotmoc.display import enum_label, vi_number
-from cotmoc.periods import Period
+from cotmoc.core.display import enum_label, vi_number
+from cotmoc.core.periods import Period
 
 SHEET = "Hoat_dong"
 _HEAD_FILL = PatternFill("solid", fgColor="1F4E78")
