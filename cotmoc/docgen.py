@@ -46,7 +46,7 @@ and the year report are separate submissions and are never added together.
 
 **Versions.** cotmoc reads template versions {", ".join(sorted(contract.KNOWN_TEMPLATE_VERSIONS))} side by side
 (`thong_tin` / `template_version` says which a file is); any other version is refused. Version 2 adds the
-optional sheet `hoat_dong` (activities) and four optional `thong_tin` fields (column "since" below); a version 1
+optional sheet `hoat_dong` (activities) and four optional `thong_tin` fields (column "template" below: the version that added each); a version 1
 file simply has none of them, and its activities count as *not reported* (NULL), never as 0. A version 2 file
 that lacks a sheet, column or field of version 2 is accepted with a warning that says so (it was most likely
 copied from an older template); a version 1 file is never told about version 2.
@@ -75,7 +75,7 @@ def render() -> str:
         out.append(f"## Sheet `{sheet.code}` — {sheet.title_vi} / {sheet.title_en}\n")
         if sheet.since > 1:
             out.append(f"*Template version {sheet.since} and later; the sheet is optional.*\n")
-        out.append("| code | nhãn (label) | meaning | kind | required | since |")
+        out.append("| code | nhãn (label) | meaning | kind | required | template |")
         out.append("|---|---|---|---|---|---|")
         for c in sheet.columns:
             kind = _KIND_VI[c.kind] + (f" (`{c.enum}`)" if c.enum else "")
