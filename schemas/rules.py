@@ -315,29 +315,31 @@ def activity_rules(batch) -> list[tuple[int, Problem]]:
     if act.empty:
         return []
     out = []
-    known = act[act["activity"].notna()]
+    kinds = {v.code: v for v in reference.enumeration("activity")}      # other values: ActivitiesSchema
+    known = act[act["activity"].isin(list(kinds))]
     first = known.groupby([REPORT, "activity"])["excel_row"].transform("min")
-    for r, row in zip(known[known["excel_row"] != first].itertuples(index=False), first[known["excel_row"] != first]):
-        report = batch.reports[r.report]
-        kind = next(v for v in reference.enumeration("activity") if v.code == r.activity)
-        out.append((r.report, _row_problem(report, "hoat_dong", r.excel_row, "activity", ERROR, "activities.repeated",
-                                           f"Loại hoạt động '{kind.label_vi}' đã có ở dòng {int(row)}",
-                                           f"The activity '{kind.label_en}' is already on row {int(row)}",
-                                           "Mỗi loại hoạt động một dòng: cộng số liệu vào một dòng rồi xóa dòng này",
-                                           "One row per activity kind: add the figures into one row, delete this one",
-                                           value=kind.label_vi)))
+    again = known["excel_row"] != first
+    for i, excel_row, code, row in zip(known.loc[again, REPORT], known.loc[again, "excel_row"],
+                                       known.loc[again, "activity"], first[again]):
+        kind = kinds[code]
+        out.append((int(i), _row_problem(batch.reports[i], "hoat_dong", excel_row, "activity", ERROR,
+                                         "activities.repeated", f"Loại hoạt động '{kind.label_vi}' đã có ở dòng {int(row)}",
+                                         f"The activity '{kind.label_en}' is already on row {int(row)}",
+                                         "Mỗi loại hoạt động một dòng: cộng số liệu vào một dòng rồi xóa dòng này",
+                                         "One row per activity kind: add the figures into one row, delete this one",
+                                         value=kind.label_vi)))
     years = {i: p.end.year for i, rep in enumerate(batch.reports) if (p := _period(rep)) is not None}
     dated = act[act["since"].notna() & act[REPORT].isin(list(years))]
     late = dated[dated["since"].astype("int64") > dated[REPORT].map(years)]
-    for r in late.itertuples(index=False):
-        p = _period(batch.reports[r.report])
-        out.append((r.report, _row_problem(batch.reports[r.report], "hoat_dong", r.excel_row, "since", ERROR,
-                                           "activities.since_after_period",
-                                           f"Năm bắt đầu cộng dồn {r.since} sau kỳ báo cáo {p.code}",
-                                           f"Counting starts in {r.since}, after the period {p.code}",
-                                           "Ghi năm bắt đầu cộng dồn (không sau kỳ báo cáo), hoặc để trống",
-                                           "Write the year counting started (not after the period), or leave it blank",
-                                           value=r.since)))
+    for i, excel_row, since in zip(late[REPORT], late["excel_row"], late["since"]):
+        p = _period(batch.reports[i])
+        out.append((int(i), _row_problem(batch.reports[i], "hoat_dong", excel_row, "since", ERROR,
+                                         "activities.since_after_period",
+                                         f"Năm bắt đầu cộng dồn {since} sau kỳ báo cáo {p.code}",
+                                         f"Counting starts in {since}, after the period {p.code}",
+                                         "Ghi năm bắt đầu cộng dồn (không sau kỳ báo cáo), hoặc để trống",
+                                         "Write the year counting started (not after the period), or leave it blank",
+                                         value=since)))
     return out
 
 

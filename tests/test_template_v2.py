@@ -274,3 +274,11 @@ def test_cotmoc_template_writes_version_2_and_version_1_on_request(tmp_path):
     assert set(contract.REACH_FIELDS) <= set(codes["2"]) and not set(contract.REACH_FIELDS) & set(codes["1"])
     with pytest.raises(SystemExit):
         main(["template", "-o", str(tmp_path / "mau3.xlsx"), "--template-version", "3"])
+
+
+def test_an_activity_code_outside_the_list_is_told_once(tmp_path):
+    sample = quang_ninh_2018()
+    report = normalise_report(read_report(sample.write(tmp_path / "a.xlsx")))
+    report.activities.loc[1, "activity"] = "tuan_tra"          # a Report built by code, past the normaliser
+    found = [(p.rule, p.cell) for p in validate_report(report, today=TODAY) if p.sheet == "hoat_dong"]
+    assert found == [("value.not_allowed", "A5")]
