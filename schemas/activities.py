@@ -5,10 +5,9 @@ import pandas as pd
 import pandera.pandas as pa
 from pandera.typing import Series
 
+from cotmoc.core.contract import YEAR_RANGE
 from cotmoc.schemas._codes import codes
 
-#: The movement's mass models go back to the 1990s; a year outside this is a typing slip, not history.
-FIRST_SINCE, LAST_SINCE = 1975, 2100
 PROPAGANDA = "tuyen_truyen"
 
 
@@ -23,7 +22,7 @@ class ActivitiesSchema(pa.DataFrameModel):
 
     @pa.check("since", name="since_a_year")
     def since_a_year(cls, year: Series[int]) -> Series[bool]:
-        return (year.isna() | year.between(FIRST_SINCE, LAST_SINCE)).fillna(True).astype(bool)
+        return (year.isna() | year.between(*YEAR_RANGE)).fillna(True).astype(bool)
 
     @pa.dataframe_check(name="people_not_fewer_than_sessions")
     def people_not_fewer_than_sessions(cls, df: pd.DataFrame) -> Series[bool]:

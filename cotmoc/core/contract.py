@@ -43,6 +43,8 @@ ENUM = "enum"        # one code of a reference enumeration (see Column.enum)
 PROVINCE = "province"
 PERIOD = "period"
 YEAR = "year"        # a calendar year such as 2013 (read like INT, shown without a thousands separator)
+#: Years a YEAR cell may hold: the movement's mass models go back decades; outside this is a typing slip.
+YEAR_RANGE = (1975, 2100)
 
 NUMBER_FORMATS = {INT: "#,##0", KM: "#,##0.000", DATE: "dd/mm/yyyy", TEXT: "@", YEAR: "0"}
 #: Kinds read as whole numbers.

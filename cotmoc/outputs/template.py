@@ -11,6 +11,7 @@ widths and styles are all still written (they are set before the first row or ke
 """
 from __future__ import annotations
 
+import dataclasses
 from datetime import date, timedelta
 from pathlib import Path
 
@@ -138,7 +139,8 @@ def _validation(col: Column) -> DataValidation | None:
         dv = DataValidation(type="whole", operator="greaterThanOrEqual", formula1="0", allow_blank=True)
         dv.error = "Nhập số nguyên không âm, vd 2789 hoặc 2.789. — A whole number ≥ 0."
     elif col.kind == contract.YEAR:
-        dv = DataValidation(type="whole", operator="between", formula1="1975", formula2="2100", allow_blank=True)
+        first, last = contract.YEAR_RANGE
+        dv = DataValidation(type="whole", operator="between", formula1=str(first), formula2=str(last), allow_blank=True)
         dv.error = "Nhập năm bằng 4 chữ số, vd 2013. — A year, e.g. 2013."
     elif col.kind == contract.KM:
         dv = DataValidation(type="decimal", operator="greaterThanOrEqual", formula1="0", allow_blank=True)
@@ -172,7 +174,7 @@ def instructions(p: Period | None, version: int | None = None) -> list[tuple[str
     version = version or int(contract.TEMPLATE_VERSION)
     due = (f" Hạn gửi báo cáo {p.label_vi().lower()}: {reference.deadline(p.code):%d/%m/%Y}."
            if p else "")
-    lines = [
+    return [
         ("HƯỚNG DẪN LẬP BÁO CÁO PHONG TRÀO TOÀN DÂN THAM GIA BẢO VỆ CHỦ QUYỀN LÃNH THỔ, AN NINH BIÊN GIỚI "
          "QUỐC GIA (Chỉ thị 01/CT-TTg)", True),
         (f"Mẫu báo cáo phiên bản {version}. Mỗi tỉnh, mỗi kỳ báo cáo lập một file.{due}", False),
@@ -217,7 +219,6 @@ def instructions(p: Period | None, version: int | None = None) -> list[tuple[str
          "in row 3 identify the columns). Numbers typed as text use '.' for thousands and ',' for decimals. The "
          "sheets are protected without a password. Send the .xlsx file to the consolidating office.", False),
     ]
-    return lines
 
 
 #: What version 2 adds, in the list of sheets to fill in.
@@ -271,7 +272,7 @@ def _table_sheet(wb: Workbook, sheet: Sheet, rows: list[dict], spare: int, label
                  version: int) -> None:
     """Title (row 1), labels (row 2), codes (row 3), then the data rows and a block of empty ones."""
     ws = wb.create_sheet(sheet.code)
-    sheet = Sheet(sheet.code, sheet.title_vi, sheet.title_en, sheet.columns_of(version), sheet.is_form)
+    sheet = dataclasses.replace(sheet, columns=sheet.columns_of(version))
     for i, col in enumerate(sheet.columns, start=1):
         ws.column_dimensions[get_column_letter(i)].width = col.width
     ws.freeze_panes = f"A{contract.FIRST_DATA_ROW}"
