@@ -9,13 +9,15 @@ import sys
 from datetime import date
 from pathlib import Path
 
+from cotmoc.core import contract
 from cotmoc.core.config import load_settings
 from cotmoc.pipeline.inbox import discover, worth_worker_processes
 
 
 def _cmd_template(args) -> int:
     from cotmoc.outputs.template import build_template
-    out = build_template(Path(args.output), province=args.province, period=args.period)
+    out = build_template(Path(args.output), province=args.province, period=args.period,
+                         version=args.template_version)
     print(f"Đã tạo mẫu báo cáo / template written: {out}")
     return 0
 
@@ -199,6 +201,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--province", help="tên hoặc mã tỉnh / province name or code (pre-fills the report)")
     p.add_argument("--period", help="kỳ báo cáo, vd 2024 hoặc 2024S1 / period code")
     p.add_argument("-o", "--output", required=True, help="file .xlsx to write")
+    p.add_argument("--template-version", default=contract.TEMPLATE_VERSION, choices=sorted(contract.KNOWN_TEMPLATE_VERSIONS),
+                   help="phiên bản mẫu (mặc định: mới nhất) / template version (default: the current one)")
     p.set_defaults(func=_cmd_template)
 
     p = sub.add_parser("sample", help="tạo báo cáo mẫu / write synthetic sample reports")

@@ -19,6 +19,7 @@ _KIND_VI = {
     contract.KM: "số thập phân ≥ 0, 3 chữ số lẻ / decimal ≥ 0, three decimals",
     contract.DATE: "ngày / date", contract.ENUM: "chọn trong danh mục / one of a list",
     contract.PROVINCE: "tỉnh / province", contract.PERIOD: "kỳ báo cáo / period code",
+    contract.YEAR: "năm / year (e.g. 2013)",
 }
 
 _INTRO = f"""# The report workbook (template version {contract.TEMPLATE_VERSION})
@@ -42,6 +43,13 @@ is an error. A row whose first text says "Tổng cộng" / "Cộng" is a totals 
 
 **Periods**: `2024` (year report), `2024S1` (first half-year), `2024S2` (second half-year). A half-year report
 and the year report are separate submissions and are never added together.
+
+**Versions.** cotmoc reads template versions {", ".join(sorted(contract.KNOWN_TEMPLATE_VERSIONS))} side by side
+(`thong_tin` / `template_version` says which a file is); any other version is refused. Version 2 adds the
+optional sheet `hoat_dong` (activities) and four optional `thong_tin` fields (column "template" below: the version that added each); a version 1
+file simply has none of them, and its activities count as *not reported* (NULL), never as 0. A version 2 file
+that lacks a sheet, column or field of version 2 is accepted with a warning that says so (it was most likely
+copied from an older template); a version 1 file is never told about version 2.
 """
 
 _RULES = {
@@ -51,7 +59,13 @@ _RULES = {
     "khen_thuong": "A row with both counts 0 is an error.",
     "to_tu_quan": "`members` may not be fewer than `teams`.",
     "thong_tin": "The period may not be in the future; the report date may not be before the period starts; the "
-                 "template version must be one cotmoc reads.",
+                 "template version must be one cotmoc reads. `communes_covered` may not exceed `communes_total`; "
+                 "the border communes the report gives may not exceed the province's border communes in the "
+                 "reference list (a warning while that list is unverified, an error once it is verified).",
+    "hoat_dong": "Optional: leave the sheet empty when there is nothing to report (not 0). One row per activity "
+                 "kind. For propaganda, `people` (attendances) may not be fewer than `count` (sessions). A row "
+                 "whose figures are all 0 is an error. `since` is the year counting starts, for cumulative "
+                 "figures (e.g. mass models built since 2013); it may not be after the period.",
 }
 
 
@@ -59,14 +73,17 @@ def render() -> str:
     out = [_INTRO]
     for sheet in contract.SHEETS:
         out.append(f"## Sheet `{sheet.code}` — {sheet.title_vi} / {sheet.title_en}\n")
-        out.append("| code | nhãn (label) | meaning | kind | required |")
-        out.append("|---|---|---|---|---|")
+        if sheet.since > 1:
+            out.append(f"*Template version {sheet.since} and later; the sheet is optional.*\n")
+        out.append("| code | nhãn (label) | meaning | kind | required | template |")
+        out.append("|---|---|---|---|---|---|")
         for c in sheet.columns:
             kind = _KIND_VI[c.kind] + (f" (`{c.enum}`)" if c.enum else "")
-            out.append(f"| `{c.code}` | {c.label_vi} | {c.label_en} | {kind} | {'bắt buộc / yes' if c.required else ''} |")
+            out.append(f"| `{c.code}` | {c.label_vi} | {c.label_en} | {kind} | {'bắt buộc / yes' if c.required else ''} "
+                       f"| v{c.since} |")
         out.append(f"\n{_RULES[sheet.code]}\n")
     out.append("## Lists (danh mục)\n")
-    for name in ("team_type", "border", "issuer", "award_form"):
+    for name in ("team_type", "border", "issuer", "award_form", "activity"):
         out.append(f"### `{name}`\n")
         out.append("| code | nhãn trong danh sách chọn (dropdown label) | English |")
         out.append("|---|---|---|")
@@ -101,10 +118,13 @@ They count only what the office approved (`cotmoc approve`), as it stood when ap
 every view ends with `approval_status` (`approved`, `changed_since_approval`, `not_approved`) and `approved_at`.
 Timeliness and reporting rates per period: `completeness` (`days_after_deadline`, `on_time`) and `reporting_rates`.
 
-## Ten questions, answered in SQL
+## {count} questions, answered in SQL
 Each query below is a file in `docs/queries/`, run by the test suite against a warehouse loaded with sample
 reports, so they keep working as the warehouse evolves.
 """
+
+
+_COUNT_EN = {10: "Ten", 11: "Eleven", 12: "Twelve", 13: "Thirteen"}
 
 
 def _title(sql: str) -> str:
@@ -112,7 +132,8 @@ def _title(sql: str) -> str:
 
 
 def render_analysts() -> str:
-    out = [_ANALYSTS_INTRO]
+    queries = sorted(QUERIES_DIR.glob("*.sql"))
+    out = [_ANALYSTS_INTRO.replace("{count}", _COUNT_EN.get(len(queries), str(len(queries))))]
     for i, path in enumerate(sorted(QUERIES_DIR.glob("*.sql")), start=1):
         sql = path.read_text(encoding="utf-8").strip()
         out.append(f"### {i}. {_title(sql)}\n\n`docs/queries/{path.name}`\n\n```sql\n{sql}\n```\n")

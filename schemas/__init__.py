@@ -11,16 +11,18 @@ from __future__ import annotations
 from datetime import date
 
 from cotmoc.core.problems import Problem, sort_key
+from cotmoc.schemas.activities import ActivitiesSchema
 from cotmoc.schemas.awards import AwardsSchema
 from cotmoc.schemas.batch import ReportBatch, schema_problems
 from cotmoc.schemas.info import InfoSchema
-from cotmoc.schemas.rules import award_rules, border_rules, info_rules
+from cotmoc.schemas.rules import activity_rules, award_rules, border_rules, info_rules
 from cotmoc.schemas.segments import SegmentsSchema
 from cotmoc.schemas.teams import TeamsSchema
 
-SHEET_SCHEMAS = {"to_tu_quan": TeamsSchema, "doan_bien_gioi": SegmentsSchema, "khen_thuong": AwardsSchema}
+SHEET_SCHEMAS = {"to_tu_quan": TeamsSchema, "doan_bien_gioi": SegmentsSchema, "khen_thuong": AwardsSchema,
+                 "hoat_dong": ActivitiesSchema}
 
-__all__ = ["SHEET_SCHEMAS", "AwardsSchema", "InfoSchema", "SegmentsSchema", "TeamsSchema", "validate_report",
+__all__ = ["SHEET_SCHEMAS", "ActivitiesSchema", "AwardsSchema", "InfoSchema", "SegmentsSchema", "TeamsSchema", "validate_report",
            "validate_reports"]
 
 
@@ -34,7 +36,8 @@ def validate_reports(reports: list, *, today: date | None = None) -> list[list[P
     found: list[list[Problem]] = [[] for _ in reports]
     owned = schema_problems(batch, SHEET_SCHEMAS)
     owned += [(i, problem) for i, report in enumerate(reports) for problem in info_rules(report, today)]
-    for i, problem in [*owned, *border_rules(batch), *award_rules(batch, today)]:
+    for i, problem in [*owned, *border_rules(batch), *award_rules(batch, today),
+                         *activity_rules(batch)]:
         found[i].append(problem)
     return [sorted(dict.fromkeys(problems), key=sort_key) for problems in found]
 

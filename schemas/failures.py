@@ -67,10 +67,35 @@ MESSAGES: dict[str, Message] = {
         "The award decision honours no collective and no individual",
         "Nhập số tập thể và/hoặc số cá nhân được khen, hoặc xóa dòng",
         "Enter the collectives and/or individuals honoured, or delete the row", column="collectives"),
+    # activities (sheet hoat_dong, template version 2)
+    "people_not_fewer_than_sessions": Message(
+        "activities.people_fewer_than_sessions", "Tuyên truyền: số lượt người ({people}) nhỏ hơn số buổi ({count})",
+        "Propaganda: attendances ({people}) fewer than sessions ({count})",
+        "Mỗi buổi tuyên truyền có ít nhất một người nghe: kiểm tra số buổi và số lượt người",
+        "Every session has at least one listener: check sessions and attendances", column="people"),
+    "some_activity_figure": Message(
+        "activities.nothing_reported", "Dòng hoạt động có mọi số liệu bằng 0",
+        "The activity row has every figure 0",
+        "Nhập số buổi, số lớp hoặc số mô hình đã thực hiện; không có thì xóa dòng",
+        "Enter the sessions, classes or models held; delete the row if there were none", column="count"),
+    "since_a_year": Message(
+        "activities.since_not_a_year", "{label_vi}: {value} không phải là năm",
+        "{label_en}: {value} is not a year",
+        "Ghi năm bắt đầu cộng dồn bằng 4 chữ số, vd 2013; để trống nếu chỉ tính trong kỳ",
+        "Write the year counting starts with four digits, e.g. 2013; leave it blank for this period only"),
     # the report's own fields (sheet thong_tin)
+    "communes_covered_within_total": Message(
+        "info.communes_covered_over_total",
+        "Số xã đã triển khai ({communes_covered}) lớn hơn tổng số xã biên giới ({communes_total})",
+        "Communes covered ({communes_covered}) exceed the border communes in total ({communes_total})",
+        "Kiểm tra hai ô này: số xã đã triển khai không vượt tổng số xã biên giới",
+        "Check both cells: the communes covered cannot exceed the total", column="communes_covered"),
     "known_template_version": Message(
-        "template.version_unknown", "Mẫu báo cáo phiên bản '{value}' đã cũ hoặc không được hỗ trợ",
-        "Template version '{value}' is stale or not supported",
+        "template.version_unknown",
+        "Mẫu báo cáo phiên bản '{value}' đã cũ hoặc không được hỗ trợ (hệ thống đọc các phiên bản "
+        f"{', '.join(sorted(contract.KNOWN_TEMPLATE_VERSIONS))})",
+        "Template version '{value}' is stale or not supported (this system reads versions "
+        f"{', '.join(sorted(contract.KNOWN_TEMPLATE_VERSIONS))})",
         f"Tải mẫu mới (phiên bản {contract.TEMPLATE_VERSION}), chép số liệu sang rồi gửi lại",
         f"Download the current template (version {contract.TEMPLATE_VERSION}), copy the figures over and send it again"),
     "known_province": Message(

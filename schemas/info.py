@@ -20,6 +20,7 @@ from cotmoc.schemas.teams import present_text
 FIRST_YEAR = 2015
 _PERIOD = re.compile(r"^\d{4}(S[12])?$")
 _TEXT_FIELDS = ("province", "period", "reporting_unit", "prepared_by", "phone", "template_version")
+REACH_FIELDS = contract.REACH_FIELDS      # template version 2: how far the movement reaches
 
 
 class InfoSchema(pa.DataFrameModel):
@@ -30,6 +31,10 @@ class InfoSchema(pa.DataFrameModel):
     phone: Series[pd.StringDtype] = pa.Field(nullable=True)
     report_date: Series[pa.DateTime] = pa.Field(nullable=True)
     template_version: Series[pd.StringDtype] = pa.Field(nullable=True)
+    communes_covered: Series[pd.Int64Dtype] = pa.Field(ge=0, nullable=True)
+    communes_total: Series[pd.Int64Dtype] = pa.Field(ge=0, nullable=True)
+    districts: Series[pd.Int64Dtype] = pa.Field(ge=0, nullable=True)
+    border_posts: Series[pd.Int64Dtype] = pa.Field(ge=0, nullable=True)
 
     @pa.check("province", name="known_province")
     def known_province(cls, code: Series[str]) -> Series[bool]:
@@ -48,6 +53,10 @@ class InfoSchema(pa.DataFrameModel):
     def known_template_version(cls, version: Series[str]) -> Series[bool]:
         return (version.isna() | version.str.strip().isin(sorted(contract.KNOWN_TEMPLATE_VERSIONS))).astype(bool)
 
+    @pa.dataframe_check(name="communes_covered_within_total")
+    def communes_covered_within_total(cls, df: pd.DataFrame) -> Series[bool]:
+        return (df["communes_covered"] <= df["communes_total"]).fillna(True).astype(bool)
+
     @pa.check("reporting_unit", "prepared_by", name="not_blank")
     def not_blank(cls, text: Series[str]) -> Series[bool]:
         return present_text(text)
@@ -63,6 +72,8 @@ def info_frame(infos: list[dict]) -> pd.DataFrame:
                          columns=list(_TEXT_FIELDS)).astype({code: "string" for code in _TEXT_FIELDS})
     frame["report_date"] = pd.to_datetime(pd.Series([info.get("report_date") for info in infos], dtype=object),
                                           errors="coerce")
+    for code in REACH_FIELDS:
+        frame[code] = pd.array([info.get(code) for info in infos], dtype="Int64")
     return frame
 
 

@@ -7,6 +7,11 @@ Report fields (sheet thong_tin):
   after today; `report_date.late` WARNING: signed more than two years after the period ended (usually the
   wrong period was chosen, but late filings of old reports do happen).
 
+How far the movement reaches (thong_tin, template version 2):
+- `info.communes_over_reference` when the border communes the report gives (its total, else those covered)
+  exceed the province's border communes in the reference list: a WARNING while that list is unverified
+  (it is then more likely short than the report wrong), an ERROR once every commune in it is verified.
+
 Border segments (sheet doan_bien_gioi), against the province's borders on the period's last day:
 - `segments.border_not_of_province` ERROR on the row's border cell.
 - `segments.km_over_total` / `segments.markers_over_total` ERROR when, for one border or for the whole land
@@ -17,6 +22,11 @@ Border segments (sheet doan_bien_gioi), against the province's borders on the pe
   border) overlaps another row's; it names the rows it overlaps. Marker codes read: `120`, `120/1`, `120(1)`,
   `120.1`, `120-1`, with an optional "Mốc"/"M" before; `120/1` sorts after `120` and before `121`.
   `segments.marker_unreadable` WARNING when a marker code is none of these (the overlap check skips it).
+
+Activities (sheet hoat_dong, template version 2):
+- `activities.repeated` ERROR on a second row of the same activity kind (one row per kind: the views
+  carry each kind's figures to its row).
+- `activities.since_after_period` ERROR: cumulative figures cannot start counting after the period.
 
 Award decisions (sheet khen_thuong), against the period:
 - `awards.decision_after_report` ERROR: dated after the report was signed (or after today when the report
@@ -81,11 +91,11 @@ def _info_problem(report, severity, rule, code, vi, en, fix_vi, fix_en) -> Probl
 
 
 def info_rules(report, today: date) -> list[Problem]:
-    """The period against today, the report date against the period."""
+    """The period against today, the report date against the period, the communes against the reference."""
+    out = _communes_against_reference(report)
     p = _period(report)
     if p is None:
-        return []
-    out = []
+        return out
     if p.is_future(today):
         out.append(_info_problem(report, ERROR, "period.future", "period", f"Kỳ báo cáo {p.code} chưa bắt đầu",
                                  f"The period {p.code} has not started yet", "Kiểm tra lại năm của kỳ báo cáo",
@@ -109,6 +119,30 @@ def info_rules(report, today: date) -> list[Problem]:
                                  "Kiểm tra lại kỳ báo cáo; nếu đúng là báo cáo muộn, không cần sửa",
                                  "Check the period; if the report really is late, nothing needs fixing"))
     return out
+
+
+def _communes_against_reference(report) -> list[Problem]:
+    province = report.info.get("province")
+    code = next((c for c in ("communes_total", "communes_covered") if report.info.get(c) is not None), None)
+    if not province or code is None:
+        return []
+    known, verified = reference.border_communes(province)
+    given = int(report.info[code])
+    if not known or given <= known:
+        return []
+    label = contract.THONG_TIN.column(code)
+    if verified:
+        return [_info_problem(report, ERROR, "info.communes_over_reference", code,
+                              f"{label.label_vi}: {given} xã, nhiều hơn {known} xã biên giới của tỉnh trong danh mục",
+                              f"{label.label_en}: {given}, more than the province's {known} border communes "
+                              "in the reference list", "Kiểm tra lại số xã", "Check the number of communes")]
+    return [_info_problem(report, WARNING, "info.communes_over_reference", code,
+                          f"{label.label_vi}: {given} xã, nhiều hơn {known} xã biên giới của tỉnh trong danh mục "
+                          "tham chiếu (danh mục chưa được kiểm chứng, có thể còn thiếu)",
+                          f"{label.label_en}: {given}, more than the {known} border communes the reference list has "
+                          "for the province (the list is unverified and may be short)",
+                          "Nếu số liệu đúng thì không cần sửa; cơ quan tổng hợp sẽ bổ sung danh mục xã",
+                          "If the figure is right nothing needs fixing; the office will complete the list")]
 
 
 # ---------------------------------------------------------------- rows of a table sheet
@@ -271,6 +305,41 @@ def marker_overlaps(batch, seg: pd.DataFrame) -> list[tuple[int, Problem]]:
             "Sửa số hiệu mốc đầu/cuối cho các đoạn khỏi trùng nhau (hai đoạn liền nhau không dùng chung mốc)",
             "Correct the first/last markers so the stretches do not overlap (neighbours do not share a marker)",
             value=shown)))
+    return out
+
+
+# ---------------------------------------------------------------- activities
+def activity_rules(batch) -> list[tuple[int, Problem]]:
+    """One row per activity kind in each report; cumulative figures start no later than the period."""
+    act = batch.tables["hoat_dong"]
+    if act.empty:
+        return []
+    out = []
+    kinds = {v.code: v for v in reference.enumeration("activity")}      # other values: ActivitiesSchema
+    known = act[act["activity"].isin(list(kinds))]
+    first = known.groupby([REPORT, "activity"])["excel_row"].transform("min")
+    again = known["excel_row"] != first
+    for i, excel_row, code, row in zip(known.loc[again, REPORT], known.loc[again, "excel_row"],
+                                       known.loc[again, "activity"], first[again]):
+        kind = kinds[code]
+        out.append((int(i), _row_problem(batch.reports[i], "hoat_dong", excel_row, "activity", ERROR,
+                                         "activities.repeated", f"Loại hoạt động '{kind.label_vi}' đã có ở dòng {int(row)}",
+                                         f"The activity '{kind.label_en}' is already on row {int(row)}",
+                                         "Mỗi loại hoạt động một dòng: cộng số liệu vào một dòng rồi xóa dòng này",
+                                         "One row per activity kind: add the figures into one row, delete this one",
+                                         value=kind.label_vi)))
+    years = {i: p.end.year for i, rep in enumerate(batch.reports) if (p := _period(rep)) is not None}
+    dated = act[act["since"].notna() & act[REPORT].isin(list(years))]
+    late = dated[dated["since"].astype("int64") > dated[REPORT].map(years)]
+    for i, excel_row, since in zip(late[REPORT], late["excel_row"], late["since"]):
+        p = _period(batch.reports[i])
+        out.append((int(i), _row_problem(batch.reports[i], "hoat_dong", excel_row, "since", ERROR,
+                                         "activities.since_after_period",
+                                         f"Năm bắt đầu cộng dồn {since} sau kỳ báo cáo {p.code}",
+                                         f"Counting starts in {since}, after the period {p.code}",
+                                         "Ghi năm bắt đầu cộng dồn (không sau kỳ báo cáo), hoặc để trống",
+                                         "Write the year counting started (not after the period), or leave it blank",
+                                         value=since)))
     return out
 
 

@@ -1,4 +1,4 @@
-"""The ten analyst questions of docs/analysts.md run against a warehouse loaded with sample reports, and
+"""The analyst questions of docs/analysts.md run against a warehouse loaded with sample reports, and
 answer what the data says."""
 from __future__ import annotations
 
@@ -45,8 +45,8 @@ def run(con, name: str) -> list[tuple]:
     return con.execute((QUERIES_DIR / name).read_text(encoding="utf-8")).fetchall()
 
 
-def test_there_are_ten_documented_queries():
-    assert len(QUERIES) == 10
+def test_there_are_eleven_documented_queries():
+    assert len(QUERIES) == 11
 
 
 @pytest.mark.parametrize("query", QUERIES, ids=lambda p: p.stem)
@@ -64,5 +64,9 @@ def test_the_answers_are_the_data(published):
     assert len(lineage) == 113 and all(r[2] == "doan_bien_gioi" for r in lineage)
     halves = {r[0]: r[2:] for r in run(published, "10_half_years_beside_the_year.sql") if r[1] == "Điện Biên"}
     assert halves["2017"][0] is not None and halves["2017"][1] is not None and halves["2017"][2] == 347
+    propaganda = run(published, "11_propaganda_reach.sql")
+    assert [r[:6] for r in propaganda] == [("2018", "Quảng Ninh", "Quảng Ninh", 562, 21_790, 38.8)]
+    reach = {r[1]: r[6:] for r in run(published, "11_propaganda_reach.sql")}
+    assert reach["Quảng Ninh"] == (None, None, None, None)             # its report gives no communes: NULL
     rejections = {r[0] for r in run(published, "08_most_common_rejections.sql")}
     assert {"number.unreadable", "enum.unknown", "template.version_unknown", "segments.km_over_total"} <= rejections

@@ -13,6 +13,8 @@ from python_calamine import CalamineWorkbook
 from cotmoc.core import contract, reference
 from cotmoc.outputs.libreoffice import convert, soffice
 from cotmoc.outputs.template import LISTS_SHEET, VERSION_PROPERTY, build_template, write_report
+from cotmoc.reading.normalise import normalise_report
+from cotmoc.reading.workbook import read_report
 from tests.test_template import info_values, labels, list_values, table_records, validations
 
 pytestmark = [pytest.mark.slow,
@@ -26,8 +28,9 @@ def test_template_round_trips_through_libreoffice(tmp_path):
     wb = openpyxl.load_workbook(out)
     assert wb.sheetnames == [contract.INSTRUCTIONS_SHEET, *(s.code for s in contract.SHEETS), LISTS_SHEET]
     assert wb[LISTS_SHEET].sheet_state == "hidden"
-    assert {p.name: p.value for p in wb.custom_doc_props.props}[VERSION_PROPERTY] == "1"
-    assert info_values(out) | {"province": "Điện Biên", "period": "2016", "template_version": "1"} == info_values(out)
+    assert {p.name: p.value for p in wb.custom_doc_props.props}[VERSION_PROPERTY] == contract.TEMPLATE_VERSION
+    assert info_values(out) | {"province": "Điện Biên", "period": "2016",
+                               "template_version": contract.TEMPLATE_VERSION} == info_values(out)
     kind_formats = {**contract.NUMBER_FORMATS, contract.ENUM: "@"}
     for sheet in contract.TABLE_SHEETS:
         ws = wb[sheet.code]
@@ -43,7 +46,7 @@ def test_template_round_trips_through_libreoffice(tmp_path):
                 expected = (labels("border", reference.borders_of("dien_bien", date(2016, 12, 31)))
                             if col.enum == "border" else labels(col.enum))
                 assert list_values(wb, dvs[f"{letter}{contract.FIRST_DATA_ROW}"].formula1) == expected
-            elif col.kind in (contract.INT, contract.KM, contract.DATE):
+            elif col.kind in (contract.INT, contract.YEAR, contract.KM, contract.DATE):
                 assert dvs[f"{letter}{contract.FIRST_DATA_ROW}"].type in ("whole", "decimal", "date")
     assert list_values(wb, validations(wb["doan_bien_gioi"])["A4"].formula1) == ["Việt Nam – Trung Quốc",
                                                                                 "Việt Nam – Lào"]
@@ -62,13 +65,48 @@ def test_filled_report_round_trips_through_libreoffice(tmp_path):
     teams = [{"commune": "Đắk Dục", "team_type": "duong_bien_cot_moc", "teams": 7, "members": 84, "households": 60}]
     awards = [{"decision_no": "45/QĐ-UBND", "decision_date": date(2023, 12, 20), "issuer": "mttq_tinh",
                "award_form": "bang_khen", "collectives": 1, "individuals": 2}]
-    src = write_report(tmp_path / "r.xlsx", info, teams=teams, segments=segments, awards=awards)
-    expected = {name: table_records(src, name) for name in ("to_tu_quan", "doan_bien_gioi", "khen_thuong")}
+    activities = [{"activity": "mo_hinh", "count": 2250, "since": 2013, "note": "gần 2.250 mô hình"},
+                  {"activity": "tuyen_truyen", "count": "562 buổi", "people": "21.790 lượt"},
+                  {"activity": "tap_huan", "count": 4, "teams": 238}]
+    info |= {"districts": 4, "border_posts": "17"}
+    src = write_report(tmp_path / "r.xlsx", info, teams=teams, segments=segments, awards=awards,
+                       activities=activities)
+    expected = {name: table_records(src, name) for name in ("to_tu_quan", "doan_bien_gioi", "khen_thuong",
+                                                            "hoat_dong")}
+    assert expected["hoat_dong"][0]["activity"] == "Mô hình quần chúng (mô hình)"
     assert expected["khen_thuong"][0]["issuer"] == "Ủy ban MTTQ tỉnh" and len(expected["doan_bien_gioi"]) == 2
     for fmt in ("xlsx", "ods"):
         out = convert(src, fmt, tmp_path / fmt)
-        assert [m.name for m in CalamineWorkbook.from_path(str(out)).sheets_metadata][1:5] == [
+        assert [m.name for m in CalamineWorkbook.from_path(str(out)).sheets_metadata][1:6] == [
             s.code for s in contract.SHEETS]
         assert info_values(out) == info_values(src)
         for name, rows in expected.items():
             assert table_records(out, name) == rows, (fmt, name)
+        # and it reads back as the same report: codes from the labels, the text figures repaired
+        report = normalise_report(read_report(out))
+        assert report.activities[["activity", "count", "people", "teams", "since"]].astype(object).where(
+            report.activities.notna(), None).values.tolist() == [["mo_hinh", 2250, None, None, 2013],
+                                                                  ["tuyen_truyen", 562, 21790, None, None],
+                                                                  ["tap_huan", 4, None, 238, None]], fmt
+        assert (report.info["districts"], report.info["border_posts"]) == (4, 17)
+        assert not [p for p in report.problems if p.is_error]
+
+
+def test_the_activities_sheet_keeps_its_dropdown_and_codes_through_libreoffice(tmp_path):
+    src = build_template(tmp_path / "mau.xlsx", province="Quảng Ninh", period="2018")
+    out = convert(src, "xlsx", tmp_path / "lo")
+    wb = openpyxl.load_workbook(out)
+    ws = wb[contract.HOAT_DONG.code]
+    assert tuple(c.value for c in ws[contract.CODE_ROW])[: len(contract.HOAT_DONG.columns)] == contract.HOAT_DONG.codes
+    dvs = validations(ws)
+    assert list_values(wb, dvs[f"A{contract.FIRST_DATA_ROW}"].formula1) == labels("activity")
+    since = get_column_letter(contract.HOAT_DONG.codes.index("since") + 1)
+    assert (dvs[f"{since}{contract.FIRST_DATA_ROW}"].type, dvs[f"{since}{contract.FIRST_DATA_ROW}"].formula1) == (
+        "whole", "1975")
+    info = openpyxl.load_workbook(out)["thong_tin"]
+    codes = [info.cell(r, contract.INFO_CODE_COL).value for r in range(contract.INFO_FIRST_ROW, info.max_row + 1)]
+    assert [c for c in codes if c in contract.REACH_FIELDS] == list(contract.REACH_FIELDS)
+    # a v1 template is still written on request, and LibreOffice keeps it v1 (no hoat_dong)
+    old = convert(build_template(tmp_path / "mau1.xlsx", version="1"), "xlsx", tmp_path / "lo1")
+    assert contract.HOAT_DONG.code not in openpyxl.load_workbook(old).sheetnames
+    assert info_values(old)["template_version"] == "1"

@@ -65,7 +65,7 @@ def _reference_typed(df: pd.DataFrame, sheet) -> pd.DataFrame:
             df[col.code] = pd.to_datetime(pd.Series(values, index=df.index, dtype=object), errors="coerce")
         elif col.kind == contract.KM:
             df[col.code] = pd.array(values, dtype="Float64")
-        elif col.kind == contract.INT:
+        elif col.kind in contract.WHOLE_NUMBER_KINDS:
             numbers = pd.Series(pd.array(values, dtype="Float64"), index=df.index)
             df[col.code] = numbers.where(lambda x: x % 1 == 0).astype("Int64")
         else:

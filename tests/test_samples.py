@@ -78,8 +78,8 @@ def test_reference_totals_never_fall_below_what_the_seeds_register():
 
 def test_committed_samples_are_what_the_code_writes(tmp_path):
     faulty.write_bundled_samples(tmp_path)
-    committed = sorted(p.relative_to(SAMPLES) for p in SAMPLES.glob("*/*.xlsx"))
-    assert committed == sorted(p.relative_to(tmp_path) for p in tmp_path.glob("*/*.xlsx"))
+    committed = sorted(p.relative_to(SAMPLES) for p in SAMPLES.rglob("*.xlsx"))
+    assert committed == sorted(p.relative_to(tmp_path) for p in tmp_path.rglob("*.xlsx"))
     for rel in committed:
         a, b = CalamineWorkbook.from_path(str(SAMPLES / rel)), CalamineWorkbook.from_path(str(tmp_path / rel))
         assert a.sheet_names == b.sheet_names

@@ -41,7 +41,7 @@ def test_status_shows_each_province_and_period(home):
     assert cell[("lai_chau", "2019")]["status"] == "rejected" and cell[("lai_chau", "2019")]["errors"] == 2
     assert cell[("son_la", "2019")]["status"] == "missing"
     assert ("kon_tum", "2025") not in cell and ("quang_ngai", "2025") in cell          # after the merger
-    assert status.runs[0]["files"] == 7 and status.runs[0]["rejected"] == 4
+    assert status.runs[0]["files"] == 8 and status.runs[0]["rejected"] == 5
     console = Console(record=True, width=120)
     print_status(status, console, today=TODAY)
     text = console.export_text()

@@ -12,6 +12,7 @@ from openpyxl.utils import get_column_letter
 from python_calamine import CalamineWorkbook
 
 from cotmoc.core import contract, reference
+from cotmoc.core.contract import REACH_FIELDS
 from cotmoc.outputs.template import BLANK_ROWS, LISTS_SHEET, SPARE_ROWS, VERSION_PROPERTY, build_template, write_report
 
 
@@ -62,15 +63,15 @@ def test_contract_sheets_and_codes_are_in_place(blank):
         assert calamine_rows(blank, sheet.code)[contract.CODE_ROW - 1] == list(sheet.codes)
     info = calamine_rows(blank, "thong_tin")[contract.INFO_FIRST_ROW - 1:]
     assert tuple(r[contract.INFO_CODE_COL - 1] for r in info) == contract.THONG_TIN.codes
-    assert info_values(blank) == {**{c: "" for c in contract.THONG_TIN.codes}, "template_version": "1"}
-    assert {p.name: p.value for p in wb.custom_doc_props.props}[VERSION_PROPERTY] == contract.TEMPLATE_VERSION == "1"
+    assert info_values(blank) == {**{c: "" for c in contract.THONG_TIN.codes}, "template_version": "2"}
+    assert {p.name: p.value for p in wb.custom_doc_props.props}[VERSION_PROPERTY] == contract.TEMPLATE_VERSION == "2"
     visibility = {m.name: str(m.visible) for m in CalamineWorkbook.from_path(str(blank)).sheets_metadata}
     assert visibility[LISTS_SHEET].endswith("Hidden") and visibility["thong_tin"].endswith("Visible")
 
 
 def test_instructions_say_what_a_clerk_needs(tmp_path, blank):
     text = " ".join(r[0] for r in calamine_rows(blank, contract.INSTRUCTIONS_SHEET))
-    for needed in ("phiên bản 1", "dấu chấm là phân cách hàng nghìn", "dấu phẩy là dấu thập phân", "dòng 3",
+    for needed in ("phiên bản 2", "Cộng dồn từ năm", "dấu chấm là phân cách hàng nghìn", "dấu phẩy là dấu thập phân", "dòng 3",
                    "không đặt mật khẩu", "Gửi báo cáo", *(s.code for s in contract.SHEETS)):
         assert needed in text
     dated = build_template(tmp_path / "2024.xlsx", period="2024")
@@ -198,7 +199,7 @@ def test_filled_report_reads_back_unchanged(tmp_path):
                                                                               "Giấy khen")
     assert info_values(path) == {"province": "Điện Biên", "period": "2016", "reporting_unit": "BĐBP",
                                  "prepared_by": "Nguyễn Văn A", "phone": "", "report_date": date(2017, 4, 25),
-                                 "template_version": "1"}
+                                 "template_version": "2", **{c: "" for c in REACH_FIELDS}}
     wb = openpyxl.load_workbook(path)
     border_dv = validations(wb["doan_bien_gioi"])[f"A{contract.FIRST_DATA_ROW}"]
     assert list_values(wb, border_dv.formula1) == ["Việt Nam – Trung Quốc", "Việt Nam – Lào"]

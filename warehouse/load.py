@@ -16,7 +16,9 @@ from cotmoc.core.problems import Problem, sort_key
 from cotmoc.core.records import FileFacts, KnownFile, LoadResult, Report, Submission
 from cotmoc.warehouse.db import query
 
-FACT_TABLES = {"to_tu_quan": "fact_teams", "doan_bien_gioi": "fact_segments", "khen_thuong": "fact_awards"}
+FACT_TABLES = {"to_tu_quan": "fact_teams", "doan_bien_gioi": "fact_segments", "khen_thuong": "fact_awards",
+               "hoat_dong": "fact_activities"}
+REACH_FIELDS = contract.REACH_FIELDS      # thong_tin's figures: one fact_reach row per report that gives any
 _ISSUE_FIELDS = ["severity", "rule", "sheet", "row", "column", "cell", "value", "message_vi", "message_en",
                  "fix_vi", "fix_en"]
 
@@ -85,6 +87,17 @@ def _insert_facts(con, loaded: list[tuple[int, Report]], sheet_code: str) -> Non
           f"INSERT INTO {FACT_TABLES[sheet_code]} ({columns}) SELECT {columns} FROM facts_frame")
 
 
+def _insert_reach(con, loaded: list[tuple[int, object]]) -> None:
+    """The thong_tin figures of the accepted reports that give any (a version 1 report gives none: no row)."""
+    rows = [{"submission_id": sid, "sheet": "thong_tin", **{c: report.info.get(c) for c in REACH_FIELDS}}
+            for sid, report in loaded if any(report.info.get(c) is not None for c in REACH_FIELDS)]
+    if not rows:
+        return
+    frame = pd.DataFrame(rows).astype({"submission_id": "int64", "sheet": "string"} | {c: "Int64" for c in REACH_FIELDS})
+    columns = ", ".join(["submission_id", "sheet", *REACH_FIELDS])
+    _scan(con, "reach_frame", frame, f"INSERT INTO fact_reach ({columns}) SELECT {columns} FROM reach_frame")
+
+
 def _insert_submissions(con, items: list[Submission], ids: list[int]) -> None:
     def row(sid: int, item: Submission) -> dict:
         info = item.report.info if item.report is not None else {}
@@ -134,8 +147,8 @@ def record_submissions(con: duckdb.DuckDBPyConnection, items: list[Submission], 
     one). `review(report, previous)` may add problems to accepted reports (e.g. period-over-period warnings).
     A `held` submission (a late report for an approved, locked period) is loaded with its facts and problems
     but supersedes nothing, and its hold is written to the approval trail.
-    `failpoint(step)` is called after each step (begin, submission, facts:<sheet>, hold, supersede, review,
-    issues)."""
+    `failpoint(step)` is called after each step (begin, submission, facts:<sheet> — thong_tin's figures last —,
+    hold, supersede, review, issues)."""
     if not items:
         return []
     step = failpoint or (lambda name: None)
@@ -150,6 +163,8 @@ def record_submissions(con: duckdb.DuckDBPyConnection, items: list[Submission], 
         for sheet_code in FACT_TABLES:
             _insert_facts(con, loaded, sheet_code)
             step(f"facts:{sheet_code}")
+        _insert_reach(con, loaded)
+        step("facts:thong_tin")
         if any(item.held for item in items):
             _scan(con, "batch_ids", _ids_frame(ids), query("record_holds"))
         step("hold")

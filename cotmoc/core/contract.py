@@ -1,4 +1,4 @@
-"""The report workbook's contract (template version 1): sheets, column codes, labels and kinds.
+"""The report workbook's contract (template version 2): sheets, column codes, labels and kinds.
 
 This module is the single description of the workbook that provinces fill in. The template
 writer, the sample generator, the reader and the pandera schemas all read it, so a column is
@@ -9,14 +9,19 @@ Layout of every table sheet (``to_tu_quan``, ``doan_bien_gioi``, ``khen_thuong``
 row 1 a title, row 2 the Vietnamese labels, row 3 the machine codes, data from row 4.
 ``thong_tin`` is a form: column A the label, column B the machine code, column C the value,
 one field per row from row 3. Readers find sheets and columns by code, never by position.
+
+Versions live side by side: every sheet and column says which template version added it (``since``), so
+one contract describes version 1 (teams, segments, awards) and version 2 (adds the optional sheet
+``hoat_dong`` and four optional ``thong_tin`` fields), and a file is read, and checked for drift, by
+the version it declares (``sheets_of``, ``Sheet.columns_of``).
 """
 from __future__ import annotations
 
 from dataclasses import dataclass
 
-TEMPLATE_VERSION = "1"
+TEMPLATE_VERSION = "2"
 #: Template versions this system reads. A version not listed here is rejected as stale/unknown.
-KNOWN_TEMPLATE_VERSIONS = frozenset({"1"})
+KNOWN_TEMPLATE_VERSIONS = frozenset({"1", "2"})
 
 TITLE_ROW = 1
 LABEL_ROW = 2
@@ -37,8 +42,13 @@ DATE = "date"
 ENUM = "enum"        # one code of a reference enumeration (see Column.enum)
 PROVINCE = "province"
 PERIOD = "period"
+YEAR = "year"        # a calendar year such as 2013 (read like INT, shown without a thousands separator)
+#: Years a YEAR cell may hold: the movement's mass models go back decades; outside this is a typing slip.
+YEAR_RANGE = (1975, 2100)
 
-NUMBER_FORMATS = {INT: "#,##0", KM: "#,##0.000", DATE: "dd/mm/yyyy", TEXT: "@"}
+NUMBER_FORMATS = {INT: "#,##0", KM: "#,##0.000", DATE: "dd/mm/yyyy", TEXT: "@", YEAR: "0"}
+#: Kinds read as whole numbers.
+WHOLE_NUMBER_KINDS = (INT, YEAR)
 
 #: Units a steward may type after a number, per column code (stripped with a warning).
 UNITS = {
@@ -50,6 +60,12 @@ UNITS = {
     "collectives": ("tập thể", "tap the"),
     "individuals": ("cá nhân", "ca nhan"),
     "markers": ("mốc", "moc", "cột mốc", "cot moc"),
+    "count": ("buổi", "buoi", "lớp", "lop", "mô hình", "mo hinh"),
+    "people": ("lượt người", "luot nguoi", "lượt", "luot", "người", "nguoi"),
+    "communes_covered": ("xã", "xa"),
+    "communes_total": ("xã", "xa"),
+    "districts": ("huyện", "huyen"),
+    "border_posts": ("đồn", "don"),
 }
 
 
@@ -63,6 +79,7 @@ class Column:
     enum: str | None = None   # name of the enumeration in warehouse/reference/enumerations.csv
     help_vi: str = ""
     width: int = 16
+    since: int = 1            # the template version that added the column
 
 
 @dataclass(frozen=True)
@@ -72,10 +89,16 @@ class Sheet:
     title_en: str
     columns: tuple[Column, ...]
     is_form: bool = False     # thong_tin: one value per field, laid out vertically
+    optional: bool = False    # a file may leave the sheet out (its figures are then unknown, not 0)
+    since: int = 1            # the template version that added the sheet
 
     @property
     def codes(self) -> tuple[str, ...]:
         return tuple(c.code for c in self.columns)
+
+    def columns_of(self, version: int) -> tuple[Column, ...]:
+        """The columns a file of template `version` has."""
+        return tuple(c for c in self.columns if c.since <= version)
 
     def column(self, code: str) -> Column:
         for c in self.columns:
@@ -99,6 +122,14 @@ THONG_TIN = Sheet(
                help_vi="Ngày/tháng/năm, không trước ngày đầu kỳ"),
         Column("template_version", "Phiên bản mẫu", "Template version", TEXT, True,
                help_vi="Không sửa ô này"),
+        Column("communes_covered", "Số xã biên giới đã triển khai", "Border communes covered", INT, False,
+               help_vi="Số xã biên giới đã triển khai phong trào; không lớn hơn tổng số xã biên giới", since=2),
+        Column("communes_total", "Tổng số xã biên giới", "Border communes in total", INT, False,
+               help_vi="Tổng số xã biên giới của tỉnh, vd 29", since=2),
+        Column("districts", "Số huyện biên giới (trước 7/2025)", "Border districts (before July 2025)", INT, False,
+               help_vi="Số huyện có xã biên giới, vd 4; bỏ trống từ 7/2025", since=2),
+        Column("border_posts", "Số đồn Biên phòng", "Border guard posts", INT, False,
+               help_vi="Số đồn Biên phòng trên địa bàn tỉnh, vd 17", since=2),
     ),
     is_form=True,
 )
@@ -149,9 +180,41 @@ KHEN_THUONG = Sheet(
     ),
 )
 
-SHEETS: tuple[Sheet, ...] = (THONG_TIN, TO_TU_QUAN, DOAN_BIEN_GIOI, KHEN_THUONG)
-TABLE_SHEETS: tuple[Sheet, ...] = (TO_TU_QUAN, DOAN_BIEN_GIOI, KHEN_THUONG)
+#: thong_tin's figures on how far the movement reaches (template version 2)
+REACH_FIELDS = tuple(c.code for c in THONG_TIN.columns if c.kind == INT)
+
+HOAT_DONG = Sheet(
+    "hoat_dong", "Hoạt động tuyên truyền, tập huấn, mô hình", "Activities",
+    (
+        Column("activity", "Loại hoạt động", "Activity", ENUM, True, enum="activity", width=34, since=2,
+               help_vi="Mỗi loại hoạt động một dòng"),
+        Column("count", "Số buổi, số lớp, số mô hình", "Sessions, classes or models", INT, True, width=14, since=2,
+               help_vi="Tuyên truyền: số buổi; tập huấn: số lớp; mô hình: số mô hình"),
+        Column("people", "Số lượt người (nghe, học)", "Attendances or trainees", INT, False, width=14, since=2,
+               help_vi="Tuyên truyền: số lượt người nghe (không nhỏ hơn số buổi); tập huấn: số học viên"),
+        Column("teams", "Số tổ tự quản (được tập huấn, tham gia)", "Teams trained or taking part", INT, False,
+               width=16, since=2),
+        Column("since", "Cộng dồn từ năm", "Counted since (year)", YEAR, False, width=12, since=2,
+               help_vi="Chỉ ghi khi số liệu cộng dồn nhiều năm, vd 2013; để trống nếu chỉ tính trong kỳ"),
+        Column("note", "Ghi chú", "Note", TEXT, False, width=30, since=2),
+    ),
+    optional=True, since=2,
+)
+
+SHEETS: tuple[Sheet, ...] = (THONG_TIN, TO_TU_QUAN, DOAN_BIEN_GIOI, KHEN_THUONG, HOAT_DONG)
+TABLE_SHEETS: tuple[Sheet, ...] = (TO_TU_QUAN, DOAN_BIEN_GIOI, KHEN_THUONG, HOAT_DONG)
 SHEETS_BY_CODE = {s.code: s for s in SHEETS}
+
+
+def version_number(version) -> int | None:
+    """A known template version as a number ("2" → 2), else None (unknown versions are reported elsewhere)."""
+    text = str(version).strip() if version is not None else ""
+    return int(text) if text in KNOWN_TEMPLATE_VERSIONS else None
+
+
+def sheets_of(version: int) -> tuple[Sheet, ...]:
+    """The sheets a file of template `version` has."""
+    return tuple(s for s in SHEETS if s.since <= version)
 
 #: Labels that mark a totals row, which is recognised and never counted as data.
 TOTAL_ROW_MARKERS = ("tổng cộng", "tong cong", "cộng", "cong", "tổng", "tong", "total")

@@ -11,10 +11,21 @@ from pathlib import Path
 
 import pandas as pd
 
+from cotmoc.core import contract
 from cotmoc.core.problems import Problem
 
 #: table sheet code → the Report attribute holding its rows
-TABLES = {"to_tu_quan": "teams", "doan_bien_gioi": "segments", "khen_thuong": "awards"}
+TABLES = {"to_tu_quan": "teams", "doan_bien_gioi": "segments", "khen_thuong": "awards", "hoat_dong": "activities"}
+
+_DTYPES = {contract.DATE: "datetime64[ns]", contract.KM: "Float64", contract.INT: "Int64", contract.YEAR: "Int64"}
+
+
+def empty_table(sheet_code: str) -> pd.DataFrame:
+    """A table sheet with no rows, typed as the normaliser types its columns."""
+    sheet = contract.SHEETS_BY_CODE[sheet_code]
+    frame = pd.DataFrame({c.code: pd.Series([], dtype=_DTYPES.get(c.kind, "string")) for c in sheet.columns})
+    frame["excel_row"] = pd.Series([], dtype="int64")
+    return frame
 
 
 @dataclass
@@ -26,6 +37,8 @@ class Report:
     awards: pd.DataFrame
     columns: dict[str, dict[str, str]] = field(default_factory=dict)   # sheet → code → column letter
     problems: list[Problem] = field(default_factory=list)
+    # template version 2: no rows when the file has no activities (a version 1 file never has): unknown, not 0
+    activities: pd.DataFrame = field(default_factory=lambda: empty_table("hoat_dong"))
 
     def table(self, sheet_code: str) -> pd.DataFrame:
         return getattr(self, TABLES[sheet_code])

@@ -237,6 +237,15 @@ def match_enum(name: str, text) -> NameMatch:
 
 
 @lru_cache(maxsize=None)
+def border_communes(province_code: str) -> tuple[int, bool]:
+    """How many border communes the reference list has for a province (its constituents' too), and whether
+    every one of them is verified: (0, False) when the list has none."""
+    rows = load_table("communes")
+    rows = rows[rows["province_code"].isin(set(constituents(province_code)) | {province_code})]
+    return len(rows), bool(len(rows)) and bool((rows["verified"].astype(str).str.lower() == "true").all())
+
+
+@lru_cache(maxsize=None)
 def _commune_index(province_code: str):
     rows = load_table("communes")
     members = set(constituents(province_code)) | {province_code}

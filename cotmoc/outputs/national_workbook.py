@@ -13,6 +13,7 @@ from openpyxl.utils import get_column_letter
 
 from cotmoc.core.inert import set_cell_text
 from cotmoc.core.periods import Period
+from cotmoc.outputs.national_activities import activities_sheet, summary_line
 
 _HEAD_FILL = PatternFill("solid", fgColor="1F4E78")
 _TOTAL_FILL = PatternFill("solid", fgColor="DDEBF7")
@@ -183,7 +184,8 @@ def _summary_sheet(wb, con, period: Period) -> None:
     facts += [("Km đường biên đăng ký tự quản", float(seg[0] or 0)), ("Số cột mốc đăng ký tự quản", seg[1] or 0),
               ("Số hộ / số người đăng ký", f"{seg[2] or 0:,} hộ / {seg[3] or 0:,} người"),
               ("Số tổ tự quản / thành viên", f"{teams[0] or 0:,} tổ / {teams[1] or 0:,} thành viên"),
-              ("Khen thưởng: tập thể / cá nhân", f"{awards[0] or 0:,} / {awards[1] or 0:,}")]
+              ("Khen thưởng: tập thể / cá nhân", f"{awards[0] or 0:,} / {awards[1] or 0:,}"),
+              summary_line(con, period)]
     for i, (label, value) in enumerate(facts, start=4):
         ws.cell(i, 1, label)
         c = ws.cell(i, 2, value)
@@ -202,6 +204,7 @@ def write_national_workbook(con: duckdb.DuckDBPyConnection, period: str, path: P
     _segments_sheet(wb, con, p)
     _teams_sheet(wb, con, p)
     _awards_sheet(wb, con, p)
+    activities_sheet(wb, con, p)
     _completeness_sheet(wb, con, p)
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_name(f".{path.name}.tmp")

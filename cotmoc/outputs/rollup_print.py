@@ -19,16 +19,25 @@ _VIEWS = (
     ("national_awards", "Khen thưởng toàn quốc — National awards",
      [("period", "Kỳ"), ("issuer", "Cấp khen"), ("award_form", "Hình thức"), ("decisions", "QĐ"),
       ("collectives", "Tập thể"), ("individuals", "Cá nhân")]),
+    ("national_activities", "Hoạt động toàn quốc (tỉnh có số liệu) — National activities (provinces that reported)",
+     [("period", "Kỳ"), ("activity", "Hoạt động"), ("provinces_reporting", "Tỉnh"), ("count", "Buổi/lớp/mô hình"),
+      ("people", "Lượt người"), ("teams", "Số tổ"), ("since", "Từ năm")]),
+    ("national_reach", "Phạm vi triển khai toàn quốc — National reach (provinces that reported)",
+     [("period", "Kỳ"), ("provinces_reporting", "Tỉnh"), ("communes_covered", "Xã triển khai"),
+      ("communes_total", "Tổng số xã"), ("coverage_communes", "Tỷ lệ"), ("districts", "Huyện"),
+      ("border_posts", "Đồn BP")]),
 )
 
 
 def _fmt(column: str, value) -> str:
     if value is None:
         return "—"
-    if column.endswith("coverage"):
+    if column.endswith("coverage") or column.startswith("coverage_"):
         return f"{float(value):.1%}"
     if column.endswith("_km"):
         return f"{float(value):,.3f}"
+    if column == "since":
+        return str(value)                 # a year, not a quantity
     if isinstance(value, int):
         return f"{value:,}"
     return str(value)
@@ -38,14 +47,14 @@ def print_national_rollup(warehouse: Path, console: Console | None = None, perio
     console = console or Console()
     with duckdb.connect(str(warehouse), read_only=True) as con:
         for view, title, columns in _VIEWS:
-            names = ", ".join(c for c, _ in columns)
+            names = ", ".join(f'"{c}"' for c, _ in columns)
             where = "where period = $period" if period else ""
             rows = con.execute(f"select {names} from {view} {where} order by all",
                                {"period": period} if period else {}).fetchall()
             table = Table(title=title)
             for column, heading in columns:
                 table.add_column(heading, justify="left" if column in ("period", "team_type", "border", "issuer",
-                                                                       "award_form") else "right")
+                                                                       "award_form", "activity") else "right")
             for row in rows:
                 table.add_row(*(_fmt(c, v) for (c, _), v in zip(columns, row)))
             console.print(table)

@@ -1,4 +1,4 @@
-"""The report workbook (template version 1) that provinces fill in, and filled copies of it.
+"""The report workbook (template version 2; version 1 on request) that provinces fill in, and filled copies.
 
 Built from cotmoc/core/contract.py, so every code, label, number format and dropdown comes from one place.
 Made for a clerk in Excel or LibreOffice: Vietnamese instructions and labels, dropdowns showing
@@ -11,6 +11,7 @@ widths and styles are all still written (they are set before the first row or ke
 """
 from __future__ import annotations
 
+import dataclasses
 from datetime import date, timedelta
 from pathlib import Path
 
@@ -32,7 +33,7 @@ LISTS_SHEET = "danh_muc"
 BLANK_ROWS = 2000            # formatted, validated empty rows in a blank template
 SPARE_ROWS = 200             # formatted empty rows kept after the data of a filled report
 VERSION_PROPERTY = "cotmoc_template_version"
-ENUMERATIONS = ("team_type", "border", "issuer", "award_form")
+ENUMERATIONS = ("team_type", "border", "issuer", "award_form", "activity")
 
 _THIN = Side(style="thin", color="9CA3AF")
 _BOX = Border(left=_THIN, right=_THIN, top=_THIN, bottom=_THIN)
@@ -137,6 +138,10 @@ def _validation(col: Column) -> DataValidation | None:
     elif col.kind == contract.INT:
         dv = DataValidation(type="whole", operator="greaterThanOrEqual", formula1="0", allow_blank=True)
         dv.error = "Nhập số nguyên không âm, vd 2789 hoặc 2.789. — A whole number ≥ 0."
+    elif col.kind == contract.YEAR:
+        first, last = contract.YEAR_RANGE
+        dv = DataValidation(type="whole", operator="between", formula1=str(first), formula2=str(last), allow_blank=True)
+        dv.error = "Nhập năm bằng 4 chữ số, vd 2013. — A year, e.g. 2013."
     elif col.kind == contract.KM:
         dv = DataValidation(type="decimal", operator="greaterThanOrEqual", formula1="0", allow_blank=True)
         dv.error = "Nhập số km không âm, tối đa 3 chữ số thập phân, vd 365,861. — Kilometres ≥ 0."
@@ -164,14 +169,15 @@ def _protect(ws) -> None:
     p.insertRows = p.deleteRows = p.sort = p.autoFilter = False
 
 
-def instructions(p: Period | None) -> list[tuple[str, bool]]:
+def instructions(p: Period | None, version: int | None = None) -> list[tuple[str, bool]]:
     """The lines of the huong_dan sheet (text, bold), in Vietnamese, with the English gist at the end."""
+    version = version or int(contract.TEMPLATE_VERSION)
     due = (f" Hạn gửi báo cáo {p.label_vi().lower()}: {reference.deadline(p.code):%d/%m/%Y}."
            if p else "")
     return [
         ("HƯỚNG DẪN LẬP BÁO CÁO PHONG TRÀO TOÀN DÂN THAM GIA BẢO VỆ CHỦ QUYỀN LÃNH THỔ, AN NINH BIÊN GIỚI "
          "QUỐC GIA (Chỉ thị 01/CT-TTg)", True),
-        (f"Mẫu báo cáo phiên bản {contract.TEMPLATE_VERSION}. Mỗi tỉnh, mỗi kỳ báo cáo lập một file.{due}", False),
+        (f"Mẫu báo cáo phiên bản {version}. Mỗi tỉnh, mỗi kỳ báo cáo lập một file.{due}", False),
         ("", False),
         ("Các sheet cần điền", True),
         ("1. thong_tin: tỉnh, kỳ báo cáo (năm: 2024; 6 tháng đầu năm: 2024S1; 6 tháng cuối năm: 2024S2), "
@@ -183,6 +189,7 @@ def instructions(p: Period | None) -> list[tuple[str, bool]]:
          "số hộ, số người (không nhỏ hơn số hộ), ngày đăng ký.", False),
         ("4. khen_thuong: mỗi dòng một quyết định khen thưởng: số, ngày quyết định, cấp khen, hình thức khen, "
          "số tập thể, số cá nhân được khen.", False),
+        *(_V2_LINES if version >= 2 else []),
         ("Cột có dấu * là bắt buộc. Để trống ô không có số liệu; không gõ dòng 'Tổng cộng': hệ thống tự cộng.",
          False),
         ("", False),
@@ -190,7 +197,7 @@ def instructions(p: Period | None) -> list[tuple[str, bool]]:
         ("Số: cứ gõ số bình thường (2789; 365,861). Nếu gõ dạng chữ thì dấu chấm là phân cách hàng nghìn "
          "(2.789), dấu phẩy là dấu thập phân (365,861); không gõ khoảng trắng giữa các chữ số.", False),
         ("Ngày: gõ ngày/tháng/năm, vd 25/04/2017.", False),
-        ("Loại tổ, tuyến biên giới, cấp khen, hình thức khen, tỉnh: chọn trong danh sách thả xuống của ô "
+        ("Loại tổ, tuyến biên giới, cấp khen, hình thức khen, loại hoạt động, tỉnh: chọn trong danh sách thả xuống của ô "
          "(bấm vào mũi tên bên phải ô).", False),
         ("", False),
         ("Những điều không được làm", True),
@@ -214,17 +221,28 @@ def instructions(p: Period | None) -> list[tuple[str, bool]]:
     ]
 
 
+#: What version 2 adds, in the list of sheets to fill in.
+_V2_LINES = [
+    ("5. hoat_dong (không bắt buộc): mỗi dòng một loại hoạt động trong kỳ: tuyên truyền (số buổi, số lượt "
+     "người nghe), tập huấn, bồi dưỡng (số lớp, số học viên, số tổ tự quản được tập huấn), mô hình quần chúng "
+     "(số mô hình), hoạt động khác. Số liệu cộng dồn nhiều năm (vd mô hình từ 2013 đến nay): ghi năm bắt đầu ở "
+     "cột 'Cộng dồn từ năm'. Không có số liệu thì để trống cả sheet (không ghi 0).", False),
+    ("Ở sheet thong_tin, các dòng số xã biên giới đã triển khai, tổng số xã biên giới, số huyện biên giới "
+     "(trước 7/2025) và số đồn Biên phòng không bắt buộc: có số liệu thì ghi.", False),
+]
+
+
 # --- sheets ------------------------------------------------------------------------------------------
-def _instructions_sheet(wb: Workbook, p: Period | None) -> None:
+def _instructions_sheet(wb: Workbook, p: Period | None, version: int) -> None:
     ws = wb.create_sheet(contract.INSTRUCTIONS_SHEET)
     ws.column_dimensions["A"].width = 120
-    for text, bold in instructions(p):
+    for text, bold in instructions(p, version):
         ws.append([_cell(ws, text or None, font=Font(bold=bold, size=12 if bold else 11),
                          alignment=Alignment(wrap_text=True, vertical="top"))])
     ws.protection.sheet = True
 
 
-def _info_sheet(wb: Workbook, values: dict) -> None:
+def _info_sheet(wb: Workbook, values: dict, version: int) -> None:
     """thong_tin as a form: label | code | value, one field a row (layout from contract.INFO_*)."""
     ws = wb.create_sheet(contract.THONG_TIN.code)
     for letter, width in zip("ABC", (26, 18, 44)):
@@ -234,7 +252,7 @@ def _info_sheet(wb: Workbook, values: dict) -> None:
                      font=Font(bold=True, size=13))])
     ws.append([_cell(ws, head, font=Font(bold=True), fill=_LABEL_FILL, border=_BOX)
                for head in ("Mục", "Mã (không sửa)", "Nội dung")])
-    for r, col in enumerate(contract.THONG_TIN.columns, start=contract.INFO_FIRST_ROW):
+    for r, col in enumerate(contract.THONG_TIN.columns_of(version), start=contract.INFO_FIRST_ROW):
         row = [None] * contract.INFO_VALUE_COL
         row[contract.INFO_LABEL_COL - 1] = _cell(ws, col.label_vi + (" *" if col.required else ""), border=_BOX)
         row[contract.INFO_CODE_COL - 1] = _cell(ws, col.code, font=_CODE_FONT, border=_BOX)
@@ -250,9 +268,11 @@ def _info_sheet(wb: Workbook, values: dict) -> None:
     _protect(ws)
 
 
-def _table_sheet(wb: Workbook, sheet: Sheet, rows: list[dict], spare: int, labels, enum_labels: bool) -> None:
+def _table_sheet(wb: Workbook, sheet: Sheet, rows: list[dict], spare: int, labels, enum_labels: bool,
+                 version: int) -> None:
     """Title (row 1), labels (row 2), codes (row 3), then the data rows and a block of empty ones."""
     ws = wb.create_sheet(sheet.code)
+    sheet = dataclasses.replace(sheet, columns=sheet.columns_of(version))
     for i, col in enumerate(sheet.columns, start=1):
         ws.column_dimensions[get_column_letter(i)].width = col.width
     ws.freeze_panes = f"A{contract.FIRST_DATA_ROW}"
@@ -320,22 +340,26 @@ def _rows(table) -> list[dict]:
 def _save(path: Path | str, info: dict, tables: dict[str, list[dict]], spare: int, province: str | None,
           p: Period | None, enum_labels: bool) -> Path:
     path = Path(path)
+    # the layout of the version the file declares (a faulty sample's unknown version: the current layout)
+    version = contract.version_number(info.get("template_version")) or int(contract.TEMPLATE_VERSION)
     wb = Workbook(write_only=True)
     _register_styles(wb)
     labels = {e: {v.code: v.label_vi for v in reference.enumeration(e)} for e in ENUMERATIONS}
-    _instructions_sheet(wb, p)
-    _info_sheet(wb, info)
-    for sheet in contract.TABLE_SHEETS:
-        _table_sheet(wb, sheet, tables.get(sheet.code, []), spare, labels, enum_labels)
+    _instructions_sheet(wb, p, version)
+    _info_sheet(wb, info, version)
+    for sheet in contract.sheets_of(version):
+        if not sheet.is_form:
+            _table_sheet(wb, sheet, tables.get(sheet.code, []), spare, labels, enum_labels, version)
     _lists_sheet(wb, province, p)
-    wb.custom_doc_props.append(StringProperty(name=VERSION_PROPERTY, value=contract.TEMPLATE_VERSION))
+    wb.custom_doc_props.append(StringProperty(name=VERSION_PROPERTY, value=str(version)))
     wb.active = 1   # open on thong_tin
     path.parent.mkdir(parents=True, exist_ok=True)
     wb.save(path)
     return path
 
 
-def build_template(path: Path | str, province: str | None = None, period: str | None = None) -> Path:
+def build_template(path: Path | str, province: str | None = None, period: str | None = None, *,
+                   version: str = contract.TEMPLATE_VERSION) -> Path:
     """Write the blank template to `path`, pre-filled with the province (name or code) and period when
     given; then the border dropdown offers only that province's borders. ValueError (Vietnamese, then
     English) for an unknown province or period, or a province that does not report in that period."""
@@ -343,20 +367,25 @@ def build_template(path: Path | str, province: str | None = None, period: str | 
     code = resolve_province(province) if province else None
     if code:
         _check_province_reports(code, p)
-    info = {"template_version": contract.TEMPLATE_VERSION,
+    if contract.version_number(version) is None:
+        raise ValueError(f"Không có mẫu phiên bản '{version}' (có: {', '.join(sorted(contract.KNOWN_TEMPLATE_VERSIONS))})"
+                         f" — no template version '{version}'")
+    info = {"template_version": str(version),
             "province": reference.province(code).name_vi if code else None,
             "period": p.code if p else None}
     return _save(path, info, {}, BLANK_ROWS, code, p, enum_labels=True)
 
 
-def write_report(path: Path | str, info: dict, teams=None, segments=None, awards=None, *,
+def write_report(path: Path | str, info: dict, teams=None, segments=None, awards=None, *, activities=None,
                  enum_labels: bool = True) -> Path:
     """A filled report in the official template: what a province sends. `info` maps thong_tin codes to
-    values (template_version defaults to the current one); each table is a list of dicts or a DataFrame
+    values (template_version defaults to the current one, and the layout is that version's: a version 1
+    report has no hoat_dong sheet); each table is a list of dicts or a DataFrame
     keyed by column code. Values are written as given (numbers, dates, or raw text such as "2.789 hộ");
     enumeration codes become their Vietnamese labels when `enum_labels` (as the dropdown writes them), a
     province code its Vietnamese name. Nothing is checked: faulty samples must stay faulty."""
-    tables = {"to_tu_quan": _rows(teams), "doan_bien_gioi": _rows(segments), "khen_thuong": _rows(awards)}
+    tables = {"to_tu_quan": _rows(teams), "doan_bien_gioi": _rows(segments), "khen_thuong": _rows(awards),
+              "hoat_dong": _rows(activities)}
     values = {"template_version": contract.TEMPLATE_VERSION, **info}
     raw_province = values.get("province")
     code = reference.match_province(raw_province).code if isinstance(raw_province, str) else None

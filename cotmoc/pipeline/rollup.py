@@ -18,6 +18,7 @@ from cotmoc.warehouse.db import connect
 #: The views exported for each period (the contract's and the helpful extras).
 EXPORTED_VIEWS = ("province_teams", "province_segments", "province_segments_all_borders", "province_awards",
                   "national_teams", "national_segments", "national_awards", "completeness",
+                  "province_activities", "national_activities", "national_reach",
                   # the approved figures (what was published) and the reporting rates
                   "national_teams_approved", "national_segments_approved", "national_awards_approved",
                   "reporting_rates")

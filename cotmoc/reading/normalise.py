@@ -77,7 +77,7 @@ def _as_seen(value) -> str:
 
 
 def _number(value, col: Column, cells: _Cells, cell, row):
-    parsed = parse_number(value, column=col.code, integer=col.kind == contract.INT)
+    parsed = parse_number(value, column=col.code, integer=col.kind in contract.WHOLE_NUMBER_KINDS)
     if parsed.error:
         vi, en = ERRORS[parsed.error]
         fix = _NUMBER_FIXES.get(parsed.error, ("Gõ một số, không có khoảng trắng giữa các chữ số (vd 3816 hoặc 365,861)",
@@ -188,7 +188,7 @@ def _blank_shortcut(value, col: Column):
 def _number_shortcut(value, col: Column):
     if type(value) is not float:
         return _blank_shortcut(value, col)
-    if col.kind == contract.INT:
+    if col.kind in contract.WHOLE_NUMBER_KINDS:
         return int(value) if value.is_integer() and -MAX_COUNT < value < MAX_COUNT else _FULL_PATH
     return value if math.isfinite(value) else _FULL_PATH     # NaN and infinities take the full path
 
@@ -223,7 +223,7 @@ def _text_shortcut(value, col: Column):
 
 
 _QUICK = {contract.TEXT: _text_shortcut, contract.ENUM: _text_shortcut, contract.INT: _number_shortcut,
-          contract.KM: _number_shortcut, contract.DATE: _date_shortcut}
+          contract.KM: _number_shortcut, contract.YEAR: _number_shortcut, contract.DATE: _date_shortcut}
 
 
 def _convert_cell(value, col: Column, cells: _Cells, cell: str, row: int):
@@ -234,7 +234,7 @@ def _convert_cell(value, col: Column, cells: _Cells, cell: str, row: int):
             cells.add(ERROR, "value.missing", col, cell, row, None, "ô bắt buộc đang trống",
                       "this required cell is empty", "Nhập giá trị (nhập 0 nếu không có)", "Fill it in (0 if none)")
         return None
-    if col.kind in (contract.INT, contract.KM):
+    if col.kind in (*contract.WHOLE_NUMBER_KINDS, contract.KM):
         return _number(value, col, cells, cell, row)
     if col.kind == contract.DATE:
         return _date(value, col, cells, cell, row)
@@ -341,7 +341,7 @@ def _typed(col: Column, values: list):
         return pd.to_datetime(pd.Series(values, dtype=object), errors="coerce").array
     if col.kind == contract.KM:
         return pd.array(values, dtype="Float64")
-    if col.kind == contract.INT:
+    if col.kind in contract.WHOLE_NUMBER_KINDS:
         return _whole_numbers(values)
     return pd.array(values, dtype="string")
 
@@ -413,10 +413,52 @@ def _info(raw: RawReport, problems: list[Problem]) -> dict:
     return info
 
 
+def _version_drift(raw: RawReport, version: int | None, problems: list[Problem]) -> None:
+    """What a file of its declared version should have and does not: a sheet, a column or a field the
+    version added (WARNINGs: they are optional, but the file was likely copied from an older template and
+    those figures are lost). Required columns are the reader's errors; a version 1 file is never told about
+    version 2."""
+    if version is None:
+        return
+    missing_sheets = {p.sheet for p in problems if p.rule == "sheet.missing"}
+    fix_vi = f"Chép số liệu sang mẫu mới (phiên bản {version}, lệnh cotmoc template) rồi gửi lại"
+    fix_en = f"Copy the figures into a fresh template (version {version}: cotmoc template) and send it again"
+    for sheet in contract.sheets_of(version):
+        if sheet.optional and sheet.code not in raw.sheets and sheet.code not in missing_sheets:
+            # absent, or unreadable (no code row: the reader said so); only the first needs saying
+            if not any(p.sheet == sheet.code for p in problems):
+                problems.append(Problem(WARNING, "template.sheet_missing",
+                                        f"File ghi mẫu phiên bản {version} nhưng thiếu sheet '{sheet.code}' "
+                                        f"({sheet.title_vi}): số liệu của sheet này coi như chưa báo cáo",
+                                        f"The file says template version {version} but has no sheet '{sheet.code}' "
+                                        f"({sheet.title_en}): its figures count as not reported", fix_vi, fix_en,
+                                        sheet=sheet.code))
+    for sheet in contract.sheets_of(version):
+        if sheet.code in missing_sheets:
+            continue
+        if sheet.is_form:
+            have = set(raw.info) if raw.info else None
+        else:
+            have = set(raw.sheets[sheet.code].columns) if sheet.code in raw.sheets else None
+        if have is None:
+            continue
+        for col in sheet.columns_of(version):
+            if col.since > 1 and not col.required and col.code not in have:
+                problems.append(Problem(WARNING, "template.column_missing",
+                                        f"File ghi mẫu phiên bản {version} nhưng sheet '{sheet.code}' thiếu "
+                                        f"{'dòng' if sheet.is_form else 'cột'} '{col.label_vi}' (mã {col.code}): "
+                                        "số liệu này coi như chưa báo cáo",
+                                        f"The file says template version {version} but sheet '{sheet.code}' has no "
+                                        f"{'field' if sheet.is_form else 'column'} '{col.label_en}' (code "
+                                        f"{col.code}): that figure counts as not reported", fix_vi, fix_en,
+                                        sheet=sheet.code, column=col.code))
+
+
 def normalise_report(raw: RawReport, *, today: date | None = None) -> Report:
     """The typed Report for a RawReport; raw.problems are carried over, new problems appended."""
     problems = list(raw.problems)
     info = _info(raw, problems)
+    _version_drift(raw, contract.version_number(info.get("template_version")), problems)
     tables = {code: _normalise_table(contract.SHEETS_BY_CODE[code], raw.sheets.get(code), problems, info.get("province"))
               for code in _TABLES}
     columns = {code: {c: s.letter(c) for c in s.columns} for code, s in raw.sheets.items()}
@@ -424,4 +466,4 @@ def normalise_report(raw: RawReport, *, today: date | None = None) -> Report:
     info_cells = {code: cell.cell for code, cell in raw.info.items()}
     info["_cells"] = info_cells
     return Report(raw.path, info, tables["to_tu_quan"], tables["doan_bien_gioi"], tables["khen_thuong"],
-                  columns, problems)
+                  columns, problems, activities=tables["hoat_dong"])

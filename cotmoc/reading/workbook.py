@@ -354,6 +354,8 @@ def _read_report(path: Path, max_bytes: int, max_uncompressed_bytes: int) -> Raw
     for sheet_def in contract.SHEETS:
         name, renamed = found[sheet_def.code]
         report.problems.extend(_sheet_visibility_problems(names, hidden, sheet_def.code))
+        if name is None and sheet_def.optional:
+            continue          # whether the file's version should have it is judged by cotmoc.normalise
         if name is None:
             report.problems.append(Problem(ERROR, "sheet.missing", f"Thiếu sheet '{sheet_def.code}' ({sheet_def.title_vi})",
                                            f"Sheet '{sheet_def.code}' ({sheet_def.title_en}) is missing",

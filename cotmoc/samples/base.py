@@ -16,9 +16,11 @@ class SampleReport:
     teams: list[dict] = field(default_factory=list)
     segments: list[dict] = field(default_factory=list)
     awards: list[dict] = field(default_factory=list)
+    activities: list[dict] = field(default_factory=list)       # template version 2 only
 
     def write(self, path: Path | str, *, enum_labels: bool = True) -> Path:
-        return write_report(path, self.info, self.teams, self.segments, self.awards, enum_labels=enum_labels)
+        return write_report(path, self.info, self.teams, self.segments, self.awards, activities=self.activities,
+                            enum_labels=enum_labels)
 
 
 def split_total(rng: random.Random, total: int, parts: int, minimum: int = 0) -> list[int]:

@@ -1,6 +1,6 @@
 """Faulty reports, as stewards really send them: each builder writes one workbook and says what is wrong.
 
-The first four are committed in inputs/samples/faulty/ and go through `make demo` to show the
+The demo faults (DEMO_FAULTS) are committed in inputs/samples/faulty/ and go through `make demo` to show the
 rejection path; the others feed the ingest tests. File-level breakage (not a workbook, corrupt zip,
 password, zip bomb, XML entities) lives in broken_files.py.
 """
@@ -19,7 +19,7 @@ import openpyxl
 from cotmoc.core import contract
 from cotmoc.samples.base import SampleReport
 from cotmoc.samples.generator import generate_report
-from cotmoc.samples.seeds import dien_bien_2016, seed_reports
+from cotmoc.samples.seeds import dien_bien_2016, quang_ninh_2018, seed_reports, v1_copies
 from cotmoc.core.vntext import encode_legacy
 
 
@@ -75,12 +75,27 @@ def stale_header(path: Path) -> Fault:
     return Fault(path, "template.version_unknown", "thong_tin", None, "template version 0 and a renamed column code")
 
 
+def swapped_activity_figures(path: Path) -> Fault:
+    """Quảng Ninh's propaganda row with sessions and attendances typed in each other's columns (21.790
+    sessions, 562 people): fewer people than sessions."""
+    report = quang_ninh_2018()
+    row = report.activities[0]
+    row["count"], row["people"] = row["people"], row["count"]
+    col = contract.HOAT_DONG.codes.index("people") + 1
+    return Fault(report.write(path), "activities.people_fewer_than_sessions", "hoat_dong",
+                 f"{openpyxl.utils.get_column_letter(col)}{contract.FIRST_DATA_ROW}",
+                 "propaganda sessions and attendances swapped: fewer people than sessions")
+
+
+COMPAT_V1 = Path("compat") / "v1"
+
 DEMO_FAULTS = {"loi_so_nguoi_dien_bien_2016.xlsx": typo_number, "loi_vuot_chieu_dai_lai_chau_2019.xlsx": km_past_border_total,
-               "loi_loai_to_son_la_2020S1.xlsx": wrong_team_type, "loi_mau_cu_nghe_an_2021.xlsx": stale_header}
+               "loi_loai_to_son_la_2020S1.xlsx": wrong_team_type, "loi_mau_cu_nghe_an_2021.xlsx": stale_header,
+               "loi_hoat_dong_quang_ninh_2018.xlsx": swapped_activity_figures}
 
 
 def write_demo_inbox(out_dir: Path | str) -> list[Path]:
-    """The three seed reports and the four steward-plausible faulty ones."""
+    """The three seed reports and the steward-plausible faulty ones."""
     out = Path(out_dir)
     paths = [r.write(out / r.file_name) for r in seed_reports()]
     return paths + [builder(out / name).path for name, builder in DEMO_FAULTS.items()]
@@ -188,7 +203,10 @@ def _set_cached_value(path: Path, sheet_code: str, cell: str, value) -> None:
 
 
 def write_bundled_samples(root: Path | str) -> list[Path]:
-    """inputs/samples/: seed/ (the three seed reports) and faulty/ (the four demo faults)."""
+    """inputs/samples/: seed/ (the three seed reports, template version 2), faulty/ (the demo faults), and
+    compat/v1/ (the seeds in version 1: the compatibility samples, for the tests; one level deeper so that the
+    demo, which ingests */*.xlsx, does not let them supersede the seeds)."""
     root = Path(root)
     paths = [r.write(root / "seed" / r.file_name) for r in seed_reports()]
+    paths += [r.write(root / COMPAT_V1 / r.file_name) for r in v1_copies()]
     return paths + [builder(root / "faulty" / name).path for name, builder in DEMO_FAULTS.items()]

@@ -2,13 +2,16 @@
 
 Each carries its article's figures EXACTLY (as column sums); how they are spread over communes and
 villages, and any figure an article does not give, is illustrative and says so in its note column.
+They are template version 2 (activities, communes, districts, border posts); `v1_copies` gives the same
+reports in version 1, which has no place for those figures (the compatibility samples).
 """
 from __future__ import annotations
 
+import dataclasses
 import random
 from datetime import date
 
-from cotmoc.core import reference
+from cotmoc.core import contract, reference
 from cotmoc.samples.base import SampleReport, km_from_metres, marker_ranges, split_total
 from cotmoc.samples.names import village_names
 
@@ -61,9 +64,10 @@ def dien_bien_2016() -> SampleReport:
                "issuer": "ubnd_huyen", "award_form": "giay_khen", "collectives": c, "individuals": i,
                "note": f"UBND huyện {d}"}
               for k, (d, c, i) in enumerate(zip(districts, [8, 9, 7, 8], [13, 14, 12, 13]))]
+    # "đến 29/29 xã thuộc 4 huyện biên giới và 17 Đồn Biên phòng"
     info = {"province": "dien_bien", "period": "2016", "reporting_unit": "Bộ Chỉ huy BĐBP tỉnh Điện Biên",
             "prepared_by": "Phòng Vận động quần chúng", "phone": "0215 3826 xxx", "report_date": date(2017, 4, 25),
-            "template_version": "1"}
+            "template_version": "2", "communes_covered": 29, "communes_total": 29, "districts": 4, "border_posts": 17}
     return SampleReport("dien_bien_2016.xlsx", info, teams, segments, awards)
 
 
@@ -84,9 +88,14 @@ def quang_ninh_2018() -> SampleReport:
                "award_form": "co_thi_dua", "collectives": 2, "individuals": 0, "note": ILLUSTRATIVE},
               {"decision_no": "153/QĐ-UBND", "decision_date": date(2019, 1, 15), "issuer": "ubnd_tinh",
                "award_form": "bang_khen", "collectives": 12, "individuals": 18, "note": ILLUSTRATIVE}]
+    # "tổ chức tuyên truyền được 562 buổi/21.790 lượt người nghe, mở 4 lớp tập huấn, bồi dưỡng cho 238 tổ tự quản"
+    activities = [{"activity": "tuyen_truyen", "count": 562, "people": 21_790,
+                   "note": "562 buổi/21.790 lượt người nghe (bài báo)"},
+                  {"activity": "tap_huan", "count": 4, "teams": 238,
+                   "note": "4 lớp tập huấn, bồi dưỡng cho 238 tổ tự quản (bài báo; số học viên không nêu)"}]
     info = {"province": "quang_ninh", "period": "2018", "reporting_unit": "Bộ Chỉ huy BĐBP tỉnh Quảng Ninh",
-            "prepared_by": "Ban Chỉ đạo Phong trào", "report_date": date(2019, 1, 17), "template_version": "1"}
-    return SampleReport("quang_ninh_2018.xlsx", info, teams, segments, awards)
+            "prepared_by": "Ban Chỉ đạo Phong trào", "report_date": date(2019, 1, 17), "template_version": "2"}
+    return SampleReport("quang_ninh_2018.xlsx", info, teams, segments, awards, activities)
 
 
 def kon_tum_2023() -> SampleReport:
@@ -103,10 +112,27 @@ def kon_tum_2023() -> SampleReport:
     awards = [{"decision_no": "45/QĐ-MTTQ", "decision_date": date(2023, 5, 10), "issuer": "mttq_tinh",
                "award_form": "bang_khen", "collectives": 1, "individuals": 2,
                "note": "Tổng kết 10 năm chương trình phối hợp số 09"}]
+    # "gần 2.250 mô hình quần chúng" built 2013–2023 (chương trình phối hợp số 9, ngày 01/8/2013);
+    # "UBND 4 huyện biên giới: Đăk Glei, Ngọc Hồi, Sa Thầy và Ia H'Drai"
+    activities = [{"activity": "mo_hinh", "count": 2_250, "since": 2013,
+                   "note": "Gần 2.250 mô hình quần chúng (bài báo), cộng dồn 2013–2023"}]
     info = {"province": "kon_tum", "period": "2023", "reporting_unit": "Bộ Chỉ huy BĐBP tỉnh Kon Tum",
-            "prepared_by": "Phòng Vận động quần chúng", "report_date": date(2024, 1, 12), "template_version": "1"}
-    return SampleReport("kon_tum_2023.xlsx", info, teams, segments, awards)
+            "prepared_by": "Phòng Vận động quần chúng", "report_date": date(2024, 1, 12), "template_version": "2",
+            "districts": 4}
+    return SampleReport("kon_tum_2023.xlsx", info, teams, segments, awards, activities)
 
 
 def seed_reports() -> list[SampleReport]:
     return [dien_bien_2016(), quang_ninh_2018(), kon_tum_2023()]
+
+
+def as_version_1(report: SampleReport) -> SampleReport:
+    """The same report in template version 1: no activities, no communes, districts or border posts."""
+    info = {k: v for k, v in report.info.items() if k not in contract.REACH_FIELDS} | {"template_version": "1"}
+    return dataclasses.replace(report, file_name=report.file_name.replace(".xlsx", "_v1.xlsx"), info=info,
+                               activities=[])
+
+
+def v1_copies() -> list[SampleReport]:
+    """The seed reports as version 1 files (inputs/samples/compat/v1/): what provinces still send on the old template."""
+    return [as_version_1(r) for r in seed_reports()]
