@@ -36,7 +36,9 @@ RECEIVED = {"dien_bien_2016.xlsx": datetime(2017, 4, 27, 9), "quang_ninh_2018.xl
             "kon_tum_2023.xlsx": datetime(2024, 2, 6, 9), "loi_so_nguoi_dien_bien_2016.xlsx": datetime(2017, 5, 2, 9),
             "loi_loai_to_son_la_2020S1.xlsx": datetime(2020, 7, 20, 9),
             "loi_mau_cu_nghe_an_2021.xlsx": datetime(2022, 2, 1, 9),
-            "loi_vuot_chieu_dai_lai_chau_2019.xlsx": datetime(2020, 1, 10, 9)}
+            "loi_vuot_chieu_dai_lai_chau_2019.xlsx": datetime(2020, 1, 10, 9),
+            # Quảng Ninh's first try at 2018 had a bad activities row; the corrected report came ten days later
+            "loi_hoat_dong_quang_ninh_2018.xlsx": datetime(2019, 1, 10, 9)}
 CURRENT = ("national_teams", "national_segments", "national_awards")
 APPROVED = {v: f"{v}_approved" for v in CURRENT}
 FIGURES = {"national_teams": "period, team_type, provinces_reporting, teams, members, households",
@@ -316,7 +318,9 @@ def test_a_held_report_whose_filing_was_killed_is_filed_as_held_by_the_next_run(
     assert again.returncode == 0, again.stdout + again.stderr
     held, = (p for p in (settings.archive / approval.HELD_DIR / "dien_bien").glob("sua__*.xlsx") if ".loi." not in p.name)
     doc = json.loads(report_paths(held, held.parent)[1].read_text(encoding="utf-8"))
-    assert doc["status"] == "held" and [p["rule"] for p in doc["problems"]] == ["approval.period_locked"]
+    # why it waits, beside the report's own warnings (v2's reach figures meet an unverified commune list)
+    assert doc["status"] == "held" and "approval.period_locked" in [p["rule"] for p in doc["problems"]]
+    assert all(p["severity"] == "warning" for p in doc["problems"])
     with duckdb.connect(str(settings.warehouse), read_only=True) as con:
         assert con.execute("SELECT status, stored_path FROM submissions WHERE file_name = 'sua.xlsx'").fetchall() \
             == [("held", str(held))]
