@@ -287,8 +287,8 @@ class CopyInProgress:
     def _write(self) -> None:
         rest = report_bytes()[4096:]
         with self.path.open("ab") as fh:
-            while not self._stop.wait(0.005):
-                block, rest = rest[:256], rest[256:] or report_bytes()[:256]
+            while not self._stop.wait(0.001):         # often: a write lands after the run begins, whatever the load
+                block, rest = rest[:64], rest[64:] or report_bytes()[:64]
                 fh.write(block)
                 fh.flush()
 
