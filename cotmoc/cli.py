@@ -81,7 +81,11 @@ def _cmd_ingest(args) -> int:
     if not waiting:
         # nothing to do: say so at once, without starting Prefect or opening the warehouse (a run scheduled by
         # `cotmoc serve` still runs its flow, so the Prefect UI shows it)
-        print(f"Hộp thư trống, không có báo cáo mới — the inbox is empty, nothing to ingest: {settings.inbox}")
+        from cotmoc.core.inert import shown_name, terminal_text
+        from cotmoc.pipeline.staging import scan
+        print(f"Hộp thư trống, không có báo cáo mới — the inbox is empty, nothing to ingest: {shown_name(settings.inbox)}")
+        for left in scan(settings.inbox)[1]:         # what waits there is still said (links, lock files)
+            print(terminal_text(f"  {shown_name(left.path.name)}: {left.message()}"))
         return 0
     from cotmoc.pipeline.locking import WarehouseLocked
     from cotmoc.warehouse.db import WarehouseBusy

@@ -112,9 +112,11 @@ def _find_sheet(names: list[str], code: str, hidden: set[str] = frozenset()) -> 
     return (claimants[0], claimants[0] != code) if claimants else (None, False)
 
 
-def _sheet_visibility_problems(names: list[str], hidden: dict[str, str], code: str) -> list[Problem]:
+def _sheet_visibility_problems(names: list[str], hidden: dict[str, str], code: str,
+                               read_empty: str | None = None) -> list[Problem]:
     """Data the steward cannot see is never read silently: a hidden sheet claiming a report sheet's code, or
-    several sheets claiming one code, is an error."""
+    several sheets claiming one code, is an error. `read_empty`: the hidden sheet read for the code held no data
+    row (a table sheet hidden because there was nothing to report): a warning then."""
     claimants = _claimants(names, code)
     out = []
     if len(claimants) > 1:
@@ -128,6 +130,12 @@ def _sheet_visibility_problems(names: list[str], hidden: dict[str, str], code: s
     for name in claimants:
         if name in hidden:
             how_vi, how_en = ("bị ẩn sâu (very hidden)", "very hidden") if hidden[name] == "very" else ("bị ẩn", "hidden")
+            if name == read_empty and len(claimants) == 1:
+                out.append(Problem(WARNING, "sheet.hidden_empty", f"Sheet '{name}' đang {how_vi} (không có dòng dữ "
+                                   "liệu nào)", f"Sheet '{name}' is {how_en} (it holds no data row)",
+                                   "Nên bỏ ẩn sheet để người xem thấy báo cáo đầy đủ",
+                                   "Better to unhide it, so that readers see the whole report", sheet=code, value=name))
+                continue
             out.append(Problem(ERROR, "sheet.hidden", f"Sheet '{name}' chứa dữ liệu báo cáo nhưng đang {how_vi}, "
                                "người xem không thấy", f"Sheet '{name}' holds report data but is {how_en}: "
                                "people reading the workbook cannot see it",
@@ -353,8 +361,9 @@ def _read_report(path: Path, max_bytes: int, max_uncompressed_bytes: int) -> Raw
     formulas = _marked_cells(path, [n for n, _ in found.values() if n]) if kind == "zip" else {}
     for sheet_def in contract.SHEETS:
         name, renamed = found[sheet_def.code]
-        report.problems.extend(_sheet_visibility_problems(names, hidden, sheet_def.code))
+        visibility = len(report.problems)
         if name is None and sheet_def.optional:
+            report.problems[visibility:visibility] = _sheet_visibility_problems(names, hidden, sheet_def.code, None)
             continue          # whether the file's version should have it is judged by cotmoc.normalise
         if name is None:
             report.problems.append(Problem(ERROR, "sheet.missing", f"Thiếu sheet '{sheet_def.code}' ({sheet_def.title_vi})",
@@ -375,4 +384,7 @@ def _read_report(path: Path, max_bytes: int, max_uncompressed_bytes: int) -> Raw
                                 report.problems)
             if table is not None:
                 report.sheets[sheet_def.code] = table
+        empty = name if not sheet_def.is_form and (sheet_def.code not in report.sheets
+                                                   or report.sheets[sheet_def.code].data.empty) else None
+        report.problems[visibility:visibility] = _sheet_visibility_problems(names, hidden, sheet_def.code, empty)
     return report

@@ -190,10 +190,10 @@ def escape_in_cell(path: Path) -> Path:
     return with_cell_text(path, "thong_tin", "2019", "\x1b]0;pwned\x07\x1b[2J")
 
 
-def _with_openpyxl(path: Path, edit) -> Path:
+def _with_openpyxl(path: Path, edit, src: bytes | None = None) -> Path:
     import io
     import openpyxl
-    wb = openpyxl.load_workbook(io.BytesIO(report_bytes()))
+    wb = openpyxl.load_workbook(io.BytesIO(src or report_bytes()))
     edit(wb)
     path.parent.mkdir(parents=True, exist_ok=True)
     wb.save(path)
@@ -214,6 +214,19 @@ def very_hidden_sheet(path: Path) -> Path:
 
 def hidden_sheet(path: Path) -> Path:
     return _with_openpyxl(path, lambda wb: setattr(wb["khen_thuong"], "sheet_state", "hidden"))
+
+
+def hidden_empty_sheet(path: Path) -> Path:
+    """A report with no awards whose empty khen_thuong sheet is hidden: nothing unseen is read (a warning)."""
+    from cotmoc.core import contract
+
+    def edit(wb):
+        ws = wb["khen_thuong"]
+        for row in range(contract.FIRST_DATA_ROW, ws.max_row + 1):
+            for col in range(1, ws.max_column + 1):
+                ws.cell(row, col).value = None
+        ws.sheet_state = "hidden"
+    return _with_openpyxl(path, edit, report_bytes("son_la", "2020", 17))
 
 
 def two_sheets_one_code(path: Path) -> Path:
@@ -274,8 +287,8 @@ class CopyInProgress:
     def _write(self) -> None:
         rest = report_bytes()[4096:]
         with self.path.open("ab") as fh:
-            while not self._stop.wait(0.005):
-                block, rest = rest[:256], rest[256:] or report_bytes()[:256]
+            while not self._stop.wait(0.001):         # often: a write lands after the run begins, whatever the load
+                block, rest = rest[:64], rest[64:] or report_bytes()[:64]
                 fh.write(block)
                 fh.flush()
 
@@ -402,6 +415,8 @@ CATALOGUE = [
          "to_tu_quan beside a visible renamed copy", very_hidden_sheet, "an_sau.xlsx", "rejected", "sheet.hidden"),
     Kind("hidden_sheet", "Sheet khen_thuong bị ẩn", "A hidden khen_thuong sheet", hidden_sheet, "an.xlsx",
          "rejected", "sheet.hidden"),
+    Kind("hidden_empty_sheet", "Sheet khen_thuong trống bị ẩn", "An empty khen_thuong sheet, hidden",
+         hidden_empty_sheet, "an_trong.xlsx", "new", "sheet.hidden_empty"),
     Kind("two_sheets_one_code", "Hai sheet cùng là doan_bien_gioi", "Two sheets claiming doan_bien_gioi",
          two_sheets_one_code, "hai_sheet.xlsx", "rejected", "sheet.ambiguous"),
     Kind("excel_ref", "Lỗi Excel #REF! trong ô bắt buộc", "#REF! in a required cell", excel_error_required,
