@@ -7,10 +7,12 @@ from __future__ import annotations
 import os
 import shutil
 from dataclasses import dataclass, field
+from datetime import date
 from pathlib import Path
 
 import duckdb
 
+from cotmoc.config import ReportDocument
 from cotmoc.periods import Period
 from warehouse.db import connect
 
@@ -74,12 +76,14 @@ def open_published(warehouse: Path) -> duckdb.DuckDBPyConnection:
 
 
 def run_rollup(con: duckdb.DuckDBPyConnection, warehouse: Path, exports: Path, *, periods: list[str] | None = None,
-               csv: bool = False) -> RollupResult:
-    """Exports and the national workbook for each period (default: every period with data), then publish."""
+               csv: bool = False, document: ReportDocument | None = None, today: date | None = None) -> RollupResult:
+    """Exports and the national workbook for each period (default: every period with data), then publish.
+    `document` names who issues and signs the national report (settings.report)."""
     from cotmoc.national_workbook import write_national_workbook
     result = RollupResult(periods or periods_with_data(con))
     for period in result.periods:
         result.exports += export_views(con, exports, period, csv=csv)
-        result.workbooks.append(write_national_workbook(con, period, exports / period / f"bao_cao_toan_quoc_{period}.xlsx"))
+        result.workbooks.append(write_national_workbook(con, period, exports / period / f"bao_cao_toan_quoc_{period}.xlsx",
+                                                        document=document, today=today))
     result.published = publish(con, warehouse)
     return result
