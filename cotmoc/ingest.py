@@ -33,6 +33,7 @@ from cotmoc.workbook import UnreadableWorkbook, read_report
 from schemas import validate_reports
 from schemas.history import history_rules
 from warehouse import load as wh
+from warehouse.db import query
 
 WORKBOOK_SUFFIXES = {".xlsx", ".xlsm", ".xls", ".ods"}
 DUPLICATES_DIR = "_trung_lap"      # duplicates are kept (nothing is lost), apart from real submissions
@@ -81,12 +82,15 @@ class FileOutcome:
     warnings: int = 0
     stored_path: Path | None = None
     first_error: str = ""
+    rejected_copy: Path | None = None      # a re-sent rejected file: the earlier verdict's steward copy (.loi.xlsx)
 
     def line(self) -> str:
         """One log line a non-developer can follow (Vietnamese — English)."""
         vi = {"new": "đã nhận (mới)", "superseding": "đã nhận (thay thế báo cáo trước)",
               "duplicate": "trùng lặp, bỏ qua", "rejected": "bị từ chối", "recovered": "hoàn tất lần chạy trước"}
         where = f" → {self.stored_path}" if self.stored_path else ""
+        if self.rejected_copy:
+            return f"{self.file_name}: trùng lặp, {self.first_error}"
         detail = f"; {self.errors} lỗi/errors, {self.warnings} cảnh báo/warnings" if (self.errors or self.warnings) else ""
         return f"{self.file_name}: {vi.get(self.outcome, self.outcome)} — {self.outcome}{detail}{where}"
 
@@ -208,8 +212,19 @@ def _duplicate_outcome(con, path: Path, facts: wh.FileFacts, original_id: int, s
     dest = _free_path(settings.archive / DUPLICATES_DIR / f"{stem}__{facts.sha256[:8]}{suffix}")
     wh.set_stored_path(con, dup_id, str(dest))
     dest = _move(path, dest)
-    return FileOutcome(path.name, "duplicate", facts.sha256, submission_id=dup_id, stored_path=dest,
-                       first_error=f"trùng với hồ sơ {original_id} — same bytes as submission {original_id}")
+    status, stored, loaded_at, province, period, errors, first_error = con.execute(
+        query("earlier_verdict"), {"submission_id": original_id}).fetchone()
+    if status != "rejected":
+        return FileOutcome(path.name, "duplicate", facts.sha256, submission_id=dup_id, stored_path=dest,
+                           first_error=f"trùng với hồ sơ {original_id} — same bytes as submission {original_id}")
+    # the same rejected bytes again: tell the sender the verdict stands and where its explanation is
+    loi = report_paths(Path(stored), Path(stored).parent)[0] if stored else None
+    return FileOutcome(path.name, "duplicate", facts.sha256, submission_id=dup_id, province=province, period=period,
+                       errors=errors or 0, stored_path=dest, rejected_copy=loi,
+                       first_error=f"đã bị từ chối ngày {loaded_at:%d/%m/%Y} (hồ sơ {original_id}, {errors} lỗi), gửi lại "
+                                   f"y nguyên nên vẫn bị từ chối; sửa theo {loi} rồi gửi lại — these bytes were "
+                                   f"rejected on {loaded_at:%Y-%m-%d} (submission {original_id}); fix them as {loi} "
+                                   f"says and send again. Lỗi đầu tiên / first error: {first_error}")
 
 
 def load_and_file(con, checked: list[CheckedFile], settings: Settings, *, failpoint=None) -> list[FileOutcome]:

@@ -35,19 +35,19 @@ def periods_with_data(con: duckdb.DuckDBPyConnection) -> list[str]:
 
 
 def export_views(con: duckdb.DuckDBPyConnection, out_dir: Path, period: str, *, csv: bool = False) -> list[Path]:
-    """exports/<period>/<view>.parquet (and .csv) for every exported view, filtered to the period."""
-    code = Period.parse(period).code            # a validated code: safe to write into the COPY statement
+    """exports/<period>/<view>.parquet for every exported view, filtered to the period (columns described in
+    the Parquet schema); with `csv`, also <view>.csv (UTF-8 with BOM) and <view>.vi.csv (labelled, for
+    Vietnamese Excel). See cotmoc/exports.py."""
+    from cotmoc.exports import write_csv, write_labelled_csv, write_parquet
+    code = Period.parse(period).code            # a validated code: safe to write into the statements
     target = out_dir / code
     target.mkdir(parents=True, exist_ok=True)
     written = []
-    formats = [("parquet", "(FORMAT parquet)")] + ([("csv", "(FORMAT csv, HEADER true)")] if csv else [])
     for view in EXPORTED_VIEWS:
-        for suffix, options in formats:
-            path = target / f"{view}.{suffix}"
-            tmp = path.with_name(f".{path.name}.tmp")
-            con.execute(f"COPY (SELECT * FROM {view} WHERE period = '{code}' ORDER BY ALL) TO '{tmp}' {options}")
-            os.replace(tmp, path)          # a reader never sees half a file
-            written.append(path)
+        written.append(write_parquet(con, view, code, target / f"{view}.parquet"))
+        if csv:
+            written.append(write_csv(con, view, code, target / f"{view}.csv"))
+            written.append(write_labelled_csv(con, view, code, target / f"{view}.vi.csv"))
     return written
 
 

@@ -10,9 +10,12 @@ from pathlib import Path
 
 import duckdb
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
 
 from cotmoc.rollup import published_path
+from cotmoc.steward_report import report_paths
+from warehouse.db import query
 
 
 @dataclass
@@ -42,21 +45,17 @@ def _rows(cur) -> list[dict]:
 
 
 def read_status(warehouse: Path, *, periods: list[str] | None = None, last: int = 4, today: date | None = None) -> Status:
-    """Completeness for the chosen periods (default: the `last` periods that have ended) and the last runs."""
+    """Completeness for the chosen periods and the last runs. By default: the `last` most recent periods that
+    have reports, and the periods due now (the latest ended year and half-year), not empty future ones."""
     if not warehouse.exists() and not published_path(warehouse).exists():
         raise FileNotFoundError(f"Chưa có kho dữ liệu {warehouse}: chạy cotmoc ingest trước — no warehouse yet; "
                                 f"run cotmoc ingest first")
     con, source = _open(warehouse)
     try:
         if not periods:
-            ended = con.execute("SELECT DISTINCT period FROM completeness WHERE period_end(period) < ? ORDER BY period DESC",
-                                [today or date.today()]).fetchall()
-            periods = sorted(p for (p,) in ended[:last])
-        cells = _rows(con.execute("""
-            SELECT period, province_code, province_name, reporting_province_code, reporting_province_name, status,
-                   errors, received_at, due_date, on_time, file_name, stored_path
-            FROM completeness WHERE list_contains($periods, period)
-            ORDER BY province_name, reporting_province_name, period""", {"periods": periods}))
+            periods = [p for (p,) in con.execute(query("status_periods"),
+                                                 {"last": last, "today": today or date.today()}).fetchall()]
+        cells = _rows(con.execute(query("status_cells"), {"periods": periods}))
         runs = _rows(con.execute("SELECT * FROM ingest_runs ORDER BY run_id DESC LIMIT 5"))
     finally:
         con.close()
@@ -85,7 +84,7 @@ def print_status(status: Status, console: Console | None = None, today: date | N
         name = c["province_name"] if c["province_name"] == c["reporting_province_name"] else \
             f"{c['province_name']} ({c['reporting_province_name']})"
         rows.setdefault((c["province_name"], name), {})[c["period"]] = c
-    for (_, name), by_period in sorted(rows.items()):
+    for (_, name), by_period in rows.items():           # cells come in Vietnamese order (status_cells.sql)
         table.add_row(name, *(_mark(by_period[p], today) if p in by_period else "" for p in status.periods))
     console.print(table)
     counts = {s: sum(c["status"] == s for c in status.cells) for s in ("accepted", "rejected", "missing")}
@@ -95,7 +94,7 @@ def print_status(status: Status, console: Console | None = None, today: date | N
         if c["status"] == "rejected" and c["stored_path"]:
             report = Path(c["stored_path"])
             console.print(f"[red]✗[/red] {c['reporting_province_name']} {c['period']}: {c['errors']} lỗi — "
-                          f"{report.with_name(report.stem + '.loi.xlsx')}")
+                          f"{escape(str(report_paths(report, report.parent)[0]))}")
     runs = Table(title="Các lượt nhận gần nhất — Last ingest runs")
     for col in ("Bắt đầu", "Giây", "File", "Mới", "Thay thế", "Trùng", "Từ chối", "Hoàn tất"):
         runs.add_column(col, justify="right")
