@@ -87,18 +87,18 @@ def summary_markdown(outcomes: list[FileOutcome]) -> str:
              "| " + " | ".join(columns) + " |", "|" + "---|" * len(columns)]
     for o in outcomes:
         cells = _cells(o) + [_where(o.stored_path, None)]
-        lines.append("| " + " | ".join(_md(c) for c in cells) + " |")
+        lines.append("| " + " | ".join(md_escape(c) for c in cells) + " |")
     refused = [o for o in outcomes if o.outcome == "rejected" or o.rejected_copy]
     if refused:
         lines += ["", "## Báo cáo bị từ chối — Rejected reports", ""]
         for o in refused:
             report = steward_copy(o)
-            lines += [f"- **{_md(o.file_name)}** ({_md(_cells(o)[2])}, {o.errors} lỗi / errors)",
-                      f"  - Lỗi đầu tiên / first error: {_md(o.first_error) or '—'}",
-                      f"  - Báo cáo lỗi cho cán bộ tỉnh / steward copy: {_md(_where(report, None))}"]
+            lines += [f"- **{md_escape(o.file_name)}** ({md_escape(_cells(o)[2])}, {o.errors} lỗi / errors)",
+                      f"  - Lỗi đầu tiên / first error: {md_escape(o.first_error) or '—'}",
+                      f"  - Báo cáo lỗi cho cán bộ tỉnh / steward copy: {md_escape(_where(report, None))}"]
     return "\n".join(lines) + "\n"
 
 
-def _md(text: str) -> str:
+def md_escape(text: str) -> str:
     """Text from a file inside Markdown: table pipes, and characters that would start markup, neutralised."""
     return "".join(f"\\{ch}" if ch in "\\`*_[]<>|#" else ch for ch in str(text).replace("\n", " "))
