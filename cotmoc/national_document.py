@@ -49,7 +49,7 @@ def _put(ws, ref: str, text: str, *, bold=False, italic=False, size=13, align="c
     c = ws[first]
     c.value = text
     c.font = Font(name=FONT, bold=bold, italic=italic, size=size, underline=underline)
-    c.alignment = Alignment(horizontal=align, vertical="center" if not wrap else "top", wrap_text=wrap)
+    c.alignment = Alignment(horizontal=align, vertical="center", wrap_text=wrap)
 
 
 def _paragraph(ws, row: int, text: str, *, bold=False, italic=False, size=13) -> None:

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import re
 import shutil
-import subprocess
 from datetime import date
 from pathlib import Path
 
@@ -16,7 +15,7 @@ import pytest
 from cotmoc.config import load_settings
 from cotmoc.display import vi_number
 from cotmoc.ingest import run_ingest
-from cotmoc.libreoffice import convert, soffice
+from cotmoc.libreoffice import render_pdf, soffice
 from cotmoc.national_document import MOTTO, NATION, document_date, recipient_lines
 from cotmoc.rollup import run_rollup
 from cotmoc.samples.generator import write_samples
@@ -51,10 +50,7 @@ def report(tmp_path_factory):
 def rendered(report, tmp_path_factory):
     if soffice() is None or shutil.which("pdftotext") is None:
         pytest.skip("LibreOffice and pdftotext (poppler-utils) are needed to render the report")
-    pdf = convert(report[0], "pdf", tmp_path_factory.mktemp("pdf"))
-    pages = subprocess.run(["pdftotext", "-layout", str(pdf), "-"], capture_output=True, text=True,
-                           check=True).stdout.split("\f")
-    return pdf, pages
+    return render_pdf(report[0], tmp_path_factory.mktemp("pdf"))
 
 
 def test_document_date_and_recipients_follow_decree_30():

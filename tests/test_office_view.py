@@ -60,3 +60,23 @@ def test_the_summary_names_each_rejection_its_error_and_steward_copy(tmp_path):
     assert "Sơn La · 2020S1" in markdown and "son_la ·" not in markdown       # names, not codes
     assert run_name(outcomes, datetime(2026, 12, 2, 8, 0)) == "nhận 2026-12-02 08:00 — 3 mới, 4 từ chối"
     assert run_name([], datetime(2026, 12, 2, 8, 0)) == "nhận 2026-12-02 08:00 — hộp thư trống"
+
+
+def test_the_terminal_rollup_shows_names_and_vietnamese_numbers(tmp_path):
+    from cotmoc.rollup import run_rollup
+    from cotmoc.rollup_print import print_national_rollup
+    settings = load_settings(tmp_path, environ={})
+    settings.inbox.mkdir(parents=True)
+    for src in (SAMPLES / "seed").glob("*.xlsx"):
+        shutil.copy2(src, settings.inbox / src.name)
+    with open_warehouse(settings.warehouse, today=TODAY) as con:
+        run_ingest(con, settings, today=TODAY)
+        result = run_rollup(con, settings.warehouse, settings.exports, periods=["2016"], today=TODAY)
+    console = Console(record=True, width=200)
+    print_national_rollup(result.published, console, period="2016")
+    text = console.export_text()
+    assert "Tổ tự quản an ninh trật tự thôn, bản" in text and "antt_thon_ban" not in text    # team type by name
+    assert "Việt Nam – Lào" in text and "VN-LA" not in text
+    assert "327,611" in text and "1.449,566" in text and "3.464" in text and "14,0 %" in text   # Vietnamese numbers
+    assert "1,449.566" not in text and "3,464" not in text and "14.0%" not in text
+    assert "UBND huyện" in text and "Giấy khen" in text and "ubnd_huyen" not in text
