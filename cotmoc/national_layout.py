@@ -90,7 +90,7 @@ def shown(value, number_format: str) -> str:
 
 def fit_columns(ws, *, skip_rows: set[int] = frozenset(), minimum: float = 8) -> None:
     """Each column as wide as its widest shown value (numbers never show ###); text wider than MAX_WIDTH
-    wraps. Header cells wrap at word boundaries, so only their longest word counts. Merged cells (titles)
+    wraps. Header cells wrap at word boundaries onto at most two lines. Merged cells (titles)
     and `skip_rows` do not widen columns."""
     merged = {(r, c) for rng in ws.merged_cells.ranges for r in range(rng.min_row, rng.max_row + 1)
               for c in range(rng.min_col, rng.max_col + 1)}
@@ -101,7 +101,8 @@ def fit_columns(ws, *, skip_rows: set[int] = frozenset(), minimum: float = 8) ->
                 continue
             text = shown(c.value, c.number_format)
             wraps = bool(c.alignment and c.alignment.wrap_text)
-            need = max((len(w) for w in text.split()), default=0) if wraps else len(text)
+            # a wrapping cell (a header) gets at most two lines: its longest word or half its text
+            need = max(max((len(w) for w in text.split()), default=0), -(-len(text) // 2)) if wraps else len(text)
             bold = 1.1 if c.font and c.font.bold else 1.0
             widths[c.column] = max(widths.get(c.column, minimum), min(need * bold + 2, MAX_WIDTH))
             if not wraps and len(text) + 2 > MAX_WIDTH and isinstance(c.value, str):
@@ -118,7 +119,8 @@ def _fit_row_heights(ws, merged: set) -> None:
         for c in row:
             if not isinstance(c.value, str) or (c.row, c.column) in merged or not (c.alignment and c.alignment.wrap_text):
                 continue
-            width = (ws.column_dimensions[get_column_letter(c.column)].width or 10) - 1
+            # characters per line: Times New Roman is narrower than the width unit (a digit of the default font)
+            width = (ws.column_dimensions[get_column_letter(c.column)].width or 10) * 1.1 - 1
             words, line, count = c.value.split(), 0, 1
             for w in words:                     # greedy word wrap, as the spreadsheet does
                 if line and line + 1 + len(w) > width:
@@ -151,14 +153,14 @@ def sheet_title(ws, text: str, period: Period, *, note: str | None = None) -> No
     ws["A2"].font = Font(name=FONT, italic=True)
 
 
-def place_chart(ws, chart, row: int, col: str = "A") -> int:
+def place_chart(ws, chart, row: int, col: str = "A", *, scale: float = 1.0) -> int:
     """Anchor `chart` at the top of a new printed page (a manual page break before `row`), so it is never
-    cut in two; returns the first row below it."""
+    cut in two; returns the first row below it. `scale` enlarges it on a wide sheet (which prints smaller)."""
     if row > 1:
         ws.row_breaks.append(Break(id=row - 1))
-    chart.height, chart.width = CHART_HEIGHT_CM, CHART_WIDTH_CM
+    chart.height, chart.width = CHART_HEIGHT_CM * scale, CHART_WIDTH_CM * scale
     ws.add_chart(chart, f"{col}{row + 1}")          # a row below the break: its frame never prints on the page before
-    return row + CHART_ROWS
+    return row + math.ceil(CHART_ROWS * scale)
 
 
 def bar_chart(title: str, y_title: str, data: Reference, cats: Reference, *, percent: bool = False,

@@ -66,6 +66,6 @@ def trend_sheet(wb, con: duckdb.DuckDBPyConnection, period: Period) -> None:
     for chart_title, fmt, data, cats in charts:
         # one line per table row (border line, team type or award form)
         row = place_chart(ws, line_chart(chart_title, "Tỷ lệ" if fmt == PERCENT else "Số lượng", data, cats,
-                                         percent=fmt == PERCENT, from_rows=True), row)
+                                         percent=fmt == PERCENT, from_rows=True), row, scale=1.5)
     fit_columns(ws, skip_rows={1, 2})
     print_setup(ws)

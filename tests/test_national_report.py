@@ -119,3 +119,12 @@ def test_every_chart_starts_a_printed_page(report):
             assert top - 1 in breaks, (ws.title, top, breaks)
         if ws._charts:
             assert int(ws.page_setup.paperSize) == int(ws.PAPERSIZE_A4) and ws.page_setup.fitToWidth == 1
+
+
+def test_the_issuer_and_signer_come_from_the_environment_over_the_file(tmp_path):
+    (tmp_path / "cotmoc.toml").write_text('[report]\nsigner_name = "Trần Văn A"\nplace = "Huế"\n', encoding="utf-8")
+    doc = load_settings(tmp_path, environ={"COTMOC_REPORT_SIGNER_NAME": "Lê Thị B",
+                                           "COTMOC_REPORT_RECIPIENTS": "Bộ Quốc phòng; Lưu: VT"}).report
+    assert doc.signer_name == "Lê Thị B" and doc.place == "Huế"
+    assert doc.recipients == ("Bộ Quốc phòng", "Lưu: VT")
+    assert load_settings(tmp_path / "none", environ={}).report.agency == "Bộ Tư lệnh Bộ đội Biên phòng"
