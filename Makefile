@@ -5,14 +5,14 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
 export PREFECT_HOME ?= $(CURDIR)/.prefect
-# the Prefect settings cotmoc applies itself (cotmoc/prefect_env.py; measured in docs/operations.md)
+# the Prefect settings cotmoc applies itself (cotmoc/core/prefect_env.py; measured in docs/operations.md)
 export PREFECT_SERVER_ANALYTICS_ENABLED := false
 export PREFECT_SERVER_SERVICES_TASK_RUN_RECORDER_BATCH_SIZE := 100
 export PREFECT_SERVER_SERVICES_TASK_RUN_RECORDER_FLUSH_INTERVAL := 2
 export PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS := 120
 export PREFECT_LOGGING_LEVEL ?= WARNING
 
-.PHONY: install demo test bench bench-quick clean
+.PHONY: install demo test lint bench bench-quick clean
 
 install: $(STAMP)
 
@@ -27,6 +27,11 @@ demo: $(STAMP)
 
 test: $(STAMP)
 	$(BIN)/python -m pytest
+
+# ruff, and the layer contract of docs/architecture.md checked on the installed layout (tests/test_structure.py)
+lint: $(STAMP)
+	$(BIN)/ruff check .
+	$(BIN)/python -m pytest -q tests/test_structure.py -k "ruff or layers"
 
 # The benchmark (bench/run.py): the full run checks the targets and writes bench/results.md;
 # the quick run only proves the benchmark works (CI runs it: CI machines are too noisy for targets).

@@ -178,7 +178,7 @@ def main() -> int:
     generated = time.perf_counter() - t
 
     env = {k: v for k, v in os.environ.items() if not k.startswith(("COTMOC_", "PREFECT_API_URL"))}
-    from cotmoc.prefect_env import PREFECT_DEFAULTS      # the office's Prefect settings
+    from cotmoc.core.prefect_env import PREFECT_DEFAULTS      # the office's Prefect settings
     env |= {"PREFECT_HOME": str(work / "prefect-home"), **PREFECT_DEFAULTS, "PREFECT_LOGGING_LEVEL": "WARNING"}
     home = work / "home"
     inbox = home / "inputs" / "inbox"

@@ -12,10 +12,10 @@ from pathlib import Path
 
 import pytest
 
-from cotmoc.prefect_env import PREFECT_DEFAULTS
+from cotmoc.core.prefect_env import PREFECT_DEFAULTS
 
 ROOT = Path(__file__).resolve().parent.parent
-QUIET_PREFECT = dict(PREFECT_DEFAULTS)         # the settings the office runs with (cotmoc/prefect_env.py)
+QUIET_PREFECT = dict(PREFECT_DEFAULTS)         # the settings the office runs with (cotmoc/core/prefect_env.py)
 
 
 def free_port() -> int:

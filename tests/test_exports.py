@@ -13,11 +13,11 @@ import duckdb
 import pyarrow.parquet as pq
 import pytest
 
-from cotmoc.config import load_settings
-from cotmoc.ingest import run_ingest
-from cotmoc.rollup import EXPORTED_VIEWS, run_rollup
+from cotmoc.core.config import load_settings
+from cotmoc.pipeline.ingest import run_ingest
+from cotmoc.pipeline.rollup import EXPORTED_VIEWS, run_rollup
 from cotmoc.samples.generator import write_samples
-from warehouse.db import open_warehouse
+from cotmoc.warehouse.db import open_warehouse
 
 TODAY = date(2026, 11, 22)
 SAMPLES = Path(__file__).resolve().parent.parent / "inputs" / "samples"

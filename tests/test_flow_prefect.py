@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from cotmoc.summary import md_escape
+from cotmoc.outputs.summary import md_escape
 
 ROOT = Path(__file__).resolve().parent.parent
 SAMPLES = ROOT / "inputs" / "samples"

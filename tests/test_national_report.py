@@ -12,14 +12,14 @@ from pathlib import Path
 import openpyxl
 import pytest
 
-from cotmoc.config import load_settings
-from cotmoc.display import vi_number
-from cotmoc.ingest import run_ingest
-from cotmoc.libreoffice import render_pdf, soffice
-from cotmoc.national_document import MOTTO, NATION, document_date, recipient_lines
-from cotmoc.rollup import run_rollup
+from cotmoc.core.config import load_settings
+from cotmoc.core.display import vi_number
+from cotmoc.pipeline.ingest import run_ingest
+from cotmoc.outputs.libreoffice import render_pdf, soffice
+from cotmoc.outputs.national_document import MOTTO, NATION, document_date, recipient_lines
+from cotmoc.pipeline.rollup import run_rollup
 from cotmoc.samples.generator import write_samples
-from warehouse.db import open_warehouse
+from cotmoc.warehouse.db import open_warehouse
 
 TODAY = date(2026, 11, 22)
 ISSUED = date(2026, 12, 2)

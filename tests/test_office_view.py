@@ -9,10 +9,10 @@ from pathlib import Path
 
 from rich.console import Console
 
-from cotmoc.config import load_settings
-from cotmoc.ingest import run_ingest
-from cotmoc.summary import md_escape, print_summary, run_name, summary_markdown
-from warehouse.db import open_warehouse
+from cotmoc.core.config import load_settings
+from cotmoc.pipeline.ingest import run_ingest
+from cotmoc.outputs.summary import md_escape, print_summary, run_name, summary_markdown
+from cotmoc.warehouse.db import open_warehouse
 
 TODAY = date(2026, 11, 22)
 SAMPLES = Path(__file__).resolve().parent.parent / "inputs" / "samples"
@@ -63,8 +63,8 @@ def test_the_summary_names_each_rejection_its_error_and_steward_copy(tmp_path):
 
 
 def test_the_terminal_rollup_shows_names_and_vietnamese_numbers(tmp_path):
-    from cotmoc.rollup import run_rollup
-    from cotmoc.rollup_print import print_national_rollup
+    from cotmoc.pipeline.rollup import run_rollup
+    from cotmoc.outputs.rollup_print import print_national_rollup
     settings = load_settings(tmp_path, environ={})
     settings.inbox.mkdir(parents=True)
     for src in (SAMPLES / "seed").glob("*.xlsx"):

@@ -1,0 +1,66 @@
+"""Prints the national rollup (the contract's national views) as terminal tables, for `cotmoc demo` and
+`cotmoc rollup`. Reads the warehouse read-only, so it never blocks a load."""
+from __future__ import annotations
+
+from pathlib import Path
+
+import duckdb
+from rich.console import Console
+from rich.table import Table
+
+from cotmoc.core.display import enum_label, vi_number, vi_percent
+
+# (view, title, [(column, heading)])
+_VIEWS = (
+    ("national_teams", "Tổ tự quản toàn quốc — National teams",
+     [("period", "Kỳ"), ("team_type", "Loại tổ"), ("provinces_reporting", "Tỉnh"), ("teams", "Số tổ"),
+      ("members", "Thành viên")]),
+    ("national_segments", "Đoạn biên giới tự quản toàn quốc — National border segments",
+     [("period", "Kỳ"), ("border", "Tuyến"), ("provinces_reporting", "Tỉnh"), ("length_km", "Km đăng ký"),
+      ("total_km", "Km toàn tuyến"), ("km_coverage", "Tỷ lệ"), ("markers", "Mốc"), ("persons", "Người")]),
+    ("national_awards", "Khen thưởng toàn quốc — National awards",
+     [("period", "Kỳ"), ("issuer", "Cấp khen"), ("award_form", "Hình thức"), ("decisions", "QĐ"),
+      ("collectives", "Tập thể"), ("individuals", "Cá nhân")]),
+)
+
+
+_ENUMS = ("team_type", "issuer", "award_form")
+
+
+def _fmt(column: str, value, borders: dict[str, str]) -> str:
+    """Names, not codes; numbers the Vietnamese way (cotmoc.core.display)."""
+    if value is None:
+        return "—"
+    if column in _ENUMS:
+        return enum_label(column, value)
+    if column == "border":
+        return borders.get(value, value)
+    if column.endswith("coverage"):
+        return vi_percent(value, 1)
+    if column.endswith("_km"):
+        return vi_number(float(value), 3)
+    if isinstance(value, int):
+        return vi_number(value)
+    return str(value)
+
+
+def print_national_rollup(warehouse: Path, console: Console | None = None, period: str | None = None) -> None:
+    console = console or Console()
+    with duckdb.connect(str(warehouse), read_only=True) as con:
+        borders = dict(con.execute("select border, label_vi from ref_borders").fetchall())
+        order = {(e, c): n for e, c, n in con.execute("select enum, code, sort_order from ref_enumerations").fetchall()}
+        for view, title, columns in _VIEWS:
+            names = ", ".join(c for c, _ in columns)
+            where = "where period = $period" if period else ""
+            rows = con.execute(f"select {names} from {view} {where} order by all",
+                               {"period": period} if period else {}).fetchall()
+            table = Table(title=title)
+            for column, heading in columns:
+                table.add_column(heading, justify="left" if column in ("period", "team_type", "border", "issuer",
+                                                                       "award_form") else "right")
+            # the reference order of types, issuers and forms (as in the template), not the codes' spelling
+            rows.sort(key=lambda r: [(order.get((c, v), 99), "") if c in _ENUMS else (0, str(v))
+                                     for (c, _), v in zip(columns, r)])
+            for row in rows:
+                table.add_row(*(_fmt(c, v, borders) for (c, _), v in zip(columns, row)))
+            console.print(table)

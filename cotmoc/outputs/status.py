@@ -1,0 +1,106 @@
+"""`cotmoc status`: what arrived, what is missing, what failed — provinces × periods at a glance, the
+rejected reports and where their steward reports are, and the last ingest runs. Reads the warehouse
+read-only; while a load holds it, reads the published copy instead (and says so)."""
+from __future__ import annotations
+
+import json
+from dataclasses import asdict, dataclass
+from datetime import date, datetime
+from pathlib import Path
+
+import duckdb
+from rich.console import Console
+from rich.markup import escape
+from rich.table import Table
+
+from cotmoc.core.config import published_path
+from cotmoc.outputs.steward_report import report_paths
+from cotmoc.outputs.sql import query
+
+
+@dataclass
+class Status:
+    source: str                 # which file was read
+    periods: list[str]
+    cells: list[dict]           # one per (period, expected province)
+    runs: list[dict]
+
+    def as_json(self) -> str:
+        return json.dumps(asdict(self), ensure_ascii=False, indent=2, default=str)
+
+
+def _open(warehouse: Path) -> tuple[duckdb.DuckDBPyConnection, str]:
+    try:
+        return duckdb.connect(str(warehouse), read_only=True), str(warehouse)
+    except duckdb.IOException:
+        published = published_path(warehouse)
+        if not published.exists():
+            raise
+        return duckdb.connect(str(published), read_only=True), f"{published} (kho đang được ghi — warehouse busy)"
+
+
+def _rows(cur) -> list[dict]:
+    names = [d[0] for d in cur.description]
+    return [dict(zip(names, r)) for r in cur.fetchall()]
+
+
+def read_status(warehouse: Path, *, periods: list[str] | None = None, last: int = 4, today: date | None = None) -> Status:
+    """Completeness for the chosen periods and the last runs. By default: the `last` most recent periods that
+    have reports, and the periods due now (the latest ended year and half-year), not empty future ones."""
+    if not warehouse.exists() and not published_path(warehouse).exists():
+        raise FileNotFoundError(f"Chưa có kho dữ liệu {warehouse}: chạy cotmoc ingest trước — no warehouse yet; "
+                                f"run cotmoc ingest first")
+    con, source = _open(warehouse)
+    try:
+        if not periods:
+            periods = [p for (p,) in con.execute(query("status_periods"),
+                                                 {"last": last, "today": today or date.today()}).fetchall()]
+        cells = _rows(con.execute(query("status_cells"), {"periods": periods}))
+        runs = _rows(con.execute("SELECT * FROM ingest_runs ORDER BY run_id DESC LIMIT 5"))
+    finally:
+        con.close()
+    return Status(source, periods, cells, runs)
+
+
+def _mark(cell: dict, today: date) -> str:
+    status = cell["status"]
+    if status == "accepted":
+        return "[green]✓[/green]" + ("" if cell["on_time"] else " [yellow]trễ[/yellow]")
+    if status == "rejected":
+        return f"[red]✗ {cell['errors'] or ''}[/red]"
+    overdue = cell["due_date"] is not None and cell["due_date"] < today
+    return "[yellow]— quá hạn[/yellow]" if overdue else "[dim]—[/dim]"
+
+
+def print_status(status: Status, console: Console | None = None, today: date | None = None) -> None:
+    console = console or Console()
+    today = today or date.today()
+    table = Table(title="Tình hình báo cáo — Reporting status")
+    table.add_column("Tỉnh (báo cáo)")
+    for p in status.periods:
+        table.add_column(p, justify="center")
+    rows: dict[tuple, dict] = {}
+    for c in status.cells:
+        name = c["province_name"] if c["province_name"] == c["reporting_province_name"] else \
+            f"{c['province_name']} ({c['reporting_province_name']})"
+        rows.setdefault((c["province_name"], name), {})[c["period"]] = c
+    for (_, name), by_period in rows.items():           # cells come in Vietnamese order (status_cells.sql)
+        table.add_row(name, *(_mark(by_period[p], today) if p in by_period else "" for p in status.periods))
+    console.print(table)
+    counts = {s: sum(c["status"] == s for c in status.cells) for s in ("accepted", "rejected", "missing")}
+    console.print(f"✓ đã nhận / accepted {counts['accepted']}   ✗ bị từ chối / rejected (số lỗi) {counts['rejected']}   "
+                  f"— chưa gửi / missing {counts['missing']}   (trễ = nộp sau hạn / late)")
+    for c in status.cells:
+        if c["status"] == "rejected" and c["stored_path"]:
+            report = Path(c["stored_path"])
+            console.print(f"[red]✗[/red] {c['reporting_province_name']} {c['period']}: {c['errors']} lỗi — "
+                          f"{escape(str(report_paths(report, report.parent)[0]))}")
+    runs = Table(title="Các lượt nhận gần nhất — Last ingest runs")
+    for col in ("Bắt đầu", "Giây", "File", "Mới", "Thay thế", "Trùng", "Từ chối", "Hoàn tất"):
+        runs.add_column(col, justify="right")
+    for r in status.runs:
+        seconds = (r["finished_at"] - r["started_at"]).total_seconds() if isinstance(r["finished_at"], datetime) else 0
+        runs.add_row(f"{r['started_at']:%Y-%m-%d %H:%M}", f"{seconds:.1f}", str(r["files"]), str(r["new"]),
+                     str(r["superseding"]), str(r["duplicate"]), str(r["rejected"]), str(r["recovered"]))
+    console.print(runs)
+    console.print(f"[dim]Nguồn / source: {status.source}[/dim]")

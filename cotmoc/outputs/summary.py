@@ -1,0 +1,104 @@
+"""The import summary: one row per file and the run's totals, as a terminal table (narrow enough for an
+80-column terminal) and as Markdown (kept as a Prefect artifact so the office sees it in the UI)."""
+from __future__ import annotations
+
+from collections import Counter
+from datetime import datetime
+from pathlib import Path
+
+from rich.console import Console
+from rich.markup import escape
+from rich.table import Table
+
+from cotmoc.core.display import province_name
+from cotmoc.core.records import FileOutcome
+from cotmoc.outputs.steward_report import report_paths
+
+OUTCOME = {
+    "new": "mới / new", "superseding": "thay thế / superseding", "duplicate": "trùng / duplicate",
+    "rejected": "từ chối / rejected", "recovered": "hoàn tất / recovered",
+}
+_COLUMNS = ("File", "Kết quả / Outcome", "Tỉnh · Kỳ", "Dòng T/Đ/K", "Lỗi", "C.báo")
+
+
+def _where(path: Path | None, home: Path | None) -> str:
+    if path is None:
+        return "—"
+    try:
+        return str(path.relative_to(home)) if home else str(path)
+    except ValueError:
+        return str(path)
+
+
+#: outcome → how a run's name counts it (Vietnamese, short: the Prefect UI's run list is narrow)
+_RUN_NAME_WORD = {"new": "mới", "superseding": "thay thế", "duplicate": "trùng", "rejected": "từ chối",
+                  "recovered": "hoàn tất"}
+
+
+def steward_copy(o: FileOutcome) -> Path | None:
+    """Where the steward's annotated copy (.loi.xlsx) of a rejected file is: beside the filed file, or, for
+    rejected bytes sent again, the earlier verdict's."""
+    if o.rejected_copy:
+        return o.rejected_copy
+    if o.outcome == "rejected" and o.stored_path:
+        return report_paths(o.stored_path, o.stored_path.parent)[0]
+    return None
+
+
+def _cells(o: FileOutcome) -> list[str]:
+    rows = o.rows or {}
+    counts = "/".join(str(rows.get(k, 0)) for k in ("teams", "segments", "awards")) if rows else "—"
+    place = f"{province_name(o.province) if o.province else '?'} · {o.period or '?'}" if (o.province or o.period) else "—"
+    outcome = OUTCOME.get(o.outcome, o.outcome) + (" (đã từ chối / rejected before)" if o.rejected_copy else "")
+    return [o.file_name, outcome, place, counts, str(o.errors), str(o.warnings)]
+
+
+def run_name(outcomes: list[FileOutcome], started: datetime) -> str:
+    """A flow run's name that says what happened: 'nhận 2026-12-02 08:00 — 3 mới, 1 từ chối'."""
+    counts = Counter(o.outcome for o in outcomes)
+    parts = [f"{counts[k]} {word}" for k, word in _RUN_NAME_WORD.items() if counts[k]]
+    return f"nhận {started:%Y-%m-%d %H:%M} — " + (", ".join(parts) if parts else "hộp thư trống")
+
+
+def totals_line(outcomes: list[FileOutcome]) -> str:
+    counts = Counter(o.outcome for o in outcomes)
+    parts = [f"{OUTCOME[k]}: {counts[k]}" for k in OUTCOME if counts[k]]
+    return f"{len(outcomes)} file — " + (", ".join(parts) if parts else "hộp thư trống / inbox empty")
+
+
+def print_summary(outcomes: list[FileOutcome], console: Console | None = None, home: Path | None = None) -> None:
+    console = console or Console()
+    table = Table(title="Kết quả nhận báo cáo — Import summary")
+    for name in _COLUMNS:
+        table.add_column(name, overflow="fold", justify="right" if name in ("Lỗi", "C.báo") else "left")
+    for o in outcomes:
+        style = {"rejected": "red", "duplicate": "dim", "recovered": "yellow"}.get(o.outcome)
+        table.add_row(*(escape(c) for c in _cells(o)), style="red" if o.rejected_copy else style)
+    console.print(table)
+    console.print(escape(totals_line(outcomes)))
+    for o in outcomes:
+        if (report := steward_copy(o)) is not None or o.outcome == "rejected":
+            console.print(f"[red]✗ {escape(o.file_name)}[/red] → {escape(_where(report, home))}\n  {escape(o.first_error)}")
+
+
+def summary_markdown(outcomes: list[FileOutcome]) -> str:
+    columns = _COLUMNS + ("Lưu tại / Filed at",)
+    lines = ["# Kết quả nhận báo cáo — Import summary", "", totals_line(outcomes), "",
+             "| " + " | ".join(columns) + " |", "|" + "---|" * len(columns)]
+    for o in outcomes:
+        cells = _cells(o) + [_where(o.stored_path, None)]
+        lines.append("| " + " | ".join(md_escape(c) for c in cells) + " |")
+    refused = [o for o in outcomes if o.outcome == "rejected" or o.rejected_copy]
+    if refused:
+        lines += ["", "## Báo cáo bị từ chối — Rejected reports", ""]
+        for o in refused:
+            report = steward_copy(o)
+            lines += [f"- **{md_escape(o.file_name)}** ({md_escape(_cells(o)[2])}, {o.errors} lỗi / errors)",
+                      f"  - Lỗi đầu tiên / first error: {md_escape(o.first_error) or '—'}",
+                      f"  - Báo cáo lỗi cho cán bộ tỉnh / steward copy: {md_escape(_where(report, None))}"]
+    return "\n".join(lines) + "\n"
+
+
+def md_escape(text: str) -> str:
+    """Text from a file inside Markdown: table pipes, and characters that would start markup, neutralised."""
+    return "".join(f"\\{ch}" if ch in "\\`*_[]<>|#" else ch for ch in str(text).replace("\n", " "))
