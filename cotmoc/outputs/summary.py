@@ -10,7 +10,7 @@ from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
-from cotmoc.core.display import province_name
+from cotmoc.core.display import province_name, vi_number
 from cotmoc.core.records import FileOutcome
 from cotmoc.outputs.steward_report import report_paths
 
@@ -47,7 +47,7 @@ def steward_copy(o: FileOutcome) -> Path | None:
 
 def _cells(o: FileOutcome) -> list[str]:
     rows = o.rows or {}
-    counts = "/".join(str(rows.get(k, 0)) for k in ("teams", "segments", "awards")) if rows else "—"
+    counts = "/".join(vi_number(rows.get(k, 0)) for k in ("teams", "segments", "awards")) if rows else "—"
     place = f"{province_name(o.province) if o.province else '?'} · {o.period or '?'}" if (o.province or o.period) else "—"
     outcome = OUTCOME.get(o.outcome, o.outcome) + (" (đã từ chối / rejected before)" if o.rejected_copy else "")
     return [o.file_name, outcome, place, counts, str(o.errors), str(o.warnings)]
