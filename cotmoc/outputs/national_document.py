@@ -20,8 +20,8 @@ MOTTO = "Độc lập - Tự do - Hạnh phúc"
 MOVEMENT = ("Phong trào toàn dân tham gia bảo vệ chủ quyền lãnh thổ, an ninh biên giới quốc gia "
             "(Chỉ thị số 01/CT-TTg ngày 09/01/2015 của Thủ tướng Chính phủ)")
 ANNEXES = "Doan_bien_gioi, To_tu_quan, Khen_thuong, Tinh_hinh_nop, Xu_huong"
-_WIDTHS = {"A": 6, "B": 44, "C": 24, "D": 24}        # left block A:B, right block C:D
-_LINE_CHARS = 96                                       # characters of body text per printed line
+_WIDTHS = {"A": 5, "B": 37, "C": 22, "D": 22}        # left block A:B, right block C:D: 16 cm, the printable width
+_LINE_CHARS = 86                                       # characters of body text per printed line
 
 
 def document_date(place: str, day: date) -> str:
@@ -139,4 +139,6 @@ def summary_sheet(wb, con: duckdb.DuckDBPyConnection, period: Period, doc: Repor
     signer_row = row + max(6, len(doc.recipients) + 2)
     _put(ws, f"C{signer_row}:D{signer_row}", doc.signer_name or "." * 30, bold=True, size=13)
     print_setup(ws, landscape=False)
-    ws.page_margins.left, ws.page_margins.right = 0.9, 0.6       # Decree 30: wider binding margin on the left
+    # Decree 30's margins: left 30-35 mm (binding), right 15-20 mm, top and bottom 20-25 mm (in inches here)
+    ws.page_margins.left, ws.page_margins.right = 1.2, 0.7
+    ws.page_margins.top = ws.page_margins.bottom = 0.85
