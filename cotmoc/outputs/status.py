@@ -14,6 +14,7 @@ from rich.markup import escape
 from rich.table import Table
 
 from cotmoc.core.config import published_path
+from cotmoc.core.display import vi_number
 from cotmoc.outputs.steward_report import report_paths
 from cotmoc.outputs.sql import query
 
@@ -88,8 +89,9 @@ def print_status(status: Status, console: Console | None = None, today: date | N
         table.add_row(name, *(_mark(by_period[p], today) if p in by_period else "" for p in status.periods))
     console.print(table)
     counts = {s: sum(c["status"] == s for c in status.cells) for s in ("accepted", "rejected", "missing")}
-    console.print(f"✓ đã nhận / accepted {counts['accepted']}   ✗ bị từ chối / rejected (số lỗi) {counts['rejected']}   "
-                  f"— chưa gửi / missing {counts['missing']}   (trễ = nộp sau hạn / late)")
+    console.print(f"✓ đã nhận / accepted {vi_number(counts['accepted'])}   ✗ bị từ chối / rejected (số lỗi) "
+                  f"{vi_number(counts['rejected'])}   — chưa gửi / missing {vi_number(counts['missing'])}   "
+                  f"(trễ = nộp sau hạn / late)")
     for c in status.cells:
         if c["status"] == "rejected" and c["stored_path"]:
             report = Path(c["stored_path"])
