@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from cotmoc.outputs.summary import md_escape
+from cotmoc.core.inert import markdown_text
 
 ROOT = Path(__file__).resolve().parent.parent
 SAMPLES = ROOT / "inputs" / "samples"
@@ -72,9 +72,9 @@ def test_ingest_flow_on_a_real_prefect_server(prefect_server, tmp_path):
     copies = sorted(rejected_dir.rglob("*.loi.xlsx"))
     assert len(copies) == faulty
     for copy in copies:                                     # each rejection: its steward copy and first error
-        assert md_escape(str(copy)) in summary.data, copy
+        assert markdown_text(str(copy)) in summary.data, copy
     assert "Rejected reports" in summary.data and "Lỗi đầu tiên / first error" in summary.data
-    assert md_escape("Tổng 432,012 km đăng ký vượt quá") in summary.data          # Lai Châu's error text
+    assert markdown_text("Tổng 432,012 km đăng ký vượt quá") in summary.data          # Lai Châu's error text
     progress = [a for a in artifacts if a.key == "cotmoc-ingest-progress"]
     assert progress and progress[0].data == 100.0          # the UI's progress bar ends full
     assert progress[0].description.startswith(f"{seeds + faulty} / {seeds + faulty} file")

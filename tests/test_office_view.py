@@ -11,7 +11,8 @@ from rich.console import Console
 
 from cotmoc.core.config import load_settings
 from cotmoc.pipeline.ingest import run_ingest
-from cotmoc.outputs.summary import md_escape, print_summary, run_name, summary_markdown
+from cotmoc.core.inert import markdown_text
+from cotmoc.outputs.summary import print_summary, run_name, summary_markdown
 from cotmoc.warehouse.db import open_warehouse
 
 TODAY = date(2026, 11, 22)
@@ -55,8 +56,8 @@ def test_the_summary_names_each_rejection_its_error_and_steward_copy(tmp_path):
     assert len(rejected) == 4
     section = markdown.split("## Báo cáo bị từ chối — Rejected reports")[1]
     for o in rejected:
-        assert md_escape(f"{o.stored_path.stem}.loi.xlsx") in section
-        assert o.first_error and md_escape(o.first_error) in section
+        assert markdown_text(f"{o.stored_path.stem}.loi.xlsx") in section
+        assert o.first_error and markdown_text(o.first_error) in section
     assert "Sơn La · 2020S1" in markdown and "son_la ·" not in markdown       # names, not codes
     assert run_name(outcomes, datetime(2026, 12, 2, 8, 0)) == "nhận 2026-12-02 08:00 — 3 mới, 4 từ chối"
     assert run_name([], datetime(2026, 12, 2, 8, 0)) == "nhận 2026-12-02 08:00 — hộp thư trống"

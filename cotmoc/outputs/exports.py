@@ -3,7 +3,7 @@
   `description`, `description_vi`, `description_en`) and of the view (schema metadata), so a notebook or a
   BI tool explains the columns without the dictionary at hand;
 - CSV (machine column names, `.` decimals) with a UTF-8 byte-order mark, so Excel opens Vietnamese text
-  as Vietnamese instead of mojibake;
+  as Vietnamese instead of mojibake; in both CSVs no text can run as a formula (cotmoc.core.inert);
 - a labelled CSV (`<view>.vi.csv`) for Vietnamese Excel: Vietnamese headers, names instead of codes,
   `,` decimals and `;` between fields (what Excel with Vietnamese regional settings reads), dd/mm/yyyy.
 Rows are in Vietnamese order of the names (COLLATE vi). The descriptions come from the comments the
@@ -18,10 +18,12 @@ from datetime import date, datetime
 from decimal import Decimal
 from pathlib import Path
 
+import duckdb
 import pyarrow as pa
 import pyarrow.parquet as pq
 
 from cotmoc.core.display import enum_label
+from cotmoc.core.inert import spreadsheet_text
 
 BOM = "\ufeff"
 _STATUS_VI = {"accepted": "Đã nhận", "rejected": "Bị từ chối", "missing": "Chưa gửi", "superseded": "Đã thay thế",
@@ -35,13 +37,27 @@ def _columns(con, view: str) -> list[tuple[str, str, str]]:
                        "WHERE table_name = ? AND schema_name = 'main' ORDER BY column_index", [view]).fetchall()
 
 
-def ordered_select(con, view: str, period: str) -> str:
-    """SELECT of one period of `view`, ordered by period, then names in Vietnamese order, then the rest."""
-    columns = [name for name, _, _ in _columns(con, view)]
+def ordered_select(con, view: str, period: str, *, inert: bool = False) -> str:
+    """SELECT of one period of `view`, ordered by period, then names in Vietnamese order, then the rest. With
+    `inert` (a spreadsheet opens the result), text columns pass through cotmoc.core.inert.spreadsheet_text."""
+    described = _columns(con, view)
+    columns = [name for name, _, _ in described]
     names = [c for c in columns if c.endswith("_name")]
     rest = [c for c in columns if c not in names and c != "period"]
     order = ["period"] + [f'"{c}" COLLATE vi' for c in names] + [f'"{c}"' for c in rest]
-    return f"SELECT * FROM {view} WHERE period = '{period}' ORDER BY {', '.join(order)}"
+    select = "*"
+    if inert:
+        _register_spreadsheet_text(con)
+        select = ", ".join(f'spreadsheet_text("{n}") AS "{n}"' if kind == "VARCHAR" else f'"{n}"'
+                           for n, kind, _ in described)
+    return f"SELECT {select} FROM {view} WHERE period = '{period}' ORDER BY {', '.join(order)}"
+
+
+def _register_spreadsheet_text(con) -> None:
+    try:
+        con.create_function("spreadsheet_text", spreadsheet_text, ["VARCHAR"], "VARCHAR", side_effects=False)
+    except (duckdb.NotImplementedException, duckdb.CatalogException):
+        pass                                # registered on this connection already
 
 
 def _atomic(path: Path):
@@ -71,7 +87,7 @@ def write_csv(con, view: str, period: str, path: Path) -> Path:
     """Machine CSV: DuckDB writes it, a BOM goes in front."""
     tmp, done = _atomic(path)
     raw = tmp.with_name(tmp.name + ".raw")
-    con.execute(f"COPY ({ordered_select(con, view, period)}) TO '{raw}' (FORMAT csv, HEADER true)")
+    con.execute(f"COPY ({ordered_select(con, view, period, inert=True)}) TO '{raw}' (FORMAT csv, HEADER true)")
     with tmp.open("w", encoding="utf-8", newline="") as out, raw.open(encoding="utf-8", newline="") as src:
         out.write(BOM)
         while chunk := src.read(1 << 20):
@@ -106,7 +122,7 @@ def _vi_value(value, column: str, borders: dict[str, str]) -> str:
     if isinstance(value, float) or hasattr(value, "as_tuple"):
         text = format(value if hasattr(value, "as_tuple") else Decimal(repr(float(value))), "f")
         return text.replace(".", ",")                 # no thousands separator: Excel reads 1234,5 as a number
-    return str(value)
+    return spreadsheet_text(str(value))          # no text from a report becomes a formula (OWASP CSV injection)
 
 
 def write_labelled_csv(con, view: str, period: str, path: Path) -> Path:

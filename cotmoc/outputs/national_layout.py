@@ -16,6 +16,7 @@ from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.pagebreak import Break
 
 from cotmoc.core.display import vi_number
+from cotmoc.core.inert import set_cell_text
 from cotmoc.core.periods import Period
 from cotmoc.outputs.sql import query
 
@@ -59,7 +60,8 @@ def table(ws, top: int, headers: list[str], body: list[list], formats: dict[int,
     for row in body + ([total] if total else []):
         r += 1
         for j, value in enumerate(row):
-            c = ws.cell(r, first_col + j, _plain(value))
+            c = ws.cell(r, first_col + j)
+            set_cell_text(c, _plain(value))                  # a name from a report is never a formula
             c.font, c.border = Font(name=FONT, bold=row is total), GRID
             if formats and (j + 1) in formats:
                 c.number_format = formats[j + 1]

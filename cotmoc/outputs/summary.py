@@ -7,16 +7,16 @@ from datetime import datetime
 from pathlib import Path
 
 from rich.console import Console
-from rich.markup import escape
 from rich.table import Table
 
 from cotmoc.core.display import province_name, vi_number
+from cotmoc.core.inert import markdown_text, rich_text, shown_name
 from cotmoc.core.records import FileOutcome
 from cotmoc.outputs.steward_report import report_paths
 
 OUTCOME = {
     "new": "mới / new", "superseding": "thay thế / superseding", "duplicate": "trùng / duplicate",
-    "rejected": "từ chối / rejected", "recovered": "hoàn tất / recovered",
+    "rejected": "từ chối / rejected", "recovered": "hoàn tất / recovered", "left": "để lại / left in inbox",
 }
 _COLUMNS = ("File", "Kết quả / Outcome", "Tỉnh · Kỳ", "Dòng T/Đ/K", "Lỗi", "C.báo")
 
@@ -25,14 +25,14 @@ def _where(path: Path | None, home: Path | None) -> str:
     if path is None:
         return "—"
     try:
-        return str(path.relative_to(home)) if home else str(path)
+        return shown_name(path.relative_to(home)) if home else shown_name(path)
     except ValueError:
-        return str(path)
+        return shown_name(path)
 
 
 #: outcome → how a run's name counts it (Vietnamese, short: the Prefect UI's run list is narrow)
 _RUN_NAME_WORD = {"new": "mới", "superseding": "thay thế", "duplicate": "trùng", "rejected": "từ chối",
-                  "recovered": "hoàn tất"}
+                  "recovered": "hoàn tất", "left": "để lại"}
 
 
 def steward_copy(o: FileOutcome) -> Path | None:
@@ -71,34 +71,32 @@ def print_summary(outcomes: list[FileOutcome], console: Console | None = None, h
     table = Table(title="Kết quả nhận báo cáo — Import summary")
     for name in _COLUMNS:
         table.add_column(name, overflow="fold", justify="right" if name in ("Lỗi", "C.báo") else "left")
-    for o in outcomes:
-        style = {"rejected": "red", "duplicate": "dim", "recovered": "yellow"}.get(o.outcome)
-        table.add_row(*(escape(c) for c in _cells(o)), style="red" if o.rejected_copy else style)
+    for o in outcomes:       # every cell is a rich Text: a name or value such as "[/bold]" is shown as written
+        style = {"rejected": "red", "duplicate": "dim", "recovered": "yellow", "left": "yellow"}.get(o.outcome)
+        table.add_row(*map(rich_text, _cells(o)), style="red" if o.rejected_copy else style)
     console.print(table)
-    console.print(escape(totals_line(outcomes)))
+    console.print(rich_text(totals_line(outcomes)))
     for o in outcomes:
         if (report := steward_copy(o)) is not None or o.outcome == "rejected":
-            console.print(f"[red]✗ {escape(o.file_name)}[/red] → {escape(_where(report, home))}\n  {escape(o.first_error)}")
+            console.print(rich_text(f"✗ {o.file_name}", "red") + rich_text(f" → {_where(report, home)}\n  {o.first_error}"))
+        elif o.outcome == "left":
+            console.print(rich_text(f"… {o.file_name}", "yellow") + rich_text(f"\n  {o.first_error}"))
 
 
 def summary_markdown(outcomes: list[FileOutcome]) -> str:
     columns = _COLUMNS + ("Lưu tại / Filed at",)
-    lines = ["# Kết quả nhận báo cáo — Import summary", "", totals_line(outcomes), "",
+    lines = ["# Kết quả nhận báo cáo — Import summary", "", markdown_text(totals_line(outcomes)), "",
              "| " + " | ".join(columns) + " |", "|" + "---|" * len(columns)]
     for o in outcomes:
         cells = _cells(o) + [_where(o.stored_path, None)]
-        lines.append("| " + " | ".join(md_escape(c) for c in cells) + " |")
+        lines.append("| " + " | ".join(markdown_text(c) for c in cells) + " |")
     refused = [o for o in outcomes if o.outcome == "rejected" or o.rejected_copy]
     if refused:
         lines += ["", "## Báo cáo bị từ chối — Rejected reports", ""]
         for o in refused:
             report = steward_copy(o)
-            lines += [f"- **{md_escape(o.file_name)}** ({md_escape(_cells(o)[2])}, {o.errors} lỗi / errors)",
-                      f"  - Lỗi đầu tiên / first error: {md_escape(o.first_error) or '—'}",
-                      f"  - Báo cáo lỗi cho cán bộ tỉnh / steward copy: {md_escape(_where(report, None))}"]
+            lines += [f"- **{markdown_text(o.file_name)}** ({markdown_text(_cells(o)[2])}, {o.errors} lỗi / errors)",
+                      f"  - Lỗi đầu tiên / first error: {markdown_text(o.first_error) or '—'}",
+                      f"  - Báo cáo lỗi cho cán bộ tỉnh / steward copy: {markdown_text(_where(report, None))}"]
     return "\n".join(lines) + "\n"
 
-
-def md_escape(text: str) -> str:
-    """Text from a file inside Markdown: table pipes, and characters that would start markup, neutralised."""
-    return "".join(f"\\{ch}" if ch in "\\`*_[]<>|#" else ch for ch in str(text).replace("\n", " "))
