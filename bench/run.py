@@ -178,9 +178,8 @@ def main() -> int:
     generated = time.perf_counter() - t
 
     env = {k: v for k, v in os.environ.items() if not k.startswith(("COTMOC_", "PREFECT_API_URL"))}
-    env |= {"PREFECT_HOME": str(work / "prefect-home"), "PREFECT_SERVER_ANALYTICS_ENABLED": "false",
-            "PREFECT_SERVER_SERVICES_TASK_RUN_RECORDER_BATCH_SIZE": "100000",
-            "PREFECT_SERVER_SERVICES_TASK_RUN_RECORDER_FLUSH_INTERVAL": "3600", "PREFECT_LOGGING_LEVEL": "WARNING"}
+    from cotmoc.core.prefect_env import PREFECT_DEFAULTS      # the office's Prefect settings
+    env |= {"PREFECT_HOME": str(work / "prefect-home"), **PREFECT_DEFAULTS, "PREFECT_LOGGING_LEVEL": "WARNING"}
     home = work / "home"
     inbox = home / "inputs" / "inbox"
     cot = env | {"COTMOC_HOME": str(home)}

@@ -195,13 +195,42 @@ def _cmd_demo(args) -> int:
     return 0
 
 
+_SERVE_EPILOG = """\
+Máy chủ Prefect / Prefect server:
+  PREFECT_API_URL  địa chỉ API của máy chủ Prefect mà lịch chạy được đăng ký vào, vd
+                   http://127.0.0.1:4200/api (xem giao diện tại http://127.0.0.1:4200). Không đặt: cotmoc tự
+                   chạy một máy chủ tạm, mất khi lệnh dừng — the API of the Prefect server to register the
+                   schedules with; unset, a temporary server is started and its runs are lost when serve stops.
+  PREFECT_UI_API_URL  khi máy chủ chạy ở cổng khác 4200 hoặc sau proxy: địa chỉ API mà trình duyệt dùng, vd
+                   http://127.0.0.1:4300/api — when the server is on another port or behind a proxy, the API
+                   address the browser's UI uses (set it for `prefect server start`).
+Cấu hình / settings: cotmoc.toml [schedule] ingest_every_minutes, rollup_cron (docs/operations.md)."""
+
+
+class _Formatter(argparse.HelpFormatter):
+    """Descriptions wrapped to the terminal; text laid out in lines (the serve epilog) kept as written."""
+    def _fill_text(self, text, width, indent):
+        if "\n" in text:
+            return "".join(indent + line for line in text.splitlines(keepends=True))
+        return super()._fill_text(text, width, indent)
+
+
+def _command(sub, name: str, summary: str, description: str, **kwargs) -> argparse.ArgumentParser:
+    """A subcommand with its one-line summary (in `cotmoc --help`) and its description (in its own --help)."""
+    return sub.add_parser(name, help=summary, description=description, formatter_class=_Formatter, **kwargs)
+
+
 def build_parser() -> argparse.ArgumentParser:
+    from cotmoc import __version__
     parser = argparse.ArgumentParser(
         prog="cotmoc", description="Tổng hợp báo cáo phong trào toàn dân bảo vệ biên giới (Chỉ thị 01/CT-TTg) — "
                                    "consolidates the provinces' border-protection reports.")
+    parser.add_argument("--version", action="version", version=f"cotmoc {__version__}")
     sub = parser.add_subparsers(dest="command", required=True)
 
-    p = sub.add_parser("template", help="tạo mẫu báo cáo Excel / write the report template")
+    p = _command(sub, "template", "tạo mẫu báo cáo Excel / write the report template",
+                 "Tạo file mẫu báo cáo Excel cho cán bộ tỉnh (có thể điền sẵn tỉnh và kỳ) — writes the Excel "
+                 "report template a province's steward fills in, optionally pre-filled with province and period.")
     p.add_argument("--province", help="tên hoặc mã tỉnh / province name or code (pre-fills the report)")
     p.add_argument("--period", help="kỳ báo cáo, vd 2024 hoặc 2024S1 / period code")
     p.add_argument("-o", "--output", required=True, help="file .xlsx to write")
@@ -209,7 +238,9 @@ def build_parser() -> argparse.ArgumentParser:
                    help="phiên bản mẫu (mặc định: mới nhất) / template version (default: the current one)")
     p.set_defaults(func=_cmd_template)
 
-    p = sub.add_parser("sample", help="tạo báo cáo mẫu / write synthetic sample reports")
+    p = _command(sub, "sample", "tạo báo cáo mẫu / write synthetic sample reports",
+                 "Tạo báo cáo mẫu (dữ liệu giả, cùng hạt giống thì cùng file) để thử và đo — writes synthetic "
+                 "province reports (same seed, same files) for trying cotmoc out and for benchmarks.")
     p.add_argument("--out", required=True, help="folder to write into")
     p.add_argument("--seed", type=int, default=1, help="random seed (same seed, same files)")
     p.add_argument("--provinces", help="comma-separated province codes (default: every expected province)")
@@ -219,7 +250,11 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--demo-inbox", action="store_true", help="write the seed and faulty demo reports instead")
     p.set_defaults(func=_cmd_sample)
 
-    p = sub.add_parser("ingest", help="nhận báo cáo trong hộp thư / load the inbox into the warehouse")
+    p = _command(sub, "ingest", "nhận báo cáo trong hộp thư / load the inbox into the warehouse",
+                 "Kiểm tra mọi báo cáo trong hộp thư, nạp báo cáo hợp lệ vào kho, lưu file vào archive/ hoặc "
+                 "rejected/ (kèm bản .loi.xlsx cho cán bộ tỉnh) — checks every report in the inbox, loads the "
+                 "valid ones, files each in archive/ or rejected/ (with a .loi.xlsx copy for the steward). Runs "
+                 "as a Prefect flow (PREFECT_API_URL names the server; unset: a temporary one).")
     p.add_argument("--inbox", help="inbox folder (default inputs/inbox or COTMOC_INBOX)")
     p.add_argument("--warehouse", help="DuckDB file (default warehouse/cotmoc.duckdb or COTMOC_WAREHOUSE)")
     p.add_argument("--plain", action="store_true",
@@ -229,19 +264,29 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--today", help=argparse.SUPPRESS)   # tests pin the date that 'future period' is judged by
     p.set_defaults(func=_cmd_ingest)
 
-    p = sub.add_parser("rollup", help="tổng hợp, xuất dữ liệu, báo cáo toàn quốc / exports and national report")
+    p = _command(sub, "rollup", "tổng hợp, xuất dữ liệu, báo cáo toàn quốc / exports and national report",
+                 "Xuất dữ liệu theo kỳ (Parquet; CSV với --csv), báo cáo toàn quốc (Excel, theo Nghị định "
+                 "30/2020/NĐ-CP; cơ quan, người ký, số: cotmoc.toml [report]) và bản chỉ đọc cho phân tích — "
+                 "per-period exports, the national report workbook and the published read-only copy.")
     p.add_argument("--period", action="append", help="period code (repeatable; default: every period with data)")
     p.add_argument("--csv", action="store_true", help="also write CSV beside the Parquet exports")
     p.add_argument("--warehouse", help="DuckDB file (default warehouse/cotmoc.duckdb or COTMOC_WAREHOUSE)")
     p.add_argument("--exports", help="exports folder (default exports/ or COTMOC_EXPORTS)")
     p.set_defaults(func=_cmd_rollup)
 
-    p = sub.add_parser("serve", help="chạy theo lịch / run the scheduled deployments (Prefect)")
+    p = _command(sub, "serve", "chạy theo lịch / run the scheduled deployments (Prefect)",
+                 "Đăng ký hai lịch chạy với máy chủ Prefect và chạy chúng tại đây cho đến khi dừng (Ctrl-C): "
+                 "nhận báo cáo mỗi N phút, tổng hợp hằng đêm — registers the ingest and rollup deployments "
+                 "with the Prefect server and runs their flow runs here until stopped.", epilog=_SERVE_EPILOG)
     p.set_defaults(func=_cmd_serve)
 
-    p = sub.add_parser("status", help="tình hình báo cáo / what arrived, what is missing, what failed")
-    p.add_argument("--period", action="append", help="period code (repeatable; default: the last periods ended)")
-    p.add_argument("--last", type=int, default=4, help="how many recent periods to show (default 4)")
+    p = _command(sub, "status", "tình hình báo cáo / what arrived, what is missing, what failed",
+                 "Tỉnh × kỳ: đã nhận, bị từ chối (số lỗi, nơi có bản .loi.xlsx), chưa gửi, quá hạn; các lượt "
+                 "nhận gần nhất. Mặc định: các kỳ đã có báo cáo và các kỳ đang đến hạn — provinces × periods "
+                 "(default: the periods with reports and those due now), then the last ingest runs.")
+    p.add_argument("--period", action="append",
+                   help="period code (repeatable; default: the periods with reports and those due now)")
+    p.add_argument("--last", type=int, default=4, help="how many recent periods with reports to show (default 4)")
     p.add_argument("--json", action="store_true", help="machine-readable output")
     p.add_argument("--warehouse", help="DuckDB file (default warehouse/cotmoc.duckdb or COTMOC_WAREHOUSE)")
     p.set_defaults(func=_cmd_status)
@@ -264,12 +309,16 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--warehouse", help="DuckDB file (default warehouse/cotmoc.duckdb or COTMOC_WAREHOUSE)")
     p.set_defaults(func=_cmd_unlock)
 
-    p = sub.add_parser("demo", help="chạy thử với báo cáo mẫu / run the job on the bundled samples")
+    p = _command(sub, "demo", "chạy thử với báo cáo mẫu / run the job on the bundled samples",
+                 "Chép các báo cáo mẫu vào hộp thư, nhận, tổng hợp và in kết quả — copies the bundled sample "
+                 "reports into the inbox and runs ingest and rollup on them.")
     p.set_defaults(func=_cmd_demo)
     return parser
 
 
 def main(argv: list[str] | None = None) -> int:
+    from cotmoc.core.prefect_env import apply_prefect_defaults
+    apply_prefect_defaults()                    # before any subcommand imports Prefect
     args = build_parser().parse_args(argv)
     try:
         return args.func(args)

@@ -106,7 +106,14 @@ breaks a query (your connection keeps the snapshot it opened; reconnect to see n
   con.sql("select * from national_segments").df()`
 - **DuckDB CLI** (the `duckdb` binary, 1.2 or newer): `duckdb -readonly warehouse/cotmoc.published.duckdb`
 - **A SQL client** (DBeaver, DataGrip, ...): add a DuckDB connection to the file and tick "read-only".
-- **Parquet**: `exports/<period>/<view>.parquet` holds each view for one period (CSV too with `cotmoc rollup --csv`).
+- **Parquet**: `exports/<period>/<view>.parquet` holds each view for one period, rows in Vietnamese order of the
+  names. Each column's description from the data dictionary is in the file's schema
+  (`pyarrow.parquet.read_schema(path).field("length_km").metadata[b"description"]`; also `description_vi`,
+  `description_en`, and all of them as JSON in the schema metadata `cotmoc.column_descriptions`).
+- **CSV** (`cotmoc rollup --csv`): `<view>.csv` is the machine form (column names, `.` decimals), UTF-8 with a
+  byte-order mark so Excel shows Vietnamese correctly; `<view>.vi.csv` is for Vietnamese Excel: Vietnamese
+  headers, names instead of codes (team types, issuers, award forms, borders, status), `,` decimals, `;` between
+  fields, dates as dd/mm/yyyy — open it with a double click.
 
 The views, their grain and their columns: `warehouse/README.md` and `docs/data-dictionary.md` (the same comments
 are in the database: `select table_name, column_name, comment from duckdb_columns()`). Remember: half-year

@@ -8,10 +8,12 @@ the flow's one DuckDB connection, because DuckDB allows a single writing process
 from __future__ import annotations
 
 from collections import deque
-from datetime import date
+from datetime import date, datetime
 
 from prefect import flow, get_run_logger, task
 from prefect.cache_policies import NO_CACHE
+from prefect.client.orchestration import get_client
+from prefect.runtime import flow_run
 from prefect.context import FlowRunContext
 from prefect.task_runners import ThreadPoolTaskRunner
 from prefect.states import Failed
@@ -24,7 +26,7 @@ from cotmoc.pipeline.inbox import worth_worker_processes
 from cotmoc.core.records import FileOutcome
 from cotmoc.pipeline.ingest import CheckedFile, ingest_inbox
 from cotmoc.pipeline.parallel import check_alone, check_batch, checking_processes, worker_count
-from cotmoc.outputs.summary import summary_markdown
+from cotmoc.outputs.summary import run_name, summary_markdown
 from cotmoc.warehouse.db import WarehouseBusy
 
 
@@ -89,31 +91,52 @@ def ingest_flow(inbox: str | None = None, warehouse: str | None = None, today: d
                        f"{settings.lock_wait_seconds:.0f} giây — another ingest run (pid {pid}) holds the warehouse; waiting")
 
     progress = {"done": 0, "total": 0, "artifact": None}
+    started = datetime.now()
 
     def planned(total: int) -> None:
         progress["total"] = total
         if total:
             progress["artifact"] = create_progress_artifact(0.0, key="cotmoc-ingest-progress",
-                                                            description=f"{total} file — tiến độ / progress")
+                                                            description=progress_text(0, total))
 
     def finished(outcome: FileOutcome) -> None:
         logger.info(outcome.line())
         progress["done"] += 1
         if progress["artifact"]:
-            update_progress_artifact(progress["artifact"], 100.0 * progress["done"] / progress["total"])
+            update_progress_artifact(progress["artifact"], 100.0 * progress["done"] / progress["total"],
+                                     description=progress_text(progress["done"], progress["total"]))
 
     try:
         outcomes = ingest_inbox(settings, today=today, check_many=check_many, on_file=finished, on_wait=waiting,
                                 on_plan=planned)
     except WarehouseLocked as exc:          # another run kept the warehouse past the wait: skip, say so
         logger.warning(str(exc))
+        name_this_run(f"nhận {started:%Y-%m-%d %H:%M} — bỏ qua, lượt khác đang chạy")
         return []
     except WarehouseBusy as exc:            # e.g. an analyst holds the live file open: fail visibly, no traceback
         logger.error(str(exc))
         return Failed(message=str(exc))
     create_markdown_artifact(summary_markdown(outcomes), key="cotmoc-ingest-summary",
                              description="Kết quả nhận báo cáo — Import summary")
+    name_this_run(run_name(outcomes, started))
     return outcomes
+
+
+def progress_text(done: int, total: int) -> str:
+    return f"{done} / {total} file đã xử lý — {done} / {total} files processed"
+
+
+def name_this_run(name: str) -> None:
+    """Rename the current flow run once its outcome is known, so the UI's run list says what happened. A
+    failure to rename is logged, never fatal: the run's work is done."""
+    run_id = flow_run.get_id()
+    if not run_id:
+        return
+    try:
+        with get_client(sync_client=True) as client:
+            client.update_flow_run(run_id, name=name)
+    except Exception as exc:  # the API briefly unreachable: the run keeps its generated name
+        get_run_logger().warning(f"Không đặt được tên lượt chạy — could not rename the flow run: {exc}")
 
 
 def dask_ingest_flow(workers: int = 2, address: str | None = None):

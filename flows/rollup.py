@@ -18,7 +18,8 @@ def rollup_flow(periods: list[str] | None = None, csv: bool = False, settings: S
     logger = get_run_logger()
     settings = settings or load_settings()
     with open_warehouse(settings.warehouse, today=today) as con:
-        result = run_rollup(con, settings.warehouse, settings.exports, periods=periods, csv=csv)
+        result = run_rollup(con, settings.warehouse, settings.exports, periods=periods, csv=csv,
+                            document=settings.report, today=today)
     for path in result.workbooks:
         logger.info(f"Báo cáo toàn quốc / national report: {path}")
     lines = ["# Tổng hợp — Rollup", "", f"Kỳ / periods: {', '.join(result.periods) or '—'}", "",

@@ -12,13 +12,10 @@ from pathlib import Path
 
 import pytest
 
+from cotmoc.core.prefect_env import PREFECT_DEFAULTS
+
 ROOT = Path(__file__).resolve().parent.parent
-QUIET_PREFECT = {
-    "PREFECT_SERVER_ANALYTICS_ENABLED": "false",
-    "PREFECT_SERVER_SERVICES_TASK_RUN_RECORDER_BATCH_SIZE": "100000",
-    "PREFECT_SERVER_SERVICES_TASK_RUN_RECORDER_FLUSH_INTERVAL": "3600",
-    "PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS": "120",
-}
+QUIET_PREFECT = dict(PREFECT_DEFAULTS)         # the settings the office runs with (cotmoc/core/prefect_env.py)
 
 
 def free_port() -> int:

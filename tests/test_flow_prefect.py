@@ -1,8 +1,11 @@
 """The ingest flow on a REAL Prefect server (`prefect server start` on 127.0.0.1): it completes, keeps
-its summary as an artifact, and prints no traceback on success."""
+its summary as an artifact (each rejection's first error and steward copy), is named by its outcome,
+its task runs are visible at once, and it prints no traceback on success; on a fresh Prefect home without
+a server, no telemetry traceback reaches the terminal."""
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -10,6 +13,8 @@ from datetime import datetime, timezone
 from pathlib import Path
 
 import pytest
+
+from cotmoc.core.inert import markdown_text
 
 ROOT = Path(__file__).resolve().parent.parent
 SAMPLES = ROOT / "inputs" / "samples"
@@ -43,15 +48,50 @@ def test_ingest_flow_on_a_real_prefect_server(prefect_server, tmp_path):
     from prefect.settings import PREFECT_API_URL, temporary_settings
     import anyio
 
+    from prefect.client.schemas.filters import ArtifactFilter, ArtifactFilterFlowRunId, FlowRunFilter, FlowRunFilterId
+
     async def server_view():
         async with get_client() as client:
-            runs = await client.read_flow_runs()
-            artifacts = await client.read_artifacts()
-            return runs, artifacts
+            runs = [r for r in await client.read_flow_runs() if r.created >= started]
+            ours = ArtifactFilter(flow_run_id=ArtifactFilterFlowRunId(any_=[r.id for r in runs]))
+            artifacts = await client.read_artifacts(artifact_filter=ours)
+            for _ in range(50):          # task runs are recorded within the recorder's flush interval (2 s)
+                tasks = await client.read_task_runs(flow_run_filter=FlowRunFilter(id=FlowRunFilterId(any_=[r.id for r in runs])))
+                if tasks:
+                    break
+                await anyio.sleep(0.2)
+            return runs, artifacts, tasks
 
     with temporary_settings({PREFECT_API_URL: prefect_server}):
-        runs, artifacts = anyio.run(server_view)
-    assert [r.state.type.value for r in runs if r.created >= started] == ["COMPLETED"]
-    assert any(a.key == "cotmoc-ingest-summary" for a in artifacts)
+        runs, artifacts, tasks = anyio.run(server_view)
+    assert [r.state.type.value for r in runs] == ["COMPLETED"]
+    assert re.fullmatch(r"nhận \d{4}-\d\d-\d\d \d\d:\d\d — 3 mới, 4 từ chối", runs[0].name), runs[0].name
+    assert tasks and all(t.state.type.value == "COMPLETED" for t in tasks)       # visible now, not in an hour
+    summary = next(a for a in artifacts if a.key == "cotmoc-ingest-summary")
+    rejected_dir = tmp_path / "inputs" / "rejected"
+    copies = sorted(rejected_dir.rglob("*.loi.xlsx"))
+    assert len(copies) == faulty
+    for copy in copies:                                     # each rejection: its steward copy and first error
+        assert markdown_text(str(copy)) in summary.data, copy
+    assert "Rejected reports" in summary.data and "Lỗi đầu tiên / first error" in summary.data
+    assert markdown_text("Tổng 432,012 km đăng ký vượt quá") in summary.data          # Lai Châu's error text
     progress = [a for a in artifacts if a.key == "cotmoc-ingest-progress"]
     assert progress and progress[0].data == 100.0          # the UI's progress bar ends full
+    assert progress[0].description.startswith(f"{seeds + faulty} / {seeds + faulty} file")
+
+
+@pytest.mark.skipif(sys.platform != "linux", reason="the temporary server's start-up is timed on Linux")
+def test_a_fresh_prefect_home_prints_no_telemetry_traceback(tmp_path):
+    """No server and a Prefect home that does not exist yet: the command's own temporary server starts, and
+    nothing about telemetry (or a locked database) reaches the office's terminal."""
+    inbox = tmp_path / "inputs" / "inbox"
+    inbox.mkdir(parents=True)
+    shutil.copy2(SAMPLES / "seed" / "dien_bien_2016.xlsx", inbox / "dien_bien_2016.xlsx")
+    env = {k: v for k, v in os.environ.items() if not k.startswith("PREFECT_")}     # as the office's shell
+    env |= {"PREFECT_HOME": str(tmp_path / "fresh-prefect-home"), "COTMOC_HOME": str(tmp_path)}
+    run = subprocess.run([str(Path(sys.executable).parent / "cotmoc"), "ingest", "--today", "2026-11-22"], env=env,
+                         capture_output=True, text=True, timeout=400, stdin=subprocess.DEVNULL)
+    output = run.stdout + run.stderr
+    assert run.returncode == 0, output
+    for text in ("Traceback", "telemetry", "database is locked"):
+        assert text not in output, output

@@ -300,8 +300,8 @@ def test_csv_exports_and_the_national_workbook_never_hold_a_formula(catalogue_ru
     names = []
     for path in result.exports:
         if path.suffix == ".csv":
-            with path.open(encoding="utf-8") as fh:
-                for row in csv.reader(fh):
+            with path.open(encoding="utf-8-sig", newline="") as fh:        # .vi.csv: `;` between fields
+                for row in csv.reader(fh, delimiter=";" if path.name.endswith(".vi.csv") else ","):
                     assert not any(v.startswith(("=", "+", "@", "\t", "\r")) for v in row), (path.name, row)
                     names += [v for v in row if "cmd|" in v]
     assert names and all(v.startswith("'=") for v in names)

@@ -61,7 +61,8 @@ def test_the_national_workbook_opens_in_libreoffice_with_its_charts(loaded, tmp_
     assert len(charts) >= 3                   # coverage by province, teams by type, awards by form
     import openpyxl
     wb = openpyxl.load_workbook(reopened)
-    assert wb.sheetnames == ["Tong_hop", "Doan_bien_gioi", "To_tu_quan", "Khen_thuong", "Hoat_dong", "Tinh_hinh_nop"]
+    assert wb.sheetnames == ["Tong_hop", "Doan_bien_gioi", "To_tu_quan", "Khen_thuong", "Hoat_dong", "Tinh_hinh_nop",
+                             "Xu_huong"]
     seg = wb["Doan_bien_gioi"]
     assert seg["A5"].value == "Điện Biên" and seg["D5"].value == pytest.approx(365.861) and seg["F5"].value == pytest.approx(0.912688)
 

@@ -64,3 +64,22 @@ def test_status_reads_the_published_copy_while_a_load_holds_the_warehouse(home):
     finally:
         holder.kill()
         holder.wait()
+
+
+def test_status_by_default_shows_periods_with_reports_and_those_due_now(home):
+    status = read_status(home.warehouse, today=TODAY)
+    # the four latest periods that have reports, then the latest ended year and half-year (due now, empty)
+    assert status.periods == ["2019", "2020S1", "2021", "2023", "2025", "2026S1"]
+    assert read_status(home.warehouse, today=TODAY, last=1).periods == ["2023", "2025", "2026S1"]
+
+
+def test_status_lists_provinces_in_vietnamese_order(home):
+    console = Console(record=True, width=160)
+    print_status(read_status(home.warehouse, periods=["2019", "2025"], today=TODAY), console, today=TODAY)
+    lines = console.export_text().splitlines()
+    names = [line.split("│")[1].strip() for line in lines if line.startswith("│")]
+    # D < Đ (not after T), Hà Tĩnh before Huế, a merged province before its former provinces
+    expected = ["Đà Nẵng", "Đà Nẵng (Quảng Nam)", "Đắk Lắk", "Điện Biên", "Đồng Nai", "Đồng Nai (Bình Phước)",
+                "Đồng Tháp", "Gia Lai", "Hà Tĩnh", "Huế", "Lai Châu", "Lạng Sơn", "Lào Cai", "Lâm Đồng"]
+    assert [n for n in names if n in expected] == expected
+    assert names.index("Điện Biên") < names.index("Tây Ninh")

@@ -23,6 +23,21 @@ docs/configuration.md) once:
 In `cotmoc.toml` the paths go under `[paths]` and the rest under `[limits]` and `[schedule]` with the same names
 in lower case without the prefix (e.g. `[schedule] ingest_every_minutes = 5`). Reporting deadlines are
 reference data: `warehouse/reference/reporting_schedule.csv`.
+
+The national report is an administrative document (Decree 30/2020/NĐ-CP): who issues and signs it is set
+under `[report]` in `cotmoc.toml`, or by `COTMOC_REPORT_<NAME>` (e.g. `COTMOC_REPORT_SIGNER_NAME`):
+
+| `[report]` name     | default                                  | where it appears                          |
+|---------------------|------------------------------------------|-------------------------------------------|
+| parent_agency       | Bộ Quốc phòng                            | top left (in capitals), above the agency  |
+| agency              | Bộ Tư lệnh Bộ đội Biên phòng             | top left, bold (in capitals), and the body |
+| number              | "" (left blank, filled in at issuance)   | "Số: <number>/<symbol>"                   |
+| symbol              | BC-BTL                                   | the document's symbol after the number    |
+| place               | Hà Nội                                   | "Hà Nội, ngày … tháng … năm …"            |
+| signer_authority    | KT. TƯ LỆNH                              | above the signer's title (KT., TL., …)    |
+| signer_title        | PHÓ TƯ LỆNH                              | the signer's position                     |
+| signer_name         | "" (a blank line to sign on)             | the signer's full name                    |
+| recipients          | Như trên; Lưu: VT                        | "Nơi nhận" (toml: a list; env: `;`-separated) |
 """
 from __future__ import annotations
 
@@ -41,6 +56,33 @@ _DEFAULTS = {
 
 
 @dataclass(frozen=True)
+class ReportDocument:
+    """Who issues and signs the national report (the administrative header and signature block)."""
+    parent_agency: str = "Bộ Quốc phòng"
+    agency: str = "Bộ Tư lệnh Bộ đội Biên phòng"        # written in capitals in the header
+    number: str = ""
+    symbol: str = "BC-BTL"
+    place: str = "Hà Nội"
+    signer_authority: str = "KT. TƯ LỆNH"
+    signer_title: str = "PHÓ TƯ LỆNH"
+    signer_name: str = ""
+    recipients: tuple[str, ...] = ("Như trên", "Lưu: VT")
+
+
+def _report_document(file_values: dict, env) -> ReportDocument:
+    values = {}
+    for f in fields(ReportDocument):
+        value = env.get(f"COTMOC_REPORT_{f.name.upper()}") or file_values.get(f.name)
+        if value is None:
+            continue
+        if f.name == "recipients":
+            items = value.split(";") if isinstance(value, str) else value
+            value = tuple(str(v).strip() for v in items if str(v).strip())
+        values[f.name] = str(value).strip() if isinstance(value, str) else value
+    return ReportDocument(**values)
+
+
+@dataclass(frozen=True)
 class Settings:
     home: Path
     inbox: Path
@@ -55,6 +97,7 @@ class Settings:
     rollup_cron: str = "0 2 * * *"
     check_workers: int = 0            # processes that read and check workbooks; 0 = one per core
     batch_files: int = 32             # files checked (one schema run) and loaded (one transaction) together
+    report: ReportDocument = ReportDocument()
 
     def with_overrides(self, **changes) -> "Settings":
         """A copy with some paths replaced (CLI options); None values are ignored."""
@@ -69,6 +112,7 @@ def load_settings(home: Path | str | None = None, environ: dict | None = None) -
     values: dict = dict(_DEFAULTS)
     toml_path = root / "cotmoc.toml"
     file_settings: dict = {}
+    data: dict = {}
     if toml_path.exists():
         with toml_path.open("rb") as fh:
             data = tomllib.load(fh)
@@ -86,7 +130,7 @@ def load_settings(home: Path | str | None = None, environ: dict | None = None) -
             continue
         name, convert = _OTHER[key]
         other[name] = convert(value)
-    return Settings(home=root, **paths, **other)
+    return Settings(home=root, **paths, **other, report=_report_document(data.get("report", {}), env))
 
 
 _MB = 1024 * 1024

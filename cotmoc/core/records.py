@@ -112,6 +112,7 @@ class FileOutcome:
     stored_path: Path | None = None
     first_error: str = ""
     notice: str = ""                   # held: why the report waits (Vietnamese — English)
+    rejected_copy: Path | None = None      # a re-sent rejected file: the earlier verdict's steward copy (.loi.xlsx)
 
     def line(self) -> str:
         """One log line a non-developer can follow (Vietnamese — English); nothing in it is a terminal escape."""
@@ -120,6 +121,8 @@ class FileOutcome:
               "held": "giữ lại, chờ mở khóa (kỳ đã duyệt)", "duplicate": "trùng lặp, bỏ qua", "rejected": "bị từ chối",
               "recovered": "hoàn tất lần chạy trước", "left": "để lại trong hộp thư"}
         where = f" → {shown_name(self.stored_path)}" if self.stored_path else ""
+        if self.rejected_copy:
+            return terminal_text(f"{self.file_name}: trùng lặp, {self.first_error}")
         detail = f"; {self.errors} lỗi/errors, {self.warnings} cảnh báo/warnings" if (self.errors or self.warnings) else ""
         reason = f": {self.first_error}" if self.outcome == "left" else ""
         return terminal_text(f"{self.file_name}: {vi.get(self.outcome, self.outcome)} — {self.outcome}{detail}{where}"

@@ -41,3 +41,22 @@ def convert(src: Path | str, fmt: str, out_dir: Path | str, *, timeout: int = 18
     if run.returncode != 0 or not target.exists():
         raise RuntimeError(f"LibreOffice could not convert {src.name}: {run.stdout.strip()} {run.stderr.strip()}")
     return target
+
+
+def render_pdf(src: Path | str, out_dir: Path | str) -> tuple[Path, list[str]]:
+    """`src` printed to PDF by LibreOffice (as its print settings lay it out) and each page's text as
+    pdftotext reads it (-layout), for tests that check what a reader sees. Needs poppler-utils."""
+    pdf = convert(src, "pdf", out_dir)
+    text = subprocess.run(["pdftotext", "-layout", str(pdf), "-"], capture_output=True, text=True, check=True).stdout
+    return pdf, text.split("\f")
+
+
+def page_images(pdf: Path | str, out_prefix: Path | str, pages: list[int], *, dpi: int = 90) -> list[Path]:
+    """PNG pictures of some pages of `pdf` (pdftoppm): `<out_prefix>-<page>.png`."""
+    made = []
+    for page in pages:
+        target = Path(f"{out_prefix}-{page}")
+        subprocess.run(["pdftoppm", "-png", "-r", str(dpi), "-f", str(page), "-l", str(page), "-singlefile",
+                        str(pdf), str(target)], check=True, capture_output=True)
+        made.append(target.with_suffix(".png"))
+    return made

@@ -8,6 +8,8 @@ import duckdb
 from rich.console import Console
 from rich.table import Table
 
+from cotmoc.core.display import enum_label, vi_number, vi_percent
+
 # (view, title, [(column, heading)])
 _VIEWS = (
     ("national_teams", "Tổ tự quản toàn quốc — National teams",
@@ -29,23 +31,33 @@ _VIEWS = (
 )
 
 
-def _fmt(column: str, value) -> str:
+_ENUMS = ("team_type", "issuer", "award_form")
+
+
+def _fmt(column: str, value, borders: dict[str, str]) -> str:
+    """Names, not codes; numbers the Vietnamese way (cotmoc.core.display)."""
     if value is None:
         return "—"
+    if column in _ENUMS + ("activity",):
+        return enum_label(column, value)
+    if column == "border":
+        return borders.get(value, value)
     if column.endswith("coverage") or column.startswith("coverage_"):
-        return f"{float(value):.1%}"
+        return vi_percent(value, 1)
     if column.endswith("_km"):
-        return f"{float(value):,.3f}"
+        return vi_number(float(value), 3)
     if column == "since":
         return str(value)                 # a year, not a quantity
     if isinstance(value, int):
-        return f"{value:,}"
+        return vi_number(value)
     return str(value)
 
 
 def print_national_rollup(warehouse: Path, console: Console | None = None, period: str | None = None) -> None:
     console = console or Console()
     with duckdb.connect(str(warehouse), read_only=True) as con:
+        borders = dict(con.execute("select border, label_vi from ref_borders").fetchall())
+        order = {(e, c): n for e, c, n in con.execute("select enum, code, sort_order from ref_enumerations").fetchall()}
         for view, title, columns in _VIEWS:
             names = ", ".join(f'"{c}"' for c, _ in columns)
             where = "where period = $period" if period else ""
@@ -55,6 +67,9 @@ def print_national_rollup(warehouse: Path, console: Console | None = None, perio
             for column, heading in columns:
                 table.add_column(heading, justify="left" if column in ("period", "team_type", "border", "issuer",
                                                                        "award_form", "activity") else "right")
+            # the reference order of types, issuers and forms (as in the template), not the codes' spelling
+            rows.sort(key=lambda r: [(order.get((c, v), 99), "") if c in _ENUMS + ("activity",) else (0, str(v))
+                                     for (c, _), v in zip(columns, r)])
             for row in rows:
-                table.add_row(*(_fmt(c, v) for (c, _), v in zip(columns, row)))
+                table.add_row(*(_fmt(c, v, borders) for (c, _), v in zip(columns, row)))
             console.print(table)

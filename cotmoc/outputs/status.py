@@ -13,9 +13,11 @@ import duckdb
 from rich.console import Console
 from rich.table import Table
 
-from cotmoc.core.inert import rich_text, shown_name
 from cotmoc.core.config import published_path
-from cotmoc.core.display import province_name
+from cotmoc.core.inert import rich_text, shown_name
+from cotmoc.core.display import province_name, vi_number
+from cotmoc.outputs.steward_report import report_paths
+from cotmoc.outputs.sql import query
 
 ACTION_VI = {"approve": "duyệt", "unlock": "mở khóa", "hold": "giữ lại", "release": "thay thế sau mở khóa"}
 
@@ -49,30 +51,20 @@ def _rows(cur) -> list[dict]:
 
 
 def read_status(warehouse: Path, *, periods: list[str] | None = None, last: int = 4, today: date | None = None) -> Status:
-    """Completeness for the chosen periods (default: the `last` periods that have ended) and the last runs."""
+    """Completeness for the chosen periods and the last runs. By default: the `last` most recent periods that
+    have reports, and the periods due now (the latest ended year and half-year), not empty future ones."""
     if not warehouse.exists() and not published_path(warehouse).exists():
         raise FileNotFoundError(f"Chưa có kho dữ liệu {warehouse}: chạy cotmoc ingest trước — no warehouse yet; "
                                 f"run cotmoc ingest first")
     con, source = _open(warehouse)
     try:
         if not periods:
-            ended = con.execute("SELECT DISTINCT period FROM completeness WHERE period_end(period) < ? ORDER BY period DESC",
-                                [today or date.today()]).fetchall()
-            periods = sorted(p for (p,) in ended[:last])
-        cells = _rows(con.execute("""
-            SELECT period, province_code, province_name, reporting_province_code, reporting_province_name, status,
-                   errors, received_at, due_date, on_time, file_name, stored_path, days_after_deadline,
-                   approval_status, approved_at, held
-            FROM completeness WHERE list_contains($periods, period)
-            ORDER BY province_name, reporting_province_name, period""", {"periods": periods}))
+            periods = [p for (p,) in con.execute(query("status_periods"),
+                                                 {"last": last, "today": today or date.today()}).fetchall()]
+        cells = _rows(con.execute(query("status_cells"), {"periods": periods}))
         runs = _rows(con.execute("SELECT * FROM ingest_runs ORDER BY run_id DESC LIMIT 5"))
-        held = _rows(con.execute("""
-            SELECT submission_id, reporting_province_code, reporting_province_name, period, file_name, stored_path,
-                   received_at
-            FROM stg_submissions WHERE status = 'held' AND list_contains($periods, period)
-            ORDER BY period, reporting_province_code, submission_id""", {"periods": periods}))
-        approvals = _rows(con.execute("SELECT * FROM approval_events WHERE list_contains($periods, period) "
-                                      "ORDER BY event_id DESC LIMIT 20", {"periods": periods}))
+        held = _rows(con.execute(query("status_held"), {"periods": periods}))
+        approvals = _rows(con.execute(query("status_approvals"), {"periods": periods}))
     finally:
         con.close()
     return Status(source, periods, cells, runs, held, approvals)
@@ -103,12 +95,13 @@ def print_status(status: Status, console: Console | None = None, today: date | N
         name = c["province_name"] if c["province_name"] == c["reporting_province_name"] else \
             f"{c['province_name']} ({c['reporting_province_name']})"
         rows.setdefault((c["province_name"], name), {})[c["period"]] = c
-    for (_, name), by_period in sorted(rows.items()):
+    for (_, name), by_period in rows.items():           # cells come in Vietnamese order (status_cells.sql)
         table.add_row(name, *(_mark(by_period[p], today) if p in by_period else "" for p in status.periods))
     console.print(table)
     counts = {s: sum(c["status"] == s for c in status.cells) for s in ("accepted", "rejected", "missing")}
-    console.print(f"✓ đã nhận / accepted {counts['accepted']}   ✗ bị từ chối / rejected (số lỗi) {counts['rejected']}   "
-                  f"— chưa gửi / missing {counts['missing']}   (trễ = nộp sau hạn / late)")
+    console.print(f"✓ đã nhận / accepted {vi_number(counts['accepted'])}   ✗ bị từ chối / rejected (số lỗi) "
+                  f"{vi_number(counts['rejected'])}   — chưa gửi / missing {vi_number(counts['missing'])}   "
+                  f"(trễ = nộp sau hạn / late)")
     if any(c.get("approval_status") not in (None, "not_approved") or c.get("held") for c in status.cells):
         console.print("🔒 đã duyệt, khóa / approved, locked   Δ đã thay đổi sau khi duyệt / changed since approval   "
                       "⏸ báo cáo giữ lại chờ mở khóa / held reports waiting for an unlock")
@@ -117,7 +110,7 @@ def print_status(status: Status, console: Console | None = None, today: date | N
             report = Path(c["stored_path"])
             console.print(rich_text("✗", "red") + rich_text(f" {c['reporting_province_name']} {c['period']}: "
                                                              f"{c['errors']} lỗi — "
-                                                             f"{shown_name(report.with_name(report.stem + '.loi.xlsx'))}"))
+                                                             f"{shown_name(report_paths(report, report.parent)[0])}"))
     for h in status.held:
         console.print(rich_text("⏸", "magenta") + rich_text(
             f" {h['reporting_province_name']} {h['period']}: {shown_name(h['file_name'])} được giữ lại vì kỳ đã duyệt, "

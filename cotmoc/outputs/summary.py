@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 from collections import Counter
+from datetime import datetime
 from pathlib import Path
 
 from rich.console import Console
 from rich.table import Table
 
+from cotmoc.core.display import province_name, vi_number
 from cotmoc.core.inert import markdown_text, rich_text, shown_name
 from cotmoc.core.records import FileOutcome
+from cotmoc.outputs.steward_report import report_paths
 
 OUTCOME = {
     "new": "mới / new", "superseding": "thay thế / superseding", "held": "chờ mở khóa / held",
@@ -28,11 +31,34 @@ def _where(path: Path | None, home: Path | None) -> str:
         return shown_name(path)
 
 
+#: outcome → how a run's name counts it (Vietnamese, short: the Prefect UI's run list is narrow)
+_RUN_NAME_WORD = {"new": "mới", "superseding": "thay thế", "duplicate": "trùng", "rejected": "từ chối",
+                  "recovered": "hoàn tất", "left": "để lại"}
+
+
+def steward_copy(o: FileOutcome) -> Path | None:
+    """Where the steward's annotated copy (.loi.xlsx) of a rejected file is: beside the filed file, or, for
+    rejected bytes sent again, the earlier verdict's."""
+    if o.rejected_copy:
+        return o.rejected_copy
+    if o.outcome == "rejected" and o.stored_path:
+        return report_paths(o.stored_path, o.stored_path.parent)[0]
+    return None
+
+
 def _cells(o: FileOutcome) -> list[str]:
     rows = o.rows or {}
-    counts = "/".join(str(rows.get(k, 0)) for k in ("teams", "segments", "awards")) if rows else "—"
-    place = f"{o.province or '?'} · {o.period or '?'}" if (o.province or o.period) else "—"
-    return [o.file_name, OUTCOME.get(o.outcome, o.outcome), place, counts, str(o.errors), str(o.warnings)]
+    counts = "/".join(vi_number(rows.get(k, 0)) for k in ("teams", "segments", "awards")) if rows else "—"
+    place = f"{province_name(o.province) if o.province else '?'} · {o.period or '?'}" if (o.province or o.period) else "—"
+    outcome = OUTCOME.get(o.outcome, o.outcome) + (" (đã từ chối / rejected before)" if o.rejected_copy else "")
+    return [o.file_name, outcome, place, counts, str(o.errors), str(o.warnings)]
+
+
+def run_name(outcomes: list[FileOutcome], started: datetime) -> str:
+    """A flow run's name that says what happened: 'nhận 2026-12-02 08:00 — 3 mới, 1 từ chối'."""
+    counts = Counter(o.outcome for o in outcomes)
+    parts = [f"{counts[k]} {word}" for k, word in _RUN_NAME_WORD.items() if counts[k]]
+    return f"nhận {started:%Y-%m-%d %H:%M} — " + (", ".join(parts) if parts else "hộp thư trống")
 
 
 def totals_line(outcomes: list[FileOutcome]) -> str:
@@ -49,12 +75,11 @@ def print_summary(outcomes: list[FileOutcome], console: Console | None = None, h
     for o in outcomes:       # every cell is a rich Text: a name or value such as "[/bold]" is shown as written
         style = {"rejected": "red", "duplicate": "dim", "recovered": "yellow", "left": "yellow",
                  "held": "magenta"}.get(o.outcome)
-        table.add_row(*map(rich_text, _cells(o)), style=style)
+        table.add_row(*map(rich_text, _cells(o)), style="red" if o.rejected_copy else style)
     console.print(table)
     console.print(rich_text(totals_line(outcomes)))
     for o in outcomes:
-        if o.outcome == "rejected":
-            report = o.stored_path.with_name(o.stored_path.stem + ".loi.xlsx") if o.stored_path else None
+        if (report := steward_copy(o)) is not None or o.outcome == "rejected":
             console.print(rich_text(f"✗ {o.file_name}", "red") + rich_text(f" → {_where(report, home)}\n  {o.first_error}"))
         elif o.outcome == "left":
             console.print(rich_text(f"… {o.file_name}", "yellow") + rich_text(f"\n  {o.first_error}"))
@@ -68,6 +93,16 @@ def summary_markdown(outcomes: list[FileOutcome]) -> str:
              "| " + " | ".join(columns) + " |", "|" + "---|" * len(columns)]
     for o in outcomes:
         cells = _cells(o) + [_where(o.stored_path, None)]
-        lines.append("| " + " | ".join(map(markdown_text, cells)) + " |")
+        lines.append("| " + " | ".join(markdown_text(c) for c in cells) + " |")
     notes = [markdown_text(f"⏸ {o.file_name}: {o.notice}") for o in outcomes if o.notice]
-    return "\n".join(lines + ([""] + [f"- {n}" for n in notes] if notes else [])) + "\n"
+    if notes:
+        lines += ["", "## Báo cáo giữ lại chờ mở khóa — Held reports", ""] + [f"- {n}" for n in notes]
+    refused = [o for o in outcomes if o.outcome == "rejected" or o.rejected_copy]
+    if refused:
+        lines += ["", "## Báo cáo bị từ chối — Rejected reports", ""]
+        for o in refused:
+            report = steward_copy(o)
+            lines += [f"- **{markdown_text(o.file_name)}** ({markdown_text(_cells(o)[2])}, {o.errors} lỗi / errors)",
+                      f"  - Lỗi đầu tiên / first error: {markdown_text(o.first_error) or '—'}",
+                      f"  - Báo cáo lỗi cho cán bộ tỉnh / steward copy: {markdown_text(_where(report, None))}"]
+    return "\n".join(lines) + "\n"

@@ -40,6 +40,7 @@ from cotmoc.reading.workbook import UnreadableWorkbook, check_failed, read_repor
 from cotmoc.schemas import validate_reports
 from cotmoc.schemas.history import history_rules
 from cotmoc.warehouse import load as wh
+from cotmoc.warehouse.db import query
 
 WORKBOOK_SUFFIXES = {".xlsx", ".xlsm", ".xls", ".ods"}
 SPREADSHEETS_NOT_READ = {".xlsb", ".xltx", ".xltm", ".xlt", ".ots", ".fods", ".numbers", ".et", ".csv", ".wks"}
@@ -268,8 +269,20 @@ def _duplicate_outcome(con, checked: CheckedFile, original_id: int, settings: Se
     dest = _free_path(settings.archive / DUPLICATES_DIR / stored_name(facts.file_name, facts.sha256))
     wh.set_stored_path(con, dup_id, str(dest))
     dest = _move(checked, dest)
-    return FileOutcome(facts.file_name, "duplicate", facts.sha256, submission_id=dup_id, stored_path=dest,
-                       first_error=f"trùng với hồ sơ {original_id} — same bytes as submission {original_id}")
+    status, stored, loaded_at, province, period, errors, first_error = con.execute(
+        query("earlier_verdict"), {"submission_id": original_id}).fetchone()
+    if status != "rejected":
+        return FileOutcome(facts.file_name, "duplicate", facts.sha256, submission_id=dup_id, stored_path=dest,
+                           first_error=f"trùng với hồ sơ {original_id} — same bytes as submission {original_id}")
+    # the same rejected bytes again: tell the sender the verdict stands and where its explanation is
+    loi = report_paths(Path(stored), Path(stored).parent)[0] if stored else None
+    where = shown_name(loi) if loi else "—"
+    return FileOutcome(facts.file_name, "duplicate", facts.sha256, submission_id=dup_id, province=province,
+                       period=period, errors=errors or 0, stored_path=dest, rejected_copy=loi,
+                       first_error=f"đã bị từ chối ngày {loaded_at:%d/%m/%Y} (hồ sơ {original_id}, {errors} lỗi), gửi lại "
+                                   f"y nguyên nên vẫn bị từ chối; sửa theo {where} rồi gửi lại — these bytes "
+                                   f"were rejected on {loaded_at:%Y-%m-%d} (submission {original_id}); fix them as "
+                                   f"{where} says and send again. Lỗi đầu tiên / first error: {first_error}")
 
 
 def load_and_file(con, checked: list[CheckedFile], settings: Settings, *, failpoint=None,

@@ -1,17 +1,19 @@
 """What the office produces from the warehouse: per-period exports of every analyst view (Parquet, and
 CSV on request), and a published read-only copy of the warehouse that analysts open, swapped in
 atomically so that a long query never blocks a load and a load never breaks a query.
-The national report workbook is in cotmoc/outputs/national_workbook.py."""
+The national report workbook is in cotmoc/outputs/national_workbook.py; the export files are written by
+cotmoc/outputs/exports.py."""
 from __future__ import annotations
 
 import os
 import shutil
 from dataclasses import dataclass, field
+from datetime import date
 from pathlib import Path
 
 import duckdb
 
-from cotmoc.core.config import published_path
+from cotmoc.core.config import ReportDocument, published_path
 from cotmoc.core.periods import Period
 from cotmoc.warehouse.db import connect
 
@@ -38,35 +40,20 @@ def periods_with_data(con: duckdb.DuckDBPyConnection) -> list[str]:
 
 
 def export_views(con: duckdb.DuckDBPyConnection, out_dir: Path, period: str, *, csv: bool = False) -> list[Path]:
-    """exports/<period>/<view>.parquet (and .csv) for every exported view, filtered to the period."""
-    code = Period.parse(period).code            # a validated code: safe to write into the COPY statement
+    """exports/<period>/<view>.parquet for every exported view, filtered to the period (columns described in
+    the Parquet schema); with `csv`, also <view>.csv (UTF-8 with BOM) and <view>.vi.csv (labelled, for
+    Vietnamese Excel). See cotmoc/outputs/exports.py."""
+    from cotmoc.outputs.exports import write_csv, write_labelled_csv, write_parquet
+    code = Period.parse(period).code            # a validated code: safe to write into the statements
     target = out_dir / code
     target.mkdir(parents=True, exist_ok=True)
     written = []
-    formats = [("parquet", "(FORMAT parquet)")] + ([("csv", "(FORMAT csv, HEADER true)")] if csv else [])
     for view in EXPORTED_VIEWS:
-        for suffix, options in formats:
-            path = target / f"{view}.{suffix}"
-            tmp = path.with_name(f".{path.name}.tmp")
-            rows = f"SELECT * FROM {view} WHERE period = '{code}' ORDER BY ALL"
-            if suffix == "csv":            # a spreadsheet opens it: no text may become a formula (Parquet: exact)
-                rows = f"SELECT {_inert_columns(con, view)} FROM ({rows})"
-            con.execute(f"COPY ({rows}) TO '{tmp}' {options}")
-            os.replace(tmp, path)          # a reader never sees half a file
-            written.append(path)
+        written.append(write_parquet(con, view, code, target / f"{view}.parquet"))
+        if csv:
+            written.append(write_csv(con, view, code, target / f"{view}.csv"))
+            written.append(write_labelled_csv(con, view, code, target / f"{view}.vi.csv"))
     return written
-
-
-def _inert_columns(con: duckdb.DuckDBPyConnection, view: str) -> str:
-    """The view's columns, its text columns passed through cotmoc.core.inert.spreadsheet_text (OWASP CSV injection)."""
-    from cotmoc.core.inert import spreadsheet_text
-    try:
-        con.create_function("spreadsheet_text", spreadsheet_text, ["VARCHAR"], "VARCHAR", side_effects=False)
-    except (duckdb.NotImplementedException, duckdb.CatalogException):
-        pass                                # registered on this connection already
-    columns = con.execute(f"DESCRIBE {view}").fetchall()
-    return ", ".join(f'spreadsheet_text("{name}") AS "{name}"' if kind == "VARCHAR" else f'"{name}"'
-                     for name, kind, *_ in columns)
 
 
 def publish(con: duckdb.DuckDBPyConnection, warehouse: Path) -> Path:
@@ -89,12 +76,14 @@ def open_published(warehouse: Path) -> duckdb.DuckDBPyConnection:
 
 
 def run_rollup(con: duckdb.DuckDBPyConnection, warehouse: Path, exports: Path, *, periods: list[str] | None = None,
-               csv: bool = False) -> RollupResult:
-    """Exports and the national workbook for each period (default: every period with data), then publish."""
+               csv: bool = False, document: ReportDocument | None = None, today: date | None = None) -> RollupResult:
+    """Exports and the national workbook for each period (default: every period with data), then publish.
+    `document` names who issues and signs the national report (settings.report)."""
     from cotmoc.outputs.national_workbook import write_national_workbook
     result = RollupResult(periods or periods_with_data(con))
     for period in result.periods:
         result.exports += export_views(con, exports, period, csv=csv)
-        result.workbooks.append(write_national_workbook(con, period, exports / period / f"bao_cao_toan_quoc_{period}.xlsx"))
+        result.workbooks.append(write_national_workbook(con, period, exports / period / f"bao_cao_toan_quoc_{period}.xlsx",
+                                                        document=document, today=today))
     result.published = publish(con, warehouse)
     return result
