@@ -155,7 +155,7 @@ def _blank(value) -> bool:
     return value is None or (isinstance(value, str) and not value.strip())
 
 
-def _read_table(sheet_def: contract.Sheet, name: str, ws, formulas: set[str],
+def _read_table(sheet_def: contract.Sheet, name: str, ws, formulas: dict[str, str | None],
                 problems: list[Problem]) -> RawSheet | None:
     merged = ws.merged_cell_ranges or []
     rows = _rows(ws)
@@ -221,7 +221,7 @@ def _read_table(sheet_def: contract.Sheet, name: str, ws, formulas: set[str],
 
 
 def _data_rows(sheet_def: contract.Sheet, rows: Iterator[list], first: int, columns: dict[str, int],
-               formulas: set[str], problems: list[Problem]) -> tuple[list[int], list]:
+               formulas: dict[str, str | None], problems: list[Problem]) -> tuple[list[int], list]:
     """Excel row numbers, and values column by column (in `columns` order), of the rows below the code row
     that hold something; a formula without a stored result becomes FORMULA_WITHOUT_VALUE and a Problem."""
     positions = [c - 1 for c in columns.values()]
@@ -259,19 +259,26 @@ def _append_chunk(columns: list[list], chunk: list) -> None:
             column.extend(values)
 
 
-def _mark_formulas(values: list, formulas: set[str], columns: dict[str, int], sheet_def: contract.Sheet,
-                   excel_row: int, problems: list[Problem]) -> list:
+def _mark_formulas(values: list, formulas: dict[str, str | None], columns: dict[str, int],
+                   sheet_def: contract.Sheet, excel_row: int, problems: list[Problem]) -> list:
     for k, (code, c) in enumerate(columns.items()):
         ref = f"{column_letter(c)}{excel_row}"
         if ref not in formulas:
             continue
         values[k] = FORMULA_WITHOUT_VALUE
-        problems.append(Problem(ERROR, "formula.no_cached_value", "Ô có công thức nhưng chưa có kết quả được lưu",
-                                "The cell holds a formula whose result was never saved",
-                                "Mở file bằng Excel/LibreOffice, để bảng tính tự tính lại rồi lưu; hoặc gõ số thay cho công thức",
-                                "Open the file in Excel/LibreOffice so it recalculates, then save; or type the number",
-                                sheet=sheet_def.code, row=excel_row, column=code, cell=ref))
+        problems.append(formula_problem(sheet_def.code, sheet_def.column(code), ref, excel_row, formulas[ref]))
     return values
+
+
+def formula_problem(sheet: str, col: contract.Column, ref: str, row: int, formula: str | None) -> Problem:
+    """A formula cell without a saved result (cotmoc.formulas.has_no_result): named by its column like every
+    cell problem, the formula shown as the value found."""
+    return Problem(ERROR, "formula.no_cached_value", f"{col.label_vi}: ô có công thức nhưng chưa lưu kết quả",
+                   f"{col.label_en}: the cell holds a formula whose result was never saved",
+                   "Gõ giá trị thay cho công thức; hoặc mở file bằng Excel/LibreOffice, sửa một ô bất kỳ để bảng "
+                   "tính tính lại rồi lưu",
+                   "Type the value instead of the formula; or open the file in Excel/LibreOffice, edit any cell so "
+                   "it recalculates, then save", sheet=sheet, row=row, column=col.code, cell=ref, value=formula)
 
 
 # Cell types pandas' inference in DataFrame.from_records hands back unchanged after .astype(object), alone or
@@ -293,7 +300,8 @@ def _raw_frame(columns: list[list], index: list[int], codes: list[str]) -> pd.Da
     return pd.DataFrame.from_records(rows, index=pd.Index(index, name="excel_row"), columns=codes).astype(object)
 
 
-def _read_info(name: str, grid: list[list], formulas: set[str], problems: list[Problem]) -> dict[str, RawCell]:
+def _read_info(name: str, grid: list[list], formulas: dict[str, str | None],
+               problems: list[Problem]) -> dict[str, RawCell]:
     info = {}
     codes = set(contract.THONG_TIN.codes)
     for r, row in enumerate(grid):
@@ -303,6 +311,8 @@ def _read_info(name: str, grid: list[list], formulas: set[str], problems: list[P
                 ref = f"{column_letter(c + 2)}{r + 1}"
                 if ref in formulas:
                     v = FORMULA_WITHOUT_VALUE
+                    problems.append(formula_problem("thong_tin", contract.THONG_TIN.column(value.strip()), ref,
+                                                    r + 1, formulas[ref]))
                 info[value.strip()] = RawCell(v, ref, r + 1)
     return info
 
@@ -343,9 +353,9 @@ def read_report(path: Path | str, *, max_bytes: int = 50 * 1024 * 1024,
                                            sheet=sheet_def.code, value=name))
         if sheet_def.is_form:
             grid = wb.get_sheet_by_name(name).to_python(skip_empty_area=False)
-            report.info = _read_info(name, grid, formulas.get(name, set()), report.problems)
+            report.info = _read_info(name, grid, formulas.get(name, {}), report.problems)
         else:             # the sheet is handed over, not kept here, so _read_table can free it early
-            table = _read_table(sheet_def, name, wb.get_sheet_by_name(name), formulas.get(name, set()),
+            table = _read_table(sheet_def, name, wb.get_sheet_by_name(name), formulas.get(name, {}),
                                 report.problems)
             if table is not None:
                 report.sheets[sheet_def.code] = table
