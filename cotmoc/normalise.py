@@ -13,6 +13,7 @@ import pandas as pd
 
 from cotmoc import contract, reference
 from cotmoc.contract import Column, Sheet
+from cotmoc.display import en_number, vi_number
 from cotmoc.numbers import ERRORS, parse_number
 from cotmoc.periods import BadPeriod, Period
 from cotmoc.problems import ERROR, WARNING, Problem
@@ -72,16 +73,19 @@ def _number(value, col: Column, cells: _Cells, cell, row):
         vi, en = ERRORS[parsed.error]
         if parsed.error == "fraction":
             fix = ("Nhập số nguyên (số tổ, số hộ, số người... không có phần lẻ)", "Enter a whole number")
+        elif col.kind == contract.INT:
+            fix = ("Gõ một số nguyên, không có khoảng trắng hay dấu chấm, phẩy giữa các chữ số (vd 1250)",
+                   "Type one whole number, with no space, dot or comma inside (e.g. 1250)")
         else:
-            fix = ("Gõ một số, không có khoảng trắng giữa các chữ số (vd 3816 hoặc 365,861)",
-                   "Type a single number with no spaces inside (e.g. 3816 or 365,861)")
+            fix = ("Gõ một số, không có khoảng trắng giữa các chữ số; phần lẻ sau dấu phẩy (vd 12,5 hoặc 1.250,75)",
+                   "Type one number with no spaces inside; decimals after a comma (e.g. 12,5 or 1.250,75)")
         cells.add(ERROR, "number.unreadable" if parsed.error != "fraction" else "number.fraction", col, cell, row,
                   value, f"giá trị '{value}' {vi}", f"value '{value}' {en}", *fix)
         return None
     if parsed.repaired:
         cells.add(WARNING, "number.repaired", col, cell, row, value,
-                  f"đã đọc chữ '{value}' thành số {parsed.value:g}",
-                  f"read the text '{value}' as the number {parsed.value:g}",
+                  f"đã đọc chữ '{value}' thành số {vi_number(parsed.value)}",
+                  f"read the text '{value}' as the number {en_number(parsed.value)}",
                   "Nên gõ số trực tiếp vào ô (định dạng số)", "Better to type the number itself")
     return parsed.value
 
@@ -213,13 +217,30 @@ _QUICK = {contract.TEXT: _text_shortcut, contract.ENUM: _text_shortcut, contract
           contract.KM: _number_shortcut, contract.DATE: _date_shortcut}
 
 
+def missing_fix(col: Column) -> tuple[str, str]:
+    """How to fill in an empty required cell, by the column's kind (a 0 is right for counts only)."""
+    if col.kind in (contract.INT, contract.KM):
+        return "Nhập số (nhập 0 nếu không có)", "Enter the number (0 if none)"
+    if col.kind == contract.DATE:
+        return "Nhập ngày dạng ngày/tháng/năm, vd 15/03/2024", "Enter the date as day/month/year, e.g. 15/03/2024"
+    if col.kind == contract.ENUM:
+        allowed = "; ".join(v.label_vi for v in reference.enumeration(col.enum))
+        return f"Chọn một giá trị trong danh sách thả xuống: {allowed}", "Pick a value from the dropdown list"
+    if col.kind == contract.PROVINCE:
+        return "Chọn tỉnh trong danh sách thả xuống", "Pick the province from the dropdown list"
+    if col.kind == contract.PERIOD:
+        return "Ghi năm (2024) hoặc 6 tháng (2024S1, 2024S2)", "Write a year (2024) or a half-year (2024S1, 2024S2)"
+    return (f"Ghi {col.label_vi.lower()} vào ô này (không để trống)",
+            f"Write the {col.label_en.lower()} in this cell (it may not be empty)")
+
+
 def _convert_cell(value, col: Column, cells: _Cells, cell: str, row: int):
     if value is FORMULA_WITHOUT_VALUE:
         return None                                     # reported by the reader
     if _is_blank(value):
         if col.required:
             cells.add(ERROR, "value.missing", col, cell, row, None, "ô bắt buộc đang trống",
-                      "this required cell is empty", "Nhập giá trị (nhập 0 nếu không có)", "Fill it in (0 if none)")
+                      "this required cell is empty", *missing_fix(col))
         return None
     if col.kind in (contract.INT, contract.KM):
         return _number(value, col, cells, cell, row)

@@ -30,7 +30,10 @@ from openpyxl.comments import Comment
 from openpyxl.styles import Border, PatternFill, Side
 from openpyxl.utils import get_column_letter
 
+from cotmoc import contract
+from cotmoc.contract import SHEETS
 from cotmoc.formulas import formulas_without_values
+from cotmoc.printing import fit_to_width
 from cotmoc.problems import Problem
 from cotmoc.steward_list import (ERROR_FILL, LOI_SHEET, LOI_TITLE_PREFIX, WARNING_FILL, add_loi_sheet,
                                  find_sheet, ordered, parse_cell_ref, safe_str, set_text)
@@ -242,8 +245,18 @@ def write_annotated_copy(original: Path, problems: list[Problem], out: Path, *, 
             return write_problem_list(problems, out, file_name=original.name, summary=summary)
     _drop_earlier_report(wb)
     _annotate(wb, problems)
+    _print_setup(wb)
     add_loi_sheet(wb, problems, original.name, summary=summary, rebuilt_from=rebuilt_from)
     return _save(wb, out)
+
+
+def _print_setup(wb: Workbook) -> None:
+    """The report's sheets print as the template's do (an older or rebuilt file may lack the settings)."""
+    for sheet in SHEETS:
+        name = find_sheet(wb.sheetnames, sheet.code)
+        if name is not None:
+            header = contract.INFO_FIRST_ROW - 1 if sheet.is_form else contract.CODE_ROW
+            fit_to_width(wb[name], f"1:{header}")
 
 
 def write_problem_list(problems: list[Problem], out: Path, *, file_name: str, summary: dict | None = None) -> Path:

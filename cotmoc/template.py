@@ -27,6 +27,7 @@ from openpyxl.worksheet.datavalidation import DataValidation
 from cotmoc import contract, reference
 from cotmoc.contract import Column, Sheet
 from cotmoc.periods import Period
+from cotmoc.printing import fit_to_width
 
 LISTS_SHEET = "danh_muc"
 BLANK_ROWS = 2000            # formatted, validated empty rows in a blank template
@@ -85,6 +86,16 @@ def _province_choices(p: Period | None) -> list[str]:
     return [x.name_vi for x in reference.provinces() if x.code in wanted]
 
 
+def period_choices(p: Period | None, today: date | None = None) -> list[str]:
+    """The period codes the dropdown offers, newest first (year, then its second and first half): from the
+    first periods owed up to next year's, so a template made today still serves next year; `p` always."""
+    first = min(reference.first_periods(), key=lambda q: q.start)
+    last = max((today or date.today()).year + 1, p.year if p else 0)
+    codes = [q.code for y in range(last, first.year - 1, -1) for q in (Period(y), Period(y, 2), Period(y, 1))
+             if q.start >= first.start]
+    return codes if p is None or p.code in codes else [p.code, *codes]
+
+
 # --- styles and cells --------------------------------------------------------------------------------
 def _register_styles(wb: Workbook) -> None:
     """Named styles for data cells (unlocked, boxed, formatted per kind): cheap to apply to many cells."""
@@ -131,8 +142,8 @@ def _cell_value(col: Column, value, labels: dict[str, dict[str, str]], enum_labe
 def _validation(col: Column) -> DataValidation | None:
     """The cell check for one column, with Vietnamese messages; warning style, so the clerk may keep an
     unusual value (cotmoc explains every problem in detail when the file arrives)."""
-    if col.kind in (contract.ENUM, contract.PROVINCE):
-        dv = DataValidation(type="list", formula1=list_name(col.enum or "province"), allow_blank=True)
+    if col.kind in (contract.ENUM, contract.PROVINCE, contract.PERIOD):
+        dv = DataValidation(type="list", formula1=list_name(col.enum or col.kind), allow_blank=True)
         dv.error = "Chọn một giá trị trong danh sách thả xuống. — Pick a value from the list."
     elif col.kind == contract.INT:
         dv = DataValidation(type="whole", operator="greaterThanOrEqual", formula1="0", allow_blank=True)
@@ -215,12 +226,23 @@ def instructions(p: Period | None) -> list[tuple[str, bool]]:
 
 
 # --- sheets ------------------------------------------------------------------------------------------
+_INSTRUCTIONS_WIDTH = 110                  # characters; the sheet's one column
+_CHARS_PER_LINE = {False: 105, True: 90}   # of 11-pt text and 12-pt bold at that width (measured in Calc)
+
+
 def _instructions_sheet(wb: Workbook, p: Period | None) -> None:
+    """One wide wrapped column; each row is given the height its text needs, because Calc keeps an .xlsx
+    row at its stored height and the wrapped lines would otherwise overlap the next row."""
     ws = wb.create_sheet(contract.INSTRUCTIONS_SHEET)
-    ws.column_dimensions["A"].width = 120
-    for text, bold in instructions(p):
+    ws.column_dimensions["A"].width = _INSTRUCTIONS_WIDTH
+    lines = instructions(p)
+    for r, (text, bold) in enumerate(lines, start=1):
+        count = max(1, -(-len(text) // _CHARS_PER_LINE[bold]))
+        ws.row_dimensions[r].height = count * (17 if bold else 15) + 4 if text else 8
+    for text, bold in lines:
         ws.append([_cell(ws, text or None, font=Font(bold=bold, size=12 if bold else 11),
                          alignment=Alignment(wrap_text=True, vertical="top"))])
+    fit_to_width(ws)
     ws.protection.sheet = True
 
 
@@ -230,8 +252,11 @@ def _info_sheet(wb: Workbook, values: dict) -> None:
     for letter, width in zip("ABC", (26, 18, 44)):
         ws.column_dimensions[letter].width = width
     ws.freeze_panes = f"A{contract.INFO_FIRST_ROW}"
+    fit_to_width(ws, f"1:{contract.INFO_FIRST_ROW - 1}")
+    ws.merged_cells.add(f"A1:{get_column_letter(contract.INFO_VALUE_COL)}1")       # the title is never cut
+    ws.row_dimensions[1].height = 22
     ws.append([_cell(ws, f"{contract.THONG_TIN.title_vi} — {contract.THONG_TIN.title_en}",
-                     font=Font(bold=True, size=13))])
+                     font=Font(bold=True, size=13), alignment=Alignment(wrap_text=True, vertical="top"))])
     ws.append([_cell(ws, head, font=Font(bold=True), fill=_LABEL_FILL, border=_BOX)
                for head in ("Mục", "Mã (không sửa)", "Nội dung")])
     for r, col in enumerate(contract.THONG_TIN.columns, start=contract.INFO_FIRST_ROW):
@@ -256,8 +281,12 @@ def _table_sheet(wb: Workbook, sheet: Sheet, rows: list[dict], spare: int, label
     for i, col in enumerate(sheet.columns, start=1):
         ws.column_dimensions[get_column_letter(i)].width = col.width
     ws.freeze_panes = f"A{contract.FIRST_DATA_ROW}"
+    fit_to_width(ws, f"1:{contract.CODE_ROW}")
+    ws.merged_cells.add(f"A{contract.TITLE_ROW}:{get_column_letter(len(sheet.columns))}{contract.TITLE_ROW}")
+    ws.row_dimensions[contract.TITLE_ROW].height = 22
     ws.row_dimensions[contract.LABEL_ROW].height = 45
-    ws.append([_cell(ws, f"{sheet.title_vi} — {sheet.title_en}", font=Font(bold=True, size=13))])
+    ws.append([_cell(ws, f"{sheet.title_vi} — {sheet.title_en}", font=Font(bold=True, size=13),
+                     alignment=Alignment(wrap_text=True, vertical="top"))])
     label_align = Alignment(wrap_text=True, vertical="center", horizontal="center")
     ws.append([_cell(ws, c.label_vi + (" *" if c.required else ""), font=Font(bold=True), fill=_LABEL_FILL,
                      border=_BOX, alignment=label_align) for c in sheet.columns])
@@ -292,6 +321,7 @@ def _lists_sheet(wb: Workbook, province: str | None, p: Period | None) -> None:
         own = set(reference.borders_of(province, p.end if p else None))
         lists["border"] = [v.label_vi for v in reference.enumeration("border") if v.code in own] or lists["border"]
     lists["province"] = _province_choices(p)
+    lists["period"] = period_choices(p)
     for i, (name, values) in enumerate(lists.items(), start=1):
         letter = get_column_letter(i)
         ref = f"{quote_sheetname(LISTS_SHEET)}!${letter}$2:${letter}${len(values) + 1}"

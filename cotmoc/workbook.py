@@ -22,6 +22,8 @@ import pandas as pd
 from python_calamine import CalamineWorkbook
 
 from cotmoc import contract
+from cotmoc.column_match import column_problems
+from cotmoc.display import en_number, vi_number
 from cotmoc.formulas import formulas_without_values
 from cotmoc.problems import ERROR, WARNING, Problem, column_letter
 from cotmoc.vntext import clean
@@ -91,8 +93,9 @@ def _check_container(path: Path, max_bytes: int, max_uncompressed: int) -> str:
     """Return "zip" or "ole" after the safety checks, or raise UnreadableWorkbook."""
     size = path.stat().st_size
     if size > max_bytes:
-        raise _refuse("file.too_large", f"File quá lớn ({size / 1e6:.1f} MB, tối đa {max_bytes / 1e6:.0f} MB)",
-                      f"The file is too large ({size / 1e6:.1f} MB, limit {max_bytes / 1e6:.0f} MB)",
+        raise _refuse("file.too_large", f"File quá lớn ({vi_number(size / 1e6, 1)} MB, tối đa "
+                      f"{vi_number(max_bytes / 1e6, 0)} MB)",
+                      f"The file is too large ({en_number(size / 1e6, 1)} MB, limit {en_number(max_bytes / 1e6, 0)} MB)",
                       "Xóa các sheet, hình ảnh không cần thiết rồi gửi lại", "Remove unneeded sheets or pictures")
     with path.open("rb") as fh:
         head = fh.read(8)
@@ -173,7 +176,7 @@ def _read_table(sheet_def: contract.Sheet, name: str, ws, formulas: dict[str, st
                                 "Chép dữ liệu vào mẫu mới nhất (cotmoc template) rồi gửi lại",
                                 "Copy the data into the current template and send it again", sheet=sheet_def.code))
         return None
-    columns, extra, seen = {}, [], {}
+    columns, extra, seen, unknown = {}, [], {}, {}
     for c, value in enumerate(head[code_row], start=1):
         text = value.strip() if isinstance(value, str) else value
         if _blank(text):
@@ -185,24 +188,16 @@ def _read_table(sheet_def: contract.Sheet, name: str, ws, formulas: dict[str, st
             columns[text] = c
         else:
             extra.append(str(text))
-            problems.append(Problem(WARNING, "column.unknown", f"Cột '{text}' không có trong mẫu nên bị bỏ qua",
-                                    f"Column '{text}' is not in the template and is ignored",
-                                    "Xóa cột này nếu không cần", "Delete the column if it is not needed",
-                                    sheet=sheet_def.code, row=code_row + 1, cell=f"{column_letter(c)}{code_row + 1}",
-                                    value=str(text)))
+            unknown[c] = str(text)
     for code, letters in seen.items():
         problems.append(Problem(ERROR, "column.duplicated", f"Mã cột '{code}' xuất hiện nhiều lần (cột {', '.join(letters)})",
                                 f"Column code '{code}' appears more than once (columns {', '.join(letters)})",
                                 "Mỗi mã cột chỉ xuất hiện một lần: sửa lại dòng mã cột theo mẫu",
                                 "Each code appears once: restore the code row from the template",
                                 sheet=sheet_def.code, row=code_row + 1, column=code))
-    for col in sheet_def.columns:
-        if col.code not in columns and col.required:
-            problems.append(Problem(ERROR, "column.missing", f"Thiếu cột '{col.label_vi}' (mã {col.code})",
-                                    f"Column '{col.label_en}' (code {col.code}) is missing",
-                                    "Thêm lại cột này theo mẫu, không đổi mã ở dòng 3",
-                                    "Add the column back as in the template; do not change the codes in row 3",
-                                    sheet=sheet_def.code, column=col.code))
+    above = head[code_row - 1] if code_row > 0 else []
+    problems += column_problems(sheet_def, columns, unknown, {c: above[c - 1] for c in unknown if c - 1 < len(above)},
+                                code_row + 1)
     labels = {code: str(head[code_row - 1][c - 1]) if code_row > 0 and c - 1 < len(head[code_row - 1]) else ""
               for code, c in columns.items()}
     for (r0, c0), (r1, c1) in merged:

@@ -12,11 +12,13 @@ from dataclasses import dataclass
 from functools import lru_cache
 from typing import Callable
 
+import numpy as np
 import pandas as pd
 import pandera.pandas as pa
 
 from cotmoc import contract, reference
 from cotmoc.contract import SHEETS_BY_CODE
+from cotmoc.display import en_number, vi_number
 from cotmoc.problems import ERROR, Problem
 
 #: (position in the frame, column code) → (Excel row, cell reference), either may be None.
@@ -96,14 +98,20 @@ def message_for(check: str) -> Message | None:
     return MESSAGES.get(str(check).split("(", 1)[0])
 
 
-def fmt(value) -> str:
-    """A value as the steward typed it: whole numbers without '.0', blanks as 'trống'."""
+def fmt(value, english: bool = False) -> str:
+    """A value for a message: numbers the Vietnamese way (the English way for the English half), whole numbers
+    without ',0', dates as dd/mm/yyyy, blanks as 'trống' / 'empty'."""
     if value is None or (not isinstance(value, str) and pd.isna(value)):
-        return "trống"
+        return "empty" if english else "trống"
     if isinstance(value, pd.Timestamp):
         return f"{value:%d/%m/%Y}"
-    if isinstance(value, float) and value.is_integer():
-        return str(int(value))
+    if isinstance(value, (int, float, np.integer, np.floating)) and not isinstance(value, bool):
+        number = float(value) if isinstance(value, (float, np.floating)) else int(value)
+        if "e" in repr(number):
+            return repr(number)                      # 1e-07: too small or large for grouped digits
+        digits = repr(number).partition(".")[2]      # every decimal typed (a 4th decimal may be the fault)
+        places = 0 if isinstance(number, int) or number.is_integer() else len(digits)
+        return (en_number if english else vi_number)(number, places)
     return str(value)
 
 
@@ -145,15 +153,17 @@ def validate_frame(model: type[pa.DataFrameModel], df: pd.DataFrame, sheet_code:
         if (spec.rule, position, column) in seen:
             continue                      # a row check reports each column of a failing row
         seen.add((spec.rule, position, column))
-        fields = {c: fmt(v[position]) for c, v in values.items()}
         col = sheet.column(column)
-        value = fields.get(column, fmt(case.failure_case))
-        fields.update(label_vi=col.label_vi, label_en=col.label_en, value=value,
-                      allowed=_allowed(sheet_code, column) if spec.rule == "value.not_allowed" else "")
+        allowed = _allowed(sheet_code, column) if spec.rule == "value.not_allowed" else ""
+        vi, en = ({c: fmt(v[position], english) for c, v in values.items()} for english in (False, True))
+        vi.setdefault(column, fmt(case.failure_case))
+        en.setdefault(column, fmt(case.failure_case, True))
+        vi.update(label_vi=col.label_vi, label_en=col.label_en, value=vi[column], allowed=allowed)
+        en.update(label_vi=col.label_vi, label_en=col.label_en, value=en[column], allowed=allowed)
         excel_row, cell = locate(position, column)
-        found.append((position, Problem(spec.severity, spec.rule, spec.vi.format(**fields), spec.en.format(**fields),
-                                        spec.fix_vi.format(**fields), spec.fix_en.format(**fields), sheet=sheet_code,
-                                        row=excel_row, column=column, cell=cell, value=value)))
+        found.append((position, Problem(spec.severity, spec.rule, spec.vi.format(**vi), spec.en.format(**en),
+                                        spec.fix_vi.format(**vi), spec.fix_en.format(**en), sheet=sheet_code,
+                                        row=excel_row, column=column, cell=cell, value=vi[column])))
     if any(p.rule == _INTERNAL.rule and p.column for _, p in found):
         # a row check that crashed on a missing or mistyped column adds nothing to that column's problem
         found = [(pos, p) for pos, p in found if p.rule != _INTERNAL.rule or p.column]
