@@ -7,6 +7,8 @@ from openpyxl.worksheet.page import PageMargins
 from openpyxl.worksheet.properties import PageSetupProperties
 
 A4 = "9"                         # the paper size code of A4 in SpreadsheetML
+#: The font named on every styled cell we write: a font without a name falls back to a serif in Calc.
+FONT = "Calibri"
 
 
 def fit_to_width(ws, title_rows: str | None = None) -> None:

@@ -22,7 +22,7 @@ from openpyxl.worksheet.pagebreak import Break
 
 from cotmoc.contract import SHEETS, SHEETS_BY_CODE
 from cotmoc.display import en_number, province_name, vi_number
-from cotmoc.printing import fit_to_width
+from cotmoc.printing import FONT, fit_to_width
 from cotmoc.problems import Problem
 from cotmoc.vntext import clean
 
@@ -33,15 +33,15 @@ ERROR_FILL = PatternFill("solid", fgColor="FF8A80")
 WARNING_FILL = PatternFill("solid", fgColor="FFD966")
 MAX_CELL_TEXT = 32767                                # Excel's limit for one cell
 _HEADER_FILL = PatternFill("solid", fgColor="1F4E78")
-_LINK_FONT = Font(color="0563C1", underline="single")
+_LINK_FONT = Font(name=FONT, color="0563C1", underline="single")
 _TOP_WRAP = Alignment(wrap_text=True, vertical="top")
-#: Width in characters of the problem tables' columns, and their headers in the Vietnamese table and in the
-#: English one below it (the English one shows the rule's code where the Vietnamese shows the column).
+#: Width in characters of the problem tables' columns, and their headers: Vietnamese, the English below in
+#: the same cell, as the header row repeats on every printed page, the English table's pages too.
 _WIDTHS = (10, 15, 7, 24, 18, 50, 44)
-_HEADERS_VI = ("Mức độ", "Sheet", "Ô", "Cột", "Giá trị tìm thấy", "Vấn đề", "Cách sửa")
-_HEADERS_EN = ("Severity", "Sheet", "Cell", "Rule", "Value found", "Problem", "How to fix")
+_HEADERS = (("Mức độ", "Severity"), ("Sheet", "Sheet"), ("Ô", "Cell"), ("Cột", "Column · rule"),
+            ("Giá trị tìm thấy", "Value found"), ("Vấn đề", "Problem"), ("Cách sửa", "How to fix"))
 _EN_TITLE = "Bản tiếng Anh — The same problems in English"
-_NOTE_FONT = Font(italic=True, color="404040")
+_NOTE_FONT = Font(name=FONT, italic=True, color="404040")
 _CELL_REF = re.compile(r"^\$?([A-Za-z]{1,3})\$?(\d{1,7})$")
 _SUMMARY_LABELS = {"province": "Tỉnh / Province", "period": "Kỳ / Period", "status": "Trạng thái / Status",
                    "teams": "Dòng tổ tự quản / team rows", "segments": "Dòng đoạn biên giới / segment rows",
@@ -87,11 +87,12 @@ def find_sheet(sheetnames: list[str], code: str | None) -> str | None:
     return None
 
 
-def column_label(p: Problem) -> str:
-    """"Số thành viên (members)" for a contract column, else the bare code."""
+def column_label(p: Problem, english: bool = False) -> str:
+    """"Số thành viên (members)" ("Members (members)" in English) for a contract column, else the bare code."""
     sheet = SHEETS_BY_CODE.get(p.sheet or "")
     if sheet and p.column in sheet.codes:
-        return f"{sheet.column(p.column).label_vi} ({p.column})"
+        col = sheet.column(p.column)
+        return f"{col.label_en if english else col.label_vi} ({p.column})"
     return p.column or ""
 
 
@@ -166,13 +167,17 @@ def _banner(ws, row: int, text: str, font: Font | None = None, height: float | N
     ws.row_dimensions[row].height = height or _row_height((text,), [sum(_WIDTHS)])
 
 
-def _table(ws, first: int, headers: tuple, rows: list[tuple], items: list[Problem], targets: list) -> int:
-    """A header row at `first`, then one row per problem; returns the last row written."""
-    for j, head in enumerate(headers, start=1):
-        c = ws.cell(first, j)
-        set_text(c, head)
-        c.font, c.fill, c.alignment = Font(bold=True, color="FFFFFF"), _HEADER_FILL, _TOP_WRAP
-    for i, (p, values, target) in enumerate(zip(items, rows, targets), start=first + 1):
+def _header(ws, row: int) -> None:
+    for j, (vi, en) in enumerate(_HEADERS, start=1):
+        c = ws.cell(row, j)
+        set_text(c, f"{vi}\n{en}")
+        c.font, c.fill, c.alignment = Font(name=FONT, bold=True, color="FFFFFF"), _HEADER_FILL, _TOP_WRAP
+    ws.row_dimensions[row].height = 33
+
+
+def _table(ws, first: int, rows: list[tuple], items: list[Problem], targets: list) -> int:
+    """One row per problem from `first`; returns the last row written."""
+    for i, (p, values, target) in enumerate(zip(items, rows, targets), start=first):
         for j, value in enumerate(values, start=1):
             c = ws.cell(i, j)
             set_text(c, value)
@@ -184,7 +189,7 @@ def _table(ws, first: int, headers: tuple, rows: list[tuple], items: list[Proble
             ref.hyperlink = Hyperlink(ref=ref.coordinate, location=f"{quote_sheetname(target)}!{p.cell}",
                                       display=p.cell)
             ref.font = _LINK_FONT
-    return first + len(items)
+    return first + len(items) - 1
 
 
 def add_loi_sheet(wb: Workbook, problems: list[Problem], file_name: str, *, summary: dict | None = None,
@@ -197,9 +202,9 @@ def add_loi_sheet(wb: Workbook, problems: list[Problem], file_name: str, *, summ
     warnings = len(items) - errors
     for j, width in enumerate(_WIDTHS, start=1):
         ws.column_dimensions[get_column_letter(j)].width = width
-    _banner(ws, 1, f"{LOI_TITLE_PREFIX} — Check results: {file_name}", Font(bold=True, size=14))
+    _banner(ws, 1, f"{LOI_TITLE_PREFIX} — Check results: {file_name}", Font(name=FONT, bold=True, size=14), height=22)
     _banner(ws, 2, f"{vi_number(errors)} lỗi, {vi_number(warnings)} cảnh báo — {en_number(errors)} errors, "
-                   f"{en_number(warnings)} warnings", Font(bold=True, color="C00000" if errors else "7F6000"))
+                   f"{en_number(warnings)} warnings", Font(name=FONT, bold=True, color="C00000" if errors else "7F6000"))
     _banner(ws, 3, _facts(summary))
     vi, en = _instruction(errors, warnings, rebuilt_from)
     _banner(ws, 4, vi)
@@ -208,18 +213,20 @@ def add_loi_sheet(wb: Workbook, problems: list[Problem], file_name: str, *, summ
     for p in items:
         target = find_sheet(wb.sheetnames, p.sheet) if link else None
         targets.append(target if target and target != LOI_SHEET and parse_cell_ref(p.cell) else None)
+    _header(ws, LOI_HEADER_ROW)
     rows_vi = [("Lỗi" if p.is_error else "Cảnh báo", p.sheet or "", p.cell or "", column_label(p),
                 p.value if p.value is not None else "", p.message_vi, p.fix_vi) for p in items]
-    last = _table(ws, LOI_HEADER_ROW, _HEADERS_VI, rows_vi, items, targets)
+    last = _table(ws, LOI_HEADER_ROW + 1, rows_vi, items, targets)
     ws.freeze_panes = f"A{LOI_HEADER_ROW + 1}"
     ws.auto_filter.ref = f"A{LOI_HEADER_ROW}:{get_column_letter(len(_WIDTHS))}{max(last, LOI_HEADER_ROW + 1)}"
     if items:
         english = last + 2
         ws.row_breaks.append(Break(id=english - 1))          # the English table starts on a new page
-        _banner(ws, english, _EN_TITLE, Font(bold=True, size=12))
-        rows_en = [("Error" if p.is_error else "Warning", p.sheet or "", p.cell or "", p.rule,
+        _banner(ws, english, _EN_TITLE, Font(name=FONT, bold=True, size=12), height=22)
+        rows_en = [("Error" if p.is_error else "Warning", p.sheet or "", p.cell or "",
+                    "\n".join(x for x in (column_label(p, english=True), p.rule) if x),
                     p.value if p.value is not None else "", p.message_en, p.fix_en) for p in items]
-        _table(ws, english + 1, _HEADERS_EN, rows_en, items, targets)
+        _table(ws, english + 1, rows_en, items, targets)
     fit_to_width(ws, f"{LOI_HEADER_ROW}:{LOI_HEADER_ROW}")
     for other in wb.worksheets:          # two selected tabs would open as a group in Excel
         other.sheet_view.tabSelected = other is ws

@@ -27,7 +27,7 @@ from openpyxl.worksheet.datavalidation import DataValidation
 from cotmoc import contract, reference
 from cotmoc.contract import Column, Sheet
 from cotmoc.periods import Period
-from cotmoc.printing import fit_to_width
+from cotmoc.printing import FONT, fit_to_width
 
 LISTS_SHEET = "danh_muc"
 BLANK_ROWS = 2000            # formatted, validated empty rows in a blank template
@@ -39,7 +39,7 @@ _THIN = Side(style="thin", color="9CA3AF")
 _BOX = Border(left=_THIN, right=_THIN, top=_THIN, bottom=_THIN)
 _LABEL_FILL = PatternFill("solid", fgColor="DCE6F1")
 _INFO_FILL = PatternFill("solid", fgColor="FFF9DB")
-_CODE_FONT = Font(size=8, color="808080", italic=True)
+_CODE_FONT = Font(name=FONT, size=8, color="808080", italic=True)
 
 
 def list_name(enum: str) -> str:
@@ -101,7 +101,7 @@ def _register_styles(wb: Workbook) -> None:
     """Named styles for data cells (unlocked, boxed, formatted per kind): cheap to apply to many cells."""
     formats = {**contract.NUMBER_FORMATS, contract.ENUM: "@", contract.PROVINCE: "@", contract.PERIOD: "@"}
     for kind, fmt in formats.items():
-        wb.add_named_style(NamedStyle(name=f"cotmoc_{kind}", number_format=fmt, border=_BOX,
+        wb.add_named_style(NamedStyle(name=f"cotmoc_{kind}", number_format=fmt, border=_BOX, font=Font(name=FONT),
                                       protection=Protection(locked=False)))
 
 
@@ -227,7 +227,7 @@ def instructions(p: Period | None) -> list[tuple[str, bool]]:
 
 # --- sheets ------------------------------------------------------------------------------------------
 _INSTRUCTIONS_WIDTH = 110                  # characters; the sheet's one column
-_CHARS_PER_LINE = {False: 105, True: 90}   # of 11-pt text and 12-pt bold at that width (measured in Calc)
+_CHARS_PER_LINE = {False: 115, True: 80}   # of 11-pt text and 12-pt bold capitals at that width, in Calc
 
 
 def _instructions_sheet(wb: Workbook, p: Period | None) -> None:
@@ -240,7 +240,7 @@ def _instructions_sheet(wb: Workbook, p: Period | None) -> None:
         count = max(1, -(-len(text) // _CHARS_PER_LINE[bold]))
         ws.row_dimensions[r].height = count * (17 if bold else 15) + 4 if text else 8
     for text, bold in lines:
-        ws.append([_cell(ws, text or None, font=Font(bold=bold, size=12 if bold else 11),
+        ws.append([_cell(ws, text or None, font=Font(name=FONT, bold=bold, size=12 if bold else 11),
                          alignment=Alignment(wrap_text=True, vertical="top"))])
     fit_to_width(ws)
     ws.protection.sheet = True
@@ -256,8 +256,9 @@ def _info_sheet(wb: Workbook, values: dict) -> None:
     ws.merged_cells.add(f"A1:{get_column_letter(contract.INFO_VALUE_COL)}1")       # the title is never cut
     ws.row_dimensions[1].height = 22
     ws.append([_cell(ws, f"{contract.THONG_TIN.title_vi} — {contract.THONG_TIN.title_en}",
-                     font=Font(bold=True, size=13), alignment=Alignment(wrap_text=True, vertical="top"))])
-    ws.append([_cell(ws, head, font=Font(bold=True), fill=_LABEL_FILL, border=_BOX)
+                     font=Font(name=FONT, bold=True, size=13),
+                     alignment=Alignment(wrap_text=True, vertical="top"))])
+    ws.append([_cell(ws, head, font=Font(name=FONT, bold=True), fill=_LABEL_FILL, border=_BOX)
                for head in ("Mục", "Mã (không sửa)", "Nội dung")])
     for r, col in enumerate(contract.THONG_TIN.columns, start=contract.INFO_FIRST_ROW):
         row = [None] * contract.INFO_VALUE_COL
@@ -285,11 +286,11 @@ def _table_sheet(wb: Workbook, sheet: Sheet, rows: list[dict], spare: int, label
     ws.merged_cells.add(f"A{contract.TITLE_ROW}:{get_column_letter(len(sheet.columns))}{contract.TITLE_ROW}")
     ws.row_dimensions[contract.TITLE_ROW].height = 22
     ws.row_dimensions[contract.LABEL_ROW].height = 45
-    ws.append([_cell(ws, f"{sheet.title_vi} — {sheet.title_en}", font=Font(bold=True, size=13),
+    ws.append([_cell(ws, f"{sheet.title_vi} — {sheet.title_en}", font=Font(name=FONT, bold=True, size=13),
                      alignment=Alignment(wrap_text=True, vertical="top"))])
     label_align = Alignment(wrap_text=True, vertical="center", horizontal="center")
-    ws.append([_cell(ws, c.label_vi + (" *" if c.required else ""), font=Font(bold=True), fill=_LABEL_FILL,
-                     border=_BOX, alignment=label_align) for c in sheet.columns])
+    ws.append([_cell(ws, c.label_vi + (" *" if c.required else ""), font=Font(name=FONT, bold=True),
+                     fill=_LABEL_FILL, border=_BOX, alignment=label_align) for c in sheet.columns])
     ws.append([_cell(ws, c.code, font=_CODE_FONT, border=_BOX, alignment=Alignment(horizontal="center"))
                for c in sheet.columns])
     # one styled prototype per column, its style array copied into each cell: setting a named style
@@ -330,7 +331,7 @@ def _lists_sheet(wb: Workbook, province: str | None, p: Period | None) -> None:
     codes += [("province", x.code, x.name_vi, x.name_ascii) for x in reference.provinces()]
     columns = [[name, *values] for name, values in lists.items()]
     table = [("danh_muc", "code", "label_vi", "label_en"), *codes]
-    bold = Font(bold=True)
+    bold = Font(name=FONT, bold=True)
     for r in range(max(len(table), *map(len, columns))):
         row = [c[r] if r < len(c) else None for c in columns] + [None]
         row += list(table[r]) if r < len(table) else []
