@@ -235,6 +235,7 @@ def _instructions_sheet(wb: Workbook, p: Period | None) -> None:
     row at its stored height and the wrapped lines would otherwise overlap the next row."""
     ws = wb.create_sheet(contract.INSTRUCTIONS_SHEET)
     ws.column_dimensions["A"].width = _INSTRUCTIONS_WIDTH
+    fit_to_width(ws)                       # before the first row: a streamed sheet writes its properties then
     lines = instructions(p)
     for r, (text, bold) in enumerate(lines, start=1):
         count = max(1, -(-len(text) // _CHARS_PER_LINE[bold]))
@@ -242,7 +243,6 @@ def _instructions_sheet(wb: Workbook, p: Period | None) -> None:
     for text, bold in lines:
         ws.append([_cell(ws, text or None, font=Font(name=FONT, bold=bold, size=12 if bold else 11),
                          alignment=Alignment(wrap_text=True, vertical="top"))])
-    fit_to_width(ws)
     ws.protection.sheet = True
 
 
