@@ -276,7 +276,8 @@ def _normalise_table(sheet: Sheet, raw: RawSheet | None, problems: list[Problem]
         if totals[i]:
             problems.append(Problem(WARNING, "row.total", "Dòng tổng cộng không được tính (hệ thống tự cộng)",
                                     "A totals row is not counted (cotmoc adds up the rows itself)",
-                                    "Có thể xóa dòng tổng cộng", "The totals row may be deleted",
+                                    "Không cần sửa: hệ thống tự cộng các dòng; lần sau không cần gõ dòng tổng cộng",
+                                    "Nothing to fix: cotmoc adds up the rows; next time no totals row is needed",
                                     sheet=sheet.code, row=excel_row, cell=f"A{excel_row}"))
         else:
             problems.extend(cells.of(i))

@@ -67,8 +67,8 @@ MESSAGES: dict[str, Message] = {
     "someone_honoured": Message(
         "awards.nobody_honoured", "Quyết định khen thưởng có số tập thể và số cá nhân đều bằng 0",
         "The award decision honours no collective and no individual",
-        "Nhập số tập thể và/hoặc số cá nhân được khen, hoặc xóa dòng",
-        "Enter the collectives and/or individuals honoured, or delete the row", column="collectives"),
+        "Nhập số tập thể và/hoặc số cá nhân được khen theo quyết định",
+        "Enter the collectives and/or individuals the decision honours", column="collectives"),
     # the report's own fields (sheet thong_tin)
     "known_template_version": Message(
         "template.version_unknown", "Mẫu báo cáo phiên bản '{value}' đã cũ hoặc không được hỗ trợ",

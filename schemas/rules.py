@@ -311,8 +311,8 @@ def _award_problem(report, p: Period, signed: date, r, severity: str, rule: str)
         "awards.decision_long_before_period": (
             f"sớm hơn kỳ {p.code} quá một năm: quyết định này thuộc báo cáo kỳ trước",
             f"is more than a year before the period {p.code}: it belongs to an earlier report",
-            "Kiểm tra ngày quyết định; quyết định đã báo cáo ở kỳ trước thì xóa dòng này",
-            "Check the date; if an earlier report listed the decision, delete this row"),
+            "Kiểm tra ngày quyết định; quyết định đã có trong báo cáo kỳ trước thì không kê lại ở báo cáo này",
+            "Check the date; a decision an earlier report listed is not listed again in this one"),
         "awards.decision_outside_period": (
             f"nằm ngoài kỳ {p.code} ({p.start:%d/%m/%Y}–{p.end:%d/%m/%Y}, cộng 6 tháng sau kỳ)",
             f"falls outside the period {p.code} ({p.start:%d/%m/%Y}–{p.end:%d/%m/%Y}, plus six months after it)",

@@ -104,3 +104,24 @@ def test_an_old_file_sent_as_is_reaches_the_same_messages_through_the_ingest(tmp
     assert {"column.missing", "column.unknown", "template.version_unknown"} <= {p.rule for p in checked.problems}
     wb = openpyxl.load_workbook(made.path)
     assert wb["to_tu_quan"]["E3"].value == "so_thanh_vien"     # the original is never changed
+
+
+# Words that would mean English text inside a Vietnamese message ("file" and "sheet" are the words Vietnamese
+# offices use themselves); quoted values and machine codes (so_thanh_vien) are left out of the search.
+_ENGLISH = re.compile(r"\b(the|of|and|is|are|not|approximate|figure|office|confirmed|registered|source|reference|"
+                      r"largest|row|rows|exceed|border|province|fix|check|cell|column|value|number|date)\b", re.I)
+_QUOTED_OR_CODE = re.compile(r"'[^']*'|\b[a-z]+_[a-z_]+\b")
+
+
+@pytest.mark.parametrize("builder", [
+    faulty.typo_number, faulty.km_past_border_total, faulty.wrong_team_type, faulty.stale_header,
+    faulty.missing_sheet, faulty.duplicated_column, faulty.extra_column, faulty.merged_cells, faulty.repairable_text,
+    faulty.bad_counts, lambda p: faulty.future_period(p, TODAY), lambda p: faulty.formulas(p, cached=False)])
+def test_vietnamese_messages_hold_no_english(tmp_path, builder):
+    made = builder(tmp_path / "report.xlsx")
+    checked = check_file(made.path, load_settings(tmp_path, environ={}), today=TODAY)
+    assert checked.problems
+    for p in checked.problems:
+        for text in (p.message_vi, p.fix_vi):
+            assert not _ENGLISH.search(_QUOTED_OR_CODE.sub("", text)), (p.rule, text)
+            assert not ENGLISH_DECIMAL.search(_QUOTED_OR_CODE.sub("", text)), (p.rule, text)
