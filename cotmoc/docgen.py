@@ -41,7 +41,13 @@ repair is accepted with a warning on its cell. Text that cannot be read without 
 is an error. A row whose first text says "Tổng cộng" / "Cộng" is a totals row and is not counted.
 
 **Periods**: `2024` (year report), `2024S1` (first half-year), `2024S2` (second half-year). A half-year report
-and the year report are separate submissions and are never added together.
+and the year report are separate submissions and are never added together. The period cell's dropdown lists the
+valid codes, newest first.
+
+**Formulas** are read by the result the spreadsheet saved with them (an empty text result, as
+`=IF(D5>0;"";"thiếu")` gives, is a result); a formula saved without any result is an error on its cell.
+
+**Printing**: every sheet prints on A4 landscape, fitted to the page width, with its header rows repeated.
 """
 
 _RULES = {

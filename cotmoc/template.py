@@ -88,9 +88,10 @@ def _province_choices(p: Period | None) -> list[str]:
 
 def period_choices(p: Period | None, today: date | None = None) -> list[str]:
     """The period codes the dropdown offers, newest first (year, then its second and first half): from the
-    first periods owed up to next year's, so a template made today still serves next year; `p` always."""
+    first periods owed up to the year after the workbook's period (after today's without one), so a blank
+    template made today still serves next year and a filled report's lists depend on its period alone."""
     first = min(reference.first_periods(), key=lambda q: q.start)
-    last = max((today or date.today()).year + 1, p.year if p else 0)
+    last = (p.year if p else (today or date.today()).year) + 1
     codes = [q.code for y in range(last, first.year - 1, -1) for q in (Period(y), Period(y, 2), Period(y, 1))
              if q.start >= first.start]
     return codes if p is None or p.code in codes else [p.code, *codes]

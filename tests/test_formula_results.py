@@ -3,6 +3,7 @@ the formula shown as the value found). The reader and the steward's copy judge t
 from __future__ import annotations
 
 import re
+import shutil
 import zipfile
 from datetime import date
 from pathlib import Path
@@ -14,12 +15,13 @@ import pytest
 from cotmoc import contract
 from cotmoc.config import load_settings
 from cotmoc.formulas import formulas_without_values, has_no_result
-from cotmoc.ingest import check_file
+from cotmoc.ingest import check_file, run_ingest
 from cotmoc.libreoffice import convert, soffice
 from cotmoc.samples import faulty
 from cotmoc.samples.seeds import dien_bien_2016
 from cotmoc.steward_report import write_annotated_copy
 from cotmoc.workbook import read_report
+from warehouse.db import open_warehouse
 
 TODAY = date(2026, 11, 22)
 NOTE = contract.SHEETS_BY_CODE["to_tu_quan"].column("note")
@@ -65,13 +67,20 @@ def test_a_note_formula_saved_by_libreoffice_with_an_empty_result_is_accepted(tm
         xml = zf.read(_sheet_part(saved, "to_tu_quan")).decode()
     assert re.search(r'<c r="G5"[^>]*t="str"[^>]*><f[^>]*>IF\(D5&gt;0,&quot;&quot;', xml)
     assert re.search(r'<c r="G5".*?<v></v></c>', xml)             # the empty cached string
-    checked = check_file(saved, load_settings(tmp_path, environ={}), today=TODAY)
+    settings = load_settings(tmp_path / "office", environ={})
+    checked = check_file(saved, settings, today=TODAY)
     assert checked.accepted, [p.text_vi() for p in checked.problems if p.is_error]
     assert not [p for p in checked.problems if p.rule.startswith("formula")]
     notes = dict(zip(checked.report.teams["excel_row"], checked.report.teams["note"]))
     assert notes[6] == "có" and (pd.isna(notes[5]) or notes[5] == "")
     copy = openpyxl.load_workbook(write_annotated_copy(saved, checked.problems, tmp_path / "copy.loi.xlsx"))
     assert copy["to_tu_quan"]["G5"].value in (None, "") and copy["to_tu_quan"]["G6"].value == "có"
+    settings.inbox.mkdir(parents=True)                            # and through the office's ingest, as sent
+    shutil.copy2(saved, settings.inbox / "dien_bien_2016.xlsx")
+    with open_warehouse(settings.warehouse, today=TODAY) as con:
+        [outcome] = run_ingest(con, settings, today=TODAY)
+        assert outcome.outcome == "new", outcome.first_error
+        assert con.execute("select count(*) from fact_teams where note = 'có'").fetchone() == (1,)
 
 
 def test_reader_and_copy_judge_every_kind_of_formula_cell_alike(tmp_path):
