@@ -108,8 +108,8 @@ def _date(value, col: Column, cells: _Cells, cell, row):
     day, repaired = _parse_date(value)
     if day is None:
         cells.add(ERROR, "date.unreadable", col, cell, row, value, f"'{value}' không phải là ngày",
-                  f"'{value}' is not a date", "Gõ ngày dạng ngày/tháng/năm, vd 25/04/2017",
-                  "Type a date as day/month/year, e.g. 25/04/2017")
+                  f"'{value}' is not a date", "Gõ ngày dạng ngày/tháng/năm, vd 15/03/2024",
+                  "Type a date as day/month/year, e.g. 15/03/2024")
     elif repaired:
         cells.add(WARNING, "date.repaired", col, cell, row, value, f"đã đọc chữ '{value}' thành ngày {day:%d/%m/%Y}",
                   f"read the text '{value}' as the date {day:%d/%m/%Y}", "Nên nhập kiểu ngày", "Better to enter a date")

@@ -148,13 +148,13 @@ def _validation(col: Column) -> DataValidation | None:
         dv.error = "Chọn một giá trị trong danh sách thả xuống. — Pick a value from the list."
     elif col.kind == contract.INT:
         dv = DataValidation(type="whole", operator="greaterThanOrEqual", formula1="0", allow_blank=True)
-        dv.error = "Nhập số nguyên không âm, vd 2789 hoặc 2.789. — A whole number ≥ 0."
+        dv.error = "Nhập số nguyên không âm, vd 1250 hoặc 1.250. — A whole number ≥ 0."
     elif col.kind == contract.KM:
         dv = DataValidation(type="decimal", operator="greaterThanOrEqual", formula1="0", allow_blank=True)
-        dv.error = "Nhập số km không âm, tối đa 3 chữ số thập phân, vd 365,861. — Kilometres ≥ 0."
+        dv.error = "Nhập số km không âm, tối đa 3 chữ số thập phân, vd 12,345. — Kilometres ≥ 0."
     elif col.kind == contract.DATE:
         dv = DataValidation(type="date", operator="between", formula1="36526", formula2="73050", allow_blank=True)
-        dv.error = "Nhập ngày dạng ngày/tháng/năm, vd 25/04/2017. — A date (dd/mm/yyyy)."
+        dv.error = "Nhập ngày dạng ngày/tháng/năm, vd 15/03/2024. — A date (dd/mm/yyyy)."
     elif col.help_vi:
         dv = DataValidation(allow_blank=True)       # any value: only the help text shows
     else:
@@ -199,9 +199,9 @@ def instructions(p: Period | None) -> list[tuple[str, bool]]:
          False),
         ("", False),
         ("Cách nhập", True),
-        ("Số: cứ gõ số bình thường (2789; 365,861). Nếu gõ dạng chữ thì dấu chấm là phân cách hàng nghìn "
-         "(2.789), dấu phẩy là dấu thập phân (365,861); không gõ khoảng trắng giữa các chữ số.", False),
-        ("Ngày: gõ ngày/tháng/năm, vd 25/04/2017.", False),
+        ("Số: cứ gõ số bình thường (1250; 12,345). Nếu gõ dạng chữ thì dấu chấm là phân cách hàng nghìn "
+         "(1.250), dấu phẩy là dấu thập phân (12,345); không gõ khoảng trắng giữa các chữ số.", False),
+        ("Ngày: gõ ngày/tháng/năm, vd 15/03/2024.", False),
         ("Loại tổ, tuyến biên giới, cấp khen, hình thức khen, tỉnh: chọn trong danh sách thả xuống của ô "
          "(bấm vào mũi tên bên phải ô).", False),
         ("", False),

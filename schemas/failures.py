@@ -49,7 +49,7 @@ MESSAGES: dict[str, Message] = {
     "at_most_three_decimals": Message(
         "segments.km_decimals", "{label_vi}: {value} có quá 3 chữ số thập phân",
         "{label_en}: {value} has more than three decimals",
-        "Làm tròn đến mét (3 chữ số sau dấu phẩy, vd 365,861)", "Round to the metre (three decimals, e.g. 365.861)"),
+        "Làm tròn đến mét (3 chữ số sau dấu phẩy, vd 12,345)", "Round to the metre (three decimals, e.g. 12.345)"),
     "not_blank": Message(
         "value.blank", "{label_vi}: ô chỉ có dấu cách hoặc ký tự không đọc được",
         "{label_en}: the cell holds only spaces or unreadable characters", "Nhập nội dung cho ô này", "Fill this cell in"),
