@@ -1,8 +1,8 @@
-"""The ingest flow: a thin Prefect layer over cotmoc.ingest.
+"""The ingest flow: a thin Prefect layer over cotmoc.pipeline.ingest.
 
 Checking files (read → normalise → validate) runs as one Prefect task per batch of files (a task run costs
 ≈ 10 ms and a flow run ≈ 1 s, so a task per file would cost more than the checks): the UI shows each batch,
-and the batches run on every core (cotmoc/parallel.py) or on Dask workers. Every warehouse write stays in
+and the batches run on every core (cotmoc/pipeline/parallel.py) or on Dask workers. Every warehouse write stays in
 the flow's one DuckDB connection, because DuckDB allows a single writing process.
 """
 from __future__ import annotations
@@ -18,13 +18,14 @@ from prefect.task_runners import ThreadPoolTaskRunner
 from prefect.states import Failed
 from prefect.artifacts import create_markdown_artifact, create_progress_artifact, update_progress_artifact
 
-from cotmoc.config import Settings, load_settings
-from cotmoc.locking import WarehouseLocked
-from cotmoc.inbox import worth_worker_processes
-from cotmoc.ingest import CheckedFile, FileOutcome, ingest_inbox
-from cotmoc.parallel import check_batch, checking_processes, worker_count
-from cotmoc.summary import summary_markdown
-from warehouse.db import WarehouseBusy
+from cotmoc.core.config import Settings, load_settings
+from cotmoc.pipeline.locking import WarehouseLocked
+from cotmoc.pipeline.inbox import worth_worker_processes
+from cotmoc.core.records import FileOutcome
+from cotmoc.pipeline.ingest import CheckedFile, ingest_inbox
+from cotmoc.pipeline.parallel import check_batch, checking_processes, worker_count
+from cotmoc.outputs.summary import summary_markdown
+from cotmoc.warehouse.db import WarehouseBusy
 
 
 @task(name="check-workbooks", task_run_name="check {label}", retries=2, retry_delay_seconds=1,
@@ -53,7 +54,7 @@ def ingest_flow(inbox: str | None = None, warehouse: str | None = None, today: d
         memory holds a few batches, not the backfill."""
         if not batches:
             return                  # nothing new: no worker processes are started (a no-change run stays quick)
-        # on this machine's cores when that pays (cotmoc.inbox.worth_worker_processes), unless the flow runs with
+        # on this machine's cores when that pays (cotmoc.pipeline.inbox.worth_worker_processes), unless the flow runs with
         # another task runner (Dask: its workers); a few small files are checked in this process (no start-up)
         local = isinstance(FlowRunContext.get().task_runner, ThreadPoolTaskRunner) and worth_worker_processes(
             [path for items in batches for path, _ in items], settings.batch_files)

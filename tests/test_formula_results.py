@@ -12,16 +12,16 @@ import openpyxl
 import pandas as pd
 import pytest
 
-from cotmoc import contract
-from cotmoc.config import load_settings
-from cotmoc.formulas import formulas_without_values, has_no_result
-from cotmoc.ingest import check_file, run_ingest
-from cotmoc.libreoffice import convert, soffice
+from cotmoc.core import contract
+from cotmoc.core.config import load_settings
+from cotmoc.core.formulas import formulas_without_values, has_no_result
+from cotmoc.pipeline.ingest import check_file, run_ingest
+from cotmoc.outputs.libreoffice import convert, soffice
 from cotmoc.samples import faulty
 from cotmoc.samples.seeds import dien_bien_2016
-from cotmoc.steward_report import write_annotated_copy
-from cotmoc.workbook import read_report
-from warehouse.db import open_warehouse
+from cotmoc.outputs.steward_report import write_annotated_copy
+from cotmoc.reading.workbook import read_report
+from cotmoc.warehouse.db import open_warehouse
 
 TODAY = date(2026, 11, 22)
 NOTE = contract.SHEETS_BY_CODE["to_tu_quan"].column("note")

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import openpyxl
 
-from cotmoc import contract
-from cotmoc.steward_list import LOI_HEADER_ROW, LOI_SHEET
-from cotmoc.steward_report import write_annotated_copy
-from cotmoc.template import LISTS_SHEET, build_template, period_choices
-from cotmoc.periods import Period
+from cotmoc.core import contract
+from cotmoc.outputs.steward_list import LOI_HEADER_ROW, LOI_SHEET
+from cotmoc.outputs.steward_report import write_annotated_copy
+from cotmoc.outputs.template import LISTS_SHEET, build_template, period_choices
+from cotmoc.core.periods import Period
 from tests.test_steward_report import _problem
 from tests.test_template import list_values, validations
 

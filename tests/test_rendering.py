@@ -9,11 +9,11 @@ from collections import Counter
 import openpyxl
 import pytest
 
-from cotmoc import contract
-from cotmoc.steward_list import LOI_SHEET
-from cotmoc.steward_report import ERROR_FILL
-from cotmoc.periods import Period
-from cotmoc.template import build_template, instructions
+from cotmoc.core import contract
+from cotmoc.outputs.steward_list import LOI_SHEET
+from cotmoc.outputs.steward_report import ERROR_FILL
+from cotmoc.core.periods import Period
+from cotmoc.outputs.template import build_template, instructions
 from tests.rendering import can_render, over_total_copy, pages, to_pdf, to_png
 
 pytestmark = [pytest.mark.slow,

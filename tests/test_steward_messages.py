@@ -8,14 +8,14 @@ from datetime import date
 import openpyxl
 import pytest
 
-from cotmoc import contract
-from cotmoc.column_match import column_problems
-from cotmoc.config import load_settings
-from cotmoc.ingest import check_file
-from cotmoc.normalise import missing_fix
+from cotmoc.core import contract
+from cotmoc.reading.column_match import column_problems
+from cotmoc.core.config import load_settings
+from cotmoc.pipeline.ingest import check_file
+from cotmoc.reading.normalise import missing_fix
 from cotmoc.samples import faulty
 from cotmoc.samples.generator import generate_report
-from cotmoc.workbook import read_report
+from cotmoc.reading.workbook import read_report
 
 TODAY = date(2026, 11, 22)
 TEAMS = contract.TO_TU_QUAN

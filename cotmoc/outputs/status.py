@@ -12,7 +12,7 @@ import duckdb
 from rich.console import Console
 from rich.table import Table
 
-from cotmoc.rollup import published_path
+from cotmoc.core.config import published_path
 
 
 @dataclass

@@ -29,7 +29,7 @@ INFO_CODE_COL = 2
 INFO_VALUE_COL = 3
 INFO_FIRST_ROW = 3
 
-# Column kinds. Each kind has one reading rule (see cotmoc.normalise) and one Excel number format.
+# Column kinds. Each kind has one reading rule (see cotmoc.reading.normalise) and one Excel number format.
 TEXT = "text"
 INT = "int"          # whole number >= 0
 KM = "km"            # decimal kilometres, three decimals

@@ -8,7 +8,7 @@ from pathlib import Path
 from rich.console import Console
 from rich.table import Table
 
-from cotmoc.ingest import FileOutcome
+from cotmoc.core.records import FileOutcome
 
 OUTCOME = {
     "new": "mới / new", "superseding": "thay thế / superseding", "duplicate": "trùng / duplicate",

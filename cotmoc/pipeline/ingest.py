@@ -5,7 +5,7 @@ The order of work is what makes it safe:
 1. plan: fingerprint every inbox file (SHA-256); bytes the warehouse already knows are duplicates (or a
    filing that a crash interrupted), and are never opened as workbooks again;
 2. check: read → normalise each new file, then validate them in batches (one schema run per sheet for a
-   batch; plain functions that the flow runs on every core, cotmoc/parallel.py);
+   batch; plain functions that the flow runs on every core, cotmoc/pipeline/parallel.py);
 3. commit: one warehouse transaction per batch (submissions with where each file will be filed, facts,
    supersede, period-over-period review, problems);
 4. write the steward's outputs and move each file.
@@ -22,17 +22,18 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timezone
 from pathlib import Path
 
-from cotmoc import reference
-from cotmoc.config import Settings
-from cotmoc.faults import crash_point
-from cotmoc.inbox import batched, discover, fingerprint
-from cotmoc.normalise import Report, normalise_report
-from cotmoc.problems import ERROR, WARNING, Problem, sort_key
-from cotmoc.steward_report import report_paths, write_annotated_copy, write_problem_list, write_problems_json
-from cotmoc.workbook import UnreadableWorkbook, read_report
-from schemas import validate_reports
-from schemas.history import history_rules
-from warehouse import load as wh
+from cotmoc.core import reference
+from cotmoc.core.config import Settings
+from cotmoc.core.faults import crash_point
+from cotmoc.pipeline.inbox import batched, discover, fingerprint
+from cotmoc.reading.normalise import Report, normalise_report
+from cotmoc.core.records import FileOutcome
+from cotmoc.core.problems import ERROR, WARNING, Problem, sort_key
+from cotmoc.outputs.steward_report import report_paths, write_annotated_copy, write_problem_list, write_problems_json
+from cotmoc.reading.workbook import UnreadableWorkbook, read_report
+from cotmoc.schemas import validate_reports
+from cotmoc.schemas.history import history_rules
+from cotmoc.warehouse import load as wh
 
 WORKBOOK_SUFFIXES = {".xlsx", ".xlsm", ".xls", ".ods"}
 DUPLICATES_DIR = "_trung_lap"      # duplicates are kept (nothing is lost), apart from real submissions
@@ -65,30 +66,6 @@ class CheckedFile:
             return {"teams": 0, "segments": 0, "awards": 0}
         return {"teams": len(self.report.teams), "segments": len(self.report.segments),
                 "awards": len(self.report.awards)}
-
-
-@dataclass
-class FileOutcome:
-    """What happened to one file: the line the office reads in the run summary."""
-    file_name: str
-    outcome: str                       # new | superseding | duplicate | rejected | recovered
-    sha256: str
-    submission_id: int | None = None
-    province: str | None = None
-    period: str | None = None
-    rows: dict[str, int] = field(default_factory=dict)
-    errors: int = 0
-    warnings: int = 0
-    stored_path: Path | None = None
-    first_error: str = ""
-
-    def line(self) -> str:
-        """One log line a non-developer can follow (Vietnamese — English)."""
-        vi = {"new": "đã nhận (mới)", "superseding": "đã nhận (thay thế báo cáo trước)",
-              "duplicate": "trùng lặp, bỏ qua", "rejected": "bị từ chối", "recovered": "hoàn tất lần chạy trước"}
-        where = f" → {self.stored_path}" if self.stored_path else ""
-        detail = f"; {self.errors} lỗi/errors, {self.warnings} cảnh báo/warnings" if (self.errors or self.warnings) else ""
-        return f"{self.file_name}: {vi.get(self.outcome, self.outcome)} — {self.outcome}{detail}{where}"
 
 
 def file_facts(path: Path, sha256: str | None = None) -> wh.FileFacts:
@@ -344,8 +321,8 @@ def ingest_inbox(settings: Settings, *, today: date | None = None, check_many=No
                  on_wait=None, on_plan=None) -> list[FileOutcome]:
     """The whole job for one inbox: take the warehouse's ingest lock, open (and migrate) the warehouse,
     run. The CLI's plain mode and the Prefect flow both call this."""
-    from cotmoc.locking import ingest_lock
-    from warehouse.db import open_warehouse
+    from cotmoc.pipeline.locking import ingest_lock
+    from cotmoc.warehouse.db import open_warehouse
     with ingest_lock(settings.warehouse, wait_seconds=settings.lock_wait_seconds, on_wait=on_wait):
         with open_warehouse(settings.warehouse, today=today) as con:
             return run_ingest(con, settings, today=today, check_many=check_many, on_file=on_file, on_plan=on_plan)

@@ -5,9 +5,9 @@ from __future__ import annotations
 
 from difflib import SequenceMatcher
 
-from cotmoc import contract
-from cotmoc.problems import ERROR, WARNING, Problem, column_letter
-from cotmoc.vntext import fold
+from cotmoc.core import contract
+from cotmoc.core.problems import ERROR, WARNING, Problem, column_letter
+from cotmoc.core.vntext import fold
 
 LIKELY_SAME_COLUMN = 0.8             # _likeness from which an unknown column is taken for a missing one
 

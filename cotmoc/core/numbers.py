@@ -17,8 +17,8 @@ import re
 from dataclasses import dataclass
 from functools import lru_cache
 
-from cotmoc.contract import UNITS
-from cotmoc.vntext import clean, fold
+from cotmoc.core.contract import UNITS
+from cotmoc.core.vntext import clean, fold
 
 _GROUPED = re.compile(r"^-?\d{1,3}(\.\d{3})+(,\d+)?$")      # 2.789   1.234.567   1.234,5
 _DECIMAL_COMMA = re.compile(r"^-?\d+(,\d+)?$")              # 365,861  42

@@ -103,3 +103,8 @@ _OTHER = {
 
 
 SETTING_NAMES = tuple(f.name for f in fields(Settings))
+
+
+def published_path(warehouse: Path) -> Path:
+    """Where analysts find the read-only copy: beside the warehouse, `<name>.published.duckdb`."""
+    return warehouse.with_name(f"{warehouse.stem}.published{warehouse.suffix}")

@@ -1,7 +1,7 @@
 """What the office produces from the warehouse: per-period exports of every analyst view (Parquet, and
 CSV on request), and a published read-only copy of the warehouse that analysts open, swapped in
 atomically so that a long query never blocks a load and a load never breaks a query.
-The national report workbook is in cotmoc/national_workbook.py."""
+The national report workbook is in cotmoc/outputs/national_workbook.py."""
 from __future__ import annotations
 
 import os
@@ -11,8 +11,9 @@ from pathlib import Path
 
 import duckdb
 
-from cotmoc.periods import Period
-from warehouse.db import connect
+from cotmoc.core.config import published_path
+from cotmoc.core.periods import Period
+from cotmoc.warehouse.db import connect
 
 #: The views exported for each period (the contract's and the helpful extras).
 EXPORTED_VIEWS = ("province_teams", "province_segments", "province_segments_all_borders", "province_awards",
@@ -49,11 +50,6 @@ def export_views(con: duckdb.DuckDBPyConnection, out_dir: Path, period: str, *, 
     return written
 
 
-def published_path(warehouse: Path) -> Path:
-    """Where analysts find the read-only copy: beside the warehouse, `<name>.published.duckdb`."""
-    return warehouse.with_name(f"{warehouse.stem}.published{warehouse.suffix}")
-
-
 def publish(con: duckdb.DuckDBPyConnection, warehouse: Path) -> Path:
     """Copy the warehouse (checkpointed, while this process holds the only write lock) beside itself and
     swap it in atomically; analysts holding the old copy open keep reading it undisturbed."""
@@ -76,7 +72,7 @@ def open_published(warehouse: Path) -> duckdb.DuckDBPyConnection:
 def run_rollup(con: duckdb.DuckDBPyConnection, warehouse: Path, exports: Path, *, periods: list[str] | None = None,
                csv: bool = False) -> RollupResult:
     """Exports and the national workbook for each period (default: every period with data), then publish."""
-    from cotmoc.national_workbook import write_national_workbook
+    from cotmoc.outputs.national_workbook import write_national_workbook
     result = RollupResult(periods or periods_with_data(con))
     for period in result.periods:
         result.exports += export_views(con, exports, period, csv=csv)

@@ -3,39 +3,23 @@ required cell an ERROR, so the steward sees every bad cell at once and the pande
 types (they then check the rules of values that could be read)."""
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 from datetime import date, datetime
 from functools import lru_cache
-from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
-from cotmoc import contract, reference
-from cotmoc.contract import Column, Sheet
-from cotmoc.display import en_number, vi_number
-from cotmoc.numbers import ERRORS, parse_number
-from cotmoc.periods import BadPeriod, Period
-from cotmoc.problems import ERROR, WARNING, Problem
-from cotmoc.vntext import clean, decode_legacy, detect_legacy, fold
-from cotmoc.workbook import FORMULA_WITHOUT_VALUE, RawCell, RawReport, RawSheet
+from cotmoc.core import contract, reference
+from cotmoc.core.contract import Column, Sheet
+from cotmoc.core.display import en_number, vi_number
+from cotmoc.core.numbers import ERRORS, parse_number
+from cotmoc.core.periods import BadPeriod, Period
+from cotmoc.core.problems import ERROR, WARNING, Problem
+from cotmoc.core.records import TABLES as _TABLES, Report
+from cotmoc.core.vntext import clean, decode_legacy, detect_legacy, fold
+from cotmoc.reading.workbook import FORMULA_WITHOUT_VALUE, RawCell, RawReport, RawSheet
 
 _TOTAL_MARKERS = {fold(m) for m in contract.TOTAL_ROW_MARKERS}
-_TABLES = {"to_tu_quan": "teams", "doan_bien_gioi": "segments", "khen_thuong": "awards"}
-
-
-@dataclass
-class Report:
-    path: Path
-    info: dict
-    teams: pd.DataFrame
-    segments: pd.DataFrame
-    awards: pd.DataFrame
-    columns: dict[str, dict[str, str]] = field(default_factory=dict)   # sheet → code → column letter
-    problems: list[Problem] = field(default_factory=list)
-
-    def table(self, sheet_code: str) -> pd.DataFrame:
-        return getattr(self, _TABLES[sheet_code])
 
 
 class _Cells:

@@ -21,12 +21,12 @@ import numpy as np
 import pandas as pd
 from python_calamine import CalamineWorkbook
 
-from cotmoc import contract
-from cotmoc.column_match import column_problems
-from cotmoc.display import en_number, vi_number
-from cotmoc.formulas import formulas_without_values
-from cotmoc.problems import ERROR, WARNING, Problem, column_letter
-from cotmoc.vntext import clean
+from cotmoc.core import contract
+from cotmoc.core.display import en_number, vi_number
+from cotmoc.core.formulas import formulas_without_values
+from cotmoc.core.problems import ERROR, WARNING, Problem, column_letter
+from cotmoc.core.vntext import clean
+from cotmoc.reading.column_match import column_problems
 
 HEADER_SEARCH_ROWS = 10
 MAX_RATIO = 200                       # uncompressed/compressed beyond this, with a large size, is a bomb

@@ -11,7 +11,7 @@ from openpyxl.chart import BarChart, Reference
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 
-from cotmoc.periods import Period
+from cotmoc.core.periods import Period
 
 _HEAD_FILL = PatternFill("solid", fgColor="1F4E78")
 _TOTAL_FILL = PatternFill("solid", fgColor="DDEBF7")

@@ -1,6 +1,6 @@
 """The steward's report: THEIR OWN workbook with every bad cell filled red (warnings amber) and a note
 saying, in Vietnamese then English, what is wrong and how to fix it; a first sheet `Loi` listing every
-problem with links to the cells (cotmoc.steward_list); and the same list as JSON for machines.
+problem with links to the cells (cotmoc.outputs.steward_list); and the same list as JSON for machines.
 
 File names (`report_paths`): beside `dien_bien_2016.xlsx` go `dien_bien_2016.loi.xlsx` (annotated copy,
 or the `Loi` sheet alone when the file could not be opened) and `dien_bien_2016.loi.json`.
@@ -30,12 +30,12 @@ from openpyxl.comments import Comment
 from openpyxl.styles import Border, PatternFill, Side
 from openpyxl.utils import get_column_letter
 
-from cotmoc import contract
-from cotmoc.contract import SHEETS
-from cotmoc.formulas import formulas_without_values
-from cotmoc.printing import fit_to_width
-from cotmoc.problems import Problem
-from cotmoc.steward_list import (ERROR_FILL, LOI_SHEET, LOI_TITLE_PREFIX, WARNING_FILL, add_loi_sheet,
+from cotmoc.core import contract
+from cotmoc.core.contract import SHEETS
+from cotmoc.core.formulas import formulas_without_values
+from cotmoc.core.problems import Problem
+from cotmoc.outputs.printing import fit_to_width
+from cotmoc.outputs.steward_list import (ERROR_FILL, LOI_SHEET, LOI_TITLE_PREFIX, WARNING_FILL, add_loi_sheet,
                                  find_sheet, ordered, parse_cell_ref, safe_str, set_text)
 
 __all__ = ["ERROR_FILL", "WARNING_FILL", "LOI_SHEET", "COMMENT_AUTHOR", "report_paths", "write_annotated_copy",

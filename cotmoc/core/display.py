@@ -1,17 +1,17 @@
-"""How values are SHOWN to people (never how they are read: cotmoc.numbers reads).
+"""How values are SHOWN to people (never how they are read: cotmoc.core.numbers reads).
 
 One home for display rules, so the steward's copy, the national workbook, the terminal tables, the
 Prefect artifacts and the portal all write a number, a province or a code the same way:
 - numbers the Vietnamese way (`.` groups thousands, `,` marks decimals: 1.563 hộ, 365,861 km), the rule
   babel's `format_decimal(x, locale="vi")` applies; babel's *parser* misreads `365.861`, so reading stays
-  with cotmoc.numbers;
+  with cotmoc.core.numbers;
 - provinces by their Vietnamese name, enumeration codes by their Vietnamese label.
 """
 from __future__ import annotations
 
 import math
 
-from cotmoc import reference
+from cotmoc.core import reference
 
 
 def _decimals(x, decimals: int | None) -> int:

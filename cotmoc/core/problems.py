@@ -54,6 +54,6 @@ class Problem:
 
 def sort_key(p: Problem):
     """Errors first, then by sheet order, row and column."""
-    from cotmoc.contract import SHEETS
+    from cotmoc.core.contract import SHEETS
     order = {s.code: i for i, s in enumerate(SHEETS)}
     return (0 if p.is_error else 1, order.get(p.sheet or "", -1), p.row or 0, p.cell or "")

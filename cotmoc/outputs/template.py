@@ -1,6 +1,6 @@
 """The report workbook (template version 1) that provinces fill in, and filled copies of it.
 
-Built from cotmoc/contract.py, so every code, label, number format and dropdown comes from one place.
+Built from cotmoc/core/contract.py, so every code, label, number format and dropdown comes from one place.
 Made for a clerk in Excel or LibreOffice: Vietnamese instructions and labels, dropdowns showing
 Vietnamese labels (lists kept on a hidden sheet, because inline lists stop at 255 characters), number
 formats, frozen headers, and header rows protected without a password.
@@ -24,10 +24,10 @@ from openpyxl.utils import get_column_letter, quote_sheetname
 from openpyxl.workbook.defined_name import DefinedName
 from openpyxl.worksheet.datavalidation import DataValidation
 
-from cotmoc import contract, reference
-from cotmoc.contract import Column, Sheet
-from cotmoc.periods import Period
-from cotmoc.printing import FONT, fit_to_width
+from cotmoc.core import contract, reference
+from cotmoc.core.contract import Column, Sheet
+from cotmoc.core.periods import Period
+from cotmoc.outputs.printing import FONT, fit_to_width
 
 LISTS_SHEET = "danh_muc"
 BLANK_ROWS = 2000            # formatted, validated empty rows in a blank template

@@ -3,7 +3,7 @@
 Errors first, then warnings; each row says where (sheet, cell as a link to it, column label), what was
 found, what is wrong and how to fix it. The Vietnamese table comes first, seven columns that print legibly
 on A4 landscape; the same problems in English follow as a second table, from a new page. Used both as the
-first sheet of the annotated copy (cotmoc.steward_report) and alone, for a file that could not be opened.
+first sheet of the annotated copy (cotmoc.outputs.steward_report) and alone, for a file that could not be opened.
 
 Every string written here goes through `set_text`, which makes it a plain string cell: a value copied from
 the steward's file such as `=HYPERLINK(...)` must never become a live formula in our report.
@@ -20,11 +20,11 @@ from openpyxl.utils import column_index_from_string, get_column_letter, quote_sh
 from openpyxl.worksheet.hyperlink import Hyperlink
 from openpyxl.worksheet.pagebreak import Break
 
-from cotmoc.contract import SHEETS, SHEETS_BY_CODE
-from cotmoc.display import en_number, province_name, vi_number
-from cotmoc.printing import FONT, fit_to_width
-from cotmoc.problems import Problem
-from cotmoc.vntext import clean
+from cotmoc.core.contract import SHEETS, SHEETS_BY_CODE
+from cotmoc.core.display import en_number, province_name, vi_number
+from cotmoc.core.problems import Problem
+from cotmoc.core.vntext import clean
+from cotmoc.outputs.printing import FONT, fit_to_width
 
 LOI_SHEET = "Loi"
 LOI_TITLE_PREFIX = "Kết quả kiểm tra báo cáo"      # how a Loi sheet of ours is recognised when sent back

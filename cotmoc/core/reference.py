@@ -7,14 +7,16 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, timedelta
 from functools import lru_cache, wraps
+from importlib import resources
 from pathlib import Path
 
 import pandas as pd
 
-from cotmoc import vntext
-from cotmoc.periods import HALF, YEAR, Period, periods_between
+from cotmoc.core import vntext
+from cotmoc.core.periods import HALF, YEAR, Period, periods_between
 
-REFERENCE_DIR = Path(__file__).resolve().parent.parent / "warehouse" / "reference"
+#: warehouse/reference/ in the repo, cotmoc/warehouse/reference/ once installed (package data, found by importlib)
+REFERENCE_DIR = Path(str(resources.files("cotmoc.warehouse") / "reference"))
 MERGER_DAY = date(2025, 7, 1)
 ALL_BORDERS = "ALL"
 

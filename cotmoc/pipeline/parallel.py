@@ -22,7 +22,7 @@ _pool: ProcessPoolExecutor | None = None
 
 
 def _warm_up() -> None:
-    import cotmoc.ingest  # noqa: F401  pandas, pandera, calamine, the schemas: what every check needs
+    import cotmoc.pipeline.ingest  # noqa: F401  pandas, pandera, calamine, the schemas: what every check needs
 
 
 def worker_count(setting: int) -> int:
@@ -51,8 +51,8 @@ def checking_processes(workers: int):
 
 
 def check_batch(items: list[tuple[Path, str]], settings, today: date | None):
-    """cotmoc.ingest.check_files for one batch, in a worker process when a pool is open."""
-    from cotmoc.ingest import check_files
+    """cotmoc.pipeline.ingest.check_files for one batch, in a worker process when a pool is open."""
+    from cotmoc.pipeline.ingest import check_files
     if _pool is None:
         return check_files(items, settings, today=today)
     return _pool.submit(check_files, items, settings, today=today).result()
