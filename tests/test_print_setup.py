@@ -59,6 +59,7 @@ def test_the_copy_prints_like_the_template(tmp_path):
                                                        tmp_path / "out.xlsx"))
     _prints_fitted(copy[LOI_SHEET], f"{LOI_HEADER_ROW}:{LOI_HEADER_ROW}")
     _prints_fitted(copy["thong_tin"], f"1:{contract.INFO_FIRST_ROW - 1}")
+    _prints_fitted(copy[contract.INSTRUCTIONS_SHEET], None)
     for sheet in contract.TABLE_SHEETS:
         _prints_fitted(copy[sheet.code], f"1:{contract.CODE_ROW}")
     loi = copy[LOI_SHEET]

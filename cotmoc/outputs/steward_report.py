@@ -257,6 +257,8 @@ def _print_setup(wb: Workbook) -> None:
         if name is not None:
             header = contract.INFO_FIRST_ROW - 1 if sheet.is_form else contract.CODE_ROW
             fit_to_width(wb[name], f"1:{header}")
+    if contract.INSTRUCTIONS_SHEET in wb.sheetnames:
+        fit_to_width(wb[contract.INSTRUCTIONS_SHEET])
 
 
 def write_problem_list(problems: list[Problem], out: Path, *, file_name: str, summary: dict | None = None) -> Path:
