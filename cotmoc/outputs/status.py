@@ -12,6 +12,7 @@ import duckdb
 from rich.console import Console
 from rich.table import Table
 
+from cotmoc.core.inert import rich_text, shown_name
 from cotmoc.core.config import published_path
 
 
@@ -94,8 +95,9 @@ def print_status(status: Status, console: Console | None = None, today: date | N
     for c in status.cells:
         if c["status"] == "rejected" and c["stored_path"]:
             report = Path(c["stored_path"])
-            console.print(f"[red]✗[/red] {c['reporting_province_name']} {c['period']}: {c['errors']} lỗi — "
-                          f"{report.with_name(report.stem + '.loi.xlsx')}")
+            console.print(rich_text("✗", "red") + rich_text(f" {c['reporting_province_name']} {c['period']}: "
+                                                             f"{c['errors']} lỗi — "
+                                                             f"{shown_name(report.with_name(report.stem + '.loi.xlsx'))}"))
     runs = Table(title="Các lượt nhận gần nhất — Last ingest runs")
     for col in ("Bắt đầu", "Giây", "File", "Mới", "Thay thế", "Trùng", "Từ chối", "Hoàn tất"):
         runs.add_column(col, justify="right")
@@ -104,4 +106,4 @@ def print_status(status: Status, console: Console | None = None, today: date | N
         runs.add_row(f"{r['started_at']:%Y-%m-%d %H:%M}", f"{seconds:.1f}", str(r["files"]), str(r["new"]),
                      str(r["superseding"]), str(r["duplicate"]), str(r["rejected"]), str(r["recovered"]))
     console.print(runs)
-    console.print(f"[dim]Nguồn / source: {status.source}[/dim]")
+    console.print(rich_text(f"Nguồn / source: {shown_name(status.source)}", "dim"))

@@ -22,6 +22,7 @@ from openpyxl.worksheet.pagebreak import Break
 
 from cotmoc.core.contract import SHEETS, SHEETS_BY_CODE
 from cotmoc.core.display import en_number, province_name, vi_number
+from cotmoc.core.inert import set_cell_text
 from cotmoc.core.problems import Problem
 from cotmoc.core.vntext import clean
 from cotmoc.outputs.printing import FONT, fit_to_width
@@ -57,12 +58,8 @@ def safe_str(text: str) -> str:
 
 
 def set_text(cell, value) -> None:
-    """Write a value so that it can never become a formula: strings are always string cells."""
-    if isinstance(value, str):
-        cell.value = safe_str(value)
-        cell.data_type = "s"          # openpyxl would otherwise store "=..." as a formula
-    else:
-        cell.value = value
+    """Write a value so that it can never become a formula (cotmoc.core.inert.set_cell_text)."""
+    set_cell_text(cell, value)
 
 
 def parse_cell_ref(ref: str | None) -> tuple[int, int] | None:
