@@ -50,6 +50,12 @@ optional sheet `hoat_dong` (activities) and four optional `thong_tin` fields (co
 file simply has none of them, and its activities count as *not reported* (NULL), never as 0. A version 2 file
 that lacks a sheet, column or field of version 2 is accepted with a warning that says so (it was most likely
 copied from an older template); a version 1 file is never told about version 2.
+The period cell's dropdown lists the valid codes, newest first.
+
+**Formulas** are read by the result the spreadsheet saved with them (an empty text result, as
+`=IF(D5>0;"";"thiếu")` gives, is a result); a formula saved without any result is an error on its cell.
+
+**Printing**: every sheet prints on A4 landscape, fitted to the page width, with its header rows repeated.
 """
 
 _RULES = {

@@ -12,11 +12,13 @@ from dataclasses import dataclass
 from functools import lru_cache
 from typing import Callable
 
+import numpy as np
 import pandas as pd
 import pandera.pandas as pa
 
 from cotmoc.core import contract, reference
 from cotmoc.core.contract import SHEETS_BY_CODE
+from cotmoc.core.display import en_number, vi_number
 from cotmoc.core.problems import ERROR, Problem
 
 #: (position in the frame, column code) → (Excel row, cell reference), either may be None.
@@ -47,7 +49,7 @@ MESSAGES: dict[str, Message] = {
     "at_most_three_decimals": Message(
         "segments.km_decimals", "{label_vi}: {value} có quá 3 chữ số thập phân",
         "{label_en}: {value} has more than three decimals",
-        "Làm tròn đến mét (3 chữ số sau dấu phẩy, vd 365,861)", "Round to the metre (three decimals, e.g. 365.861)"),
+        "Làm tròn đến mét (3 chữ số sau dấu phẩy, vd 12,345)", "Round to the metre (three decimals, e.g. 12.345)"),
     "not_blank": Message(
         "value.blank", "{label_vi}: ô chỉ có dấu cách hoặc ký tự không đọc được",
         "{label_en}: the cell holds only spaces or unreadable characters", "Nhập nội dung cho ô này", "Fill this cell in"),
@@ -65,8 +67,8 @@ MESSAGES: dict[str, Message] = {
     "someone_honoured": Message(
         "awards.nobody_honoured", "Quyết định khen thưởng có số tập thể và số cá nhân đều bằng 0",
         "The award decision honours no collective and no individual",
-        "Nhập số tập thể và/hoặc số cá nhân được khen, hoặc xóa dòng",
-        "Enter the collectives and/or individuals honoured, or delete the row", column="collectives"),
+        "Nhập số tập thể và/hoặc số cá nhân được khen theo quyết định",
+        "Enter the collectives and/or individuals the decision honours", column="collectives"),
     # activities (sheet hoat_dong, template version 2)
     "people_not_fewer_than_sessions": Message(
         "activities.people_fewer_than_sessions", "Tuyên truyền: số lượt người ({people}) nhỏ hơn số buổi ({count})",
@@ -121,14 +123,20 @@ def message_for(check: str) -> Message | None:
     return MESSAGES.get(str(check).split("(", 1)[0])
 
 
-def fmt(value) -> str:
-    """A value as the steward typed it: whole numbers without '.0', blanks as 'trống'."""
+def fmt(value, english: bool = False) -> str:
+    """A value for a message: numbers the Vietnamese way (the English way for the English half), whole numbers
+    without ',0', dates as dd/mm/yyyy, blanks as 'trống' / 'empty'."""
     if value is None or (not isinstance(value, str) and pd.isna(value)):
-        return "trống"
+        return "empty" if english else "trống"
     if isinstance(value, pd.Timestamp):
         return f"{value:%d/%m/%Y}"
-    if isinstance(value, float) and value.is_integer():
-        return str(int(value))
+    if isinstance(value, (int, float, np.integer, np.floating)) and not isinstance(value, bool):
+        number = float(value) if isinstance(value, (float, np.floating)) else int(value)
+        if "e" in repr(number):
+            return repr(number)                      # 1e-07: too small or large for grouped digits
+        digits = repr(number).partition(".")[2]      # every decimal typed (a 4th decimal may be the fault)
+        places = 0 if isinstance(number, int) or number.is_integer() else len(digits)
+        return (en_number if english else vi_number)(number, places)
     return str(value)
 
 
@@ -170,15 +178,17 @@ def validate_frame(model: type[pa.DataFrameModel], df: pd.DataFrame, sheet_code:
         if (spec.rule, position, column) in seen:
             continue                      # a row check reports each column of a failing row
         seen.add((spec.rule, position, column))
-        fields = {c: fmt(v[position]) for c, v in values.items()}
         col = sheet.column(column)
-        value = fields.get(column, fmt(case.failure_case))
-        fields.update(label_vi=col.label_vi, label_en=col.label_en, value=value,
-                      allowed=_allowed(sheet_code, column) if spec.rule == "value.not_allowed" else "")
+        allowed = _allowed(sheet_code, column) if spec.rule == "value.not_allowed" else ""
+        vi, en = ({c: fmt(v[position], english) for c, v in values.items()} for english in (False, True))
+        vi.setdefault(column, fmt(case.failure_case))
+        en.setdefault(column, fmt(case.failure_case, True))
+        vi.update(label_vi=col.label_vi, label_en=col.label_en, value=vi[column], allowed=allowed)
+        en.update(label_vi=col.label_vi, label_en=col.label_en, value=en[column], allowed=allowed)
         excel_row, cell = locate(position, column)
-        found.append((position, Problem(spec.severity, spec.rule, spec.vi.format(**fields), spec.en.format(**fields),
-                                        spec.fix_vi.format(**fields), spec.fix_en.format(**fields), sheet=sheet_code,
-                                        row=excel_row, column=column, cell=cell, value=value)))
+        found.append((position, Problem(spec.severity, spec.rule, spec.vi.format(**vi), spec.en.format(**en),
+                                        spec.fix_vi.format(**vi), spec.fix_en.format(**en), sheet=sheet_code,
+                                        row=excel_row, column=column, cell=cell, value=vi[column])))
     if any(p.rule == _INTERNAL.rule and p.column for _, p in found):
         # a row check that crashed on a missing or mistyped column adds nothing to that column's problem
         found = [(pos, p) for pos, p in found if p.rule != _INTERNAL.rule or p.column]

@@ -7,6 +7,7 @@ The file is still accepted; the steward and `validation_issues` get a WARNING sa
 """
 from __future__ import annotations
 
+from cotmoc.core.display import en_number, vi_number
 from cotmoc.core.problems import WARNING, Problem
 
 MEMBERS_PER_TEAM = (2, 60)
@@ -16,7 +17,7 @@ JUMP = 0.5
 def _warn(rule, sheet, column, vi, en, value) -> Problem:
     return Problem(WARNING, rule, vi, en, "Kiểm tra lại số liệu; nếu đúng, không cần làm gì",
                    "Check the figures; if they are right, nothing needs doing", sheet=sheet, column=column,
-                   value=None if value is None else str(value))
+                   value=None if value is None else vi_number(value))
 
 
 def history_rules(report, previous: dict | None) -> list[Problem]:
@@ -27,8 +28,9 @@ def history_rules(report, previous: dict | None) -> list[Problem]:
         low, high = MEMBERS_PER_TEAM
         if not low <= per_team <= high:
             out.append(_warn("history.members_per_team", "to_tu_quan", "members",
-                             f"Bình quân {per_team:.1f} thành viên/tổ, ngoài khoảng thường gặp ({low}–{high})",
-                             f"{per_team:.1f} members per team on average, outside the usual {low}–{high}", round(per_team, 1)))
+                             f"Bình quân {vi_number(per_team, 1)} thành viên/tổ, ngoài khoảng thường gặp ({low}–{high})",
+                             f"{en_number(per_team, 1)} members per team on average, outside the usual {low}–{high}",
+                             round(per_team, 1)))
     if not previous:
         return out
     prev = previous["period"]
@@ -37,11 +39,12 @@ def history_rules(report, previous: dict | None) -> list[Problem]:
                                                   ("markers", markers, previous["markers"], "cột mốc", "markers")):
         if before is not None and now < before - 1e-9:
             out.append(_warn(f"history.{column}_fell", "doan_bien_gioi", column,
-                             f"Tổng {unit_vi} đăng ký giảm từ {before:,.3f} (kỳ {prev}) xuống {now:,.3f}".replace(".000", ""),
-                             f"Registered {unit_en} fell from {before:,.3f} ({prev}) to {now:,.3f}".replace(".000", ""), now))
+                             f"Tổng {unit_vi} đăng ký giảm từ {vi_number(before)} (kỳ {prev}) xuống {vi_number(now)}",
+                             f"Registered {unit_en} fell from {en_number(before)} ({prev}) to {en_number(now)}", now))
     for column, now, before in (("teams", teams, previous["teams"]), ("members", members, previous["members"])):
         if before and abs(now - before) / before > JUMP:
             out.append(_warn(f"history.{column}_jump", "to_tu_quan", column,
-                             f"Tổng số {'tổ' if column == 'teams' else 'thành viên'} thay đổi từ {before:,} (kỳ {prev}) "
-                             f"thành {now:,}", f"Total {column} changed from {before:,} ({prev}) to {now:,}", now))
+                             f"Tổng số {'tổ' if column == 'teams' else 'thành viên'} thay đổi từ {vi_number(before)} "
+                             f"(kỳ {prev}) thành {vi_number(now)}",
+                             f"Total {column} changed from {en_number(before)} ({prev}) to {en_number(now)}", now))
     return out

@@ -15,9 +15,10 @@ How far the movement reaches (thong_tin, template version 2):
 Border segments (sheet doan_bien_gioi), against the province's borders on the period's last day:
 - `segments.border_not_of_province` ERROR on the row's border cell.
 - `segments.km_over_total` / `segments.markers_over_total` ERROR when, for one border or for the whole land
-  border (`ALL`), the registered km or markers exceed the reference total (only when that total is known).
-  The problem sits on the column's header cell and names the three largest rows, where a slip (metres typed
-  as km, an extra digit) most likely is.
+  border (`ALL`), the registered km or markers exceed the reference total (only when that total is known;
+  a province with one land border is told once, not again for its whole land border). The problem sits on
+  each of the three largest rows' cell, where a slip (metres typed as km, an extra digit) most likely is,
+  and its message names all three.
 - `segments.marker_claimed_twice` ERROR on each row whose marker range (from–to, both ends included, per
   border) overlaps another row's; it names the rows it overlaps. Marker codes read: `120`, `120/1`, `120(1)`,
   `120.1`, `120-1`, with an optional "Mốc"/"M" before; `120/1` sorts after `120` and before `121`.
@@ -44,6 +45,7 @@ from functools import partial
 import pandas as pd
 
 from cotmoc.core import contract, reference
+from cotmoc.core.display import en_number, enum_label, enum_label_en, vi_number
 from cotmoc.core.periods import BadPeriod, Period
 from cotmoc.core.problems import ERROR, WARNING, Problem
 from cotmoc.schemas.batch import REPORT
@@ -54,16 +56,6 @@ DECISION_TOO_EARLY = timedelta(days=365)
 TOP_ROWS = 3
 _MARKER = r"^\s*(?:(?:cột\s*)?mốc|m)?\s*(\d+)\s*(?:[/(.\-]\s*(\d+)\s*\)?)?\s*$"
 _SUB_SCALE = 10_000          # 120/1 → 1_200_001: sortable integer keys, sub-markers between main ones
-
-
-def num_vi(x, decimals: int = 0) -> str:
-    """A number written the Vietnamese way: 1.234,567 (dot groups thousands, comma marks decimals)."""
-    text = f"{x:,.{decimals}f}"
-    return text.replace(",", "\0").replace(".", ",").replace("\0", ".")
-
-
-def num_en(x, decimals: int = 0) -> str:
-    return f"{x:,.{decimals}f}"
 
 
 def _period(report) -> Period | None:
@@ -188,23 +180,31 @@ def border_rules(batch) -> list[tuple[int, Problem]]:
     out = []
     for r in seg.loc[wrong, [REPORT, "excel_row", "border"]].itertuples(index=False):
         report, (_, name, _, borders) = batch.reports[r[0]], context[r[0]]
-        fix = ((f"Chọn tuyến biên giới của tỉnh: {', '.join(borders)}",
-                f"Pick one of the province's borders: {', '.join(borders)}") if borders else
-               ("Tỉnh không có biên giới đất liền: xóa các dòng ở sheet này",
-                "The province has no land border: delete the rows on this sheet"))
+        fix = ((f"Chọn tuyến biên giới của tỉnh: {'; '.join(enum_label('border', b) for b in borders)}",
+                f"Pick one of the province's borders: {'; '.join(enum_label_en('border', b) for b in borders)}")
+               if borders else
+               ("Tỉnh không có biên giới đất liền trong kỳ này: kiểm tra lại tỉnh và kỳ ở sheet thong_tin",
+                "The province has no land border in this period: check the province and period on sheet thong_tin"))
         out.append((r[0], _row_problem(report, "doan_bien_gioi", r.excel_row, "border", ERROR,
-                                       "segments.border_not_of_province", f"Tỉnh {name} không có tuyến biên giới {r.border}",
-                                       f"{name} has no {r.border} border", *fix, value=r.border)))
+                                       "segments.border_not_of_province",
+                                       f"Tỉnh {name} không có tuyến biên giới {enum_label('border', r.border)}",
+                                       f"{name} has no {enum_label_en('border', r.border)} border", *fix,
+                                       value=enum_label("border", r.border))))
     mine = seg[~wrong]                             # rows with a wrong border were reported above
     sums = {"length_km": mine["length_km"].fillna(0), "markers": mine["markers"].fillna(0)}
     per_border = pd.DataFrame(sums).groupby([mine[REPORT], mine["border"]]).sum()
     whole = pd.DataFrame(sums).groupby(mine[REPORT]).sum()
     groups = [((i, b), row) for (i, b), row in per_border.iterrows() if (i, b) in allowed]
     groups += [((i, reference.ALL_BORDERS), row) for i, row in whole.iterrows()]
+    over: set[tuple[int, str]] = set()                # (report, rule) already over its one border's total
     for (i, border), totals in groups:
-        province, _, p, _ = context[i]
+        province, _, p, borders = context[i]
         rows = partial(_group_rows, mine, i, border)
-        out += [(i, problem) for problem in _over_total(batch.reports[i], province, border, p.end, totals, rows)]
+        for problem in _over_total(batch.reports[i], province, border, p.end, totals, rows):
+            if border == reference.ALL_BORDERS and len(borders) == 1 and (i, problem.rule) in over:
+                continue        # one land border: its whole land border is the same figure, said once
+            over.add((i, problem.rule))
+            out.append((i, problem))
     return out + marker_overlaps(batch, seg)
 
 
@@ -215,12 +215,15 @@ def _group_rows(mine: pd.DataFrame, i: int, border: str) -> pd.DataFrame:
 
 
 def _over_total(report, province: str, border: str, day: date, totals, rows) -> list[Problem]:
-    """A problem for each total the registered figures exceed; `rows()` gives the group's rows, asked for
-    only then (the problem names the largest rows)."""
+    """For each total the registered figures exceed, one problem on each of the largest rows (the ones a slip
+    most likely sits in: each is coloured and noted in the steward's copy), all with the same message;
+    `rows()` gives the group's rows, asked for only then."""
     total = reference.border_total(province, border, day)
     whole = border == reference.ALL_BORDERS
-    scope_vi = "toàn bộ biên giới đất liền của tỉnh" if whole else f"tuyến {border} của tỉnh"
-    scope_en = "the province's whole land border" if whole else f"the province's {border} border"
+    scope_vi = "toàn bộ biên giới đất liền của tỉnh" if whole else f"tuyến {enum_label('border', border)} của tỉnh"
+    scope_en = ("the province's whole land border" if whole else
+                f"the province's {enum_label_en('border', border)} border")
+    source_vi, source_en = total.source_vi or total.source or "không rõ nguồn", total.source or "source unknown"
     out = []
     for column, limit, decimals, unit_vi, unit_en, rule, fix in (
             ("length_km", total.total_km, 3, "km", "km", "segments.km_over_total",
@@ -232,18 +235,19 @@ def _over_total(report, province: str, border: str, day: date, totals, rows) -> 
         registered = totals[column]
         if limit is None or pd.isna(registered) or registered <= limit + 0.5 * 10 ** -decimals:
             continue
-        top = rows().nlargest(TOP_ROWS, column)[["excel_row", column]]
-        top_vi = ", ".join(f"dòng {int(r)} ({num_vi(v, decimals)})" for r, v in top.itertuples(index=False))
-        top_en = ", ".join(f"row {int(r)} ({num_en(v, decimals)})" for r, v in top.itertuples(index=False))
-        letter = report.columns.get("doan_bien_gioi", {}).get(column)
-        out.append(Problem(
-            ERROR, rule,
-            f"Tổng {num_vi(registered, decimals)} {unit_vi} đăng ký vượt quá {num_vi(limit, decimals)} {unit_vi} "
-            f"của {scope_vi} (số liệu tham chiếu: {total.source or 'không rõ nguồn'}). Lớn nhất: {top_vi}",
-            f"{num_en(registered, decimals)} {unit_en} registered exceed the {num_en(limit, decimals)} {unit_en} "
-            f"of {scope_en} (reference: {total.source or 'source unknown'}). Largest: {top_en}",
-            *fix, sheet="doan_bien_gioi", column=column,
-            cell=f"{letter}{contract.CODE_ROW}" if letter else None, value=num_en(registered, decimals)))
+        group = rows()
+        top = group[group[column] > 0].nlargest(TOP_ROWS, column)[["excel_row", column]]
+        top = [(int(r), v) for r, v in top.itertuples(index=False)]
+        top_vi = ", ".join(f"dòng {r} ({vi_number(v, decimals)} {unit_vi})" for r, v in top)
+        top_en = ", ".join(f"row {r} ({en_number(v, decimals)} {unit_en})" for r, v in top)
+        label = contract.DOAN_BIEN_GIOI.column(column)
+        vi = (f"{label.label_vi}: tổng {vi_number(registered, decimals)} {unit_vi} đăng ký vượt quá "
+              f"{vi_number(limit, decimals)} {unit_vi} của {scope_vi} (số liệu tham chiếu: {source_vi}). "
+              f"Các dòng lớn nhất: {top_vi}")
+        en = (f"{label.label_en}: {en_number(registered, decimals)} {unit_en} registered exceed the "
+              f"{en_number(limit, decimals)} {unit_en} of {scope_en} (reference: {source_en}). Largest: {top_en}")
+        out += [_row_problem(report, "doan_bien_gioi", r, column, ERROR, rule, vi, en, *fix,
+                             value=vi_number(v, decimals)) for r, v in top]
     return out
 
 
@@ -376,8 +380,8 @@ def _award_problem(report, p: Period, signed: date, r, severity: str, rule: str)
         "awards.decision_long_before_period": (
             f"sớm hơn kỳ {p.code} quá một năm: quyết định này thuộc báo cáo kỳ trước",
             f"is more than a year before the period {p.code}: it belongs to an earlier report",
-            "Kiểm tra ngày quyết định; quyết định đã báo cáo ở kỳ trước thì xóa dòng này",
-            "Check the date; if an earlier report listed the decision, delete this row"),
+            "Kiểm tra ngày quyết định; quyết định đã có trong báo cáo kỳ trước thì không kê lại ở báo cáo này",
+            "Check the date; a decision an earlier report listed is not listed again in this one"),
         "awards.decision_outside_period": (
             f"nằm ngoài kỳ {p.code} ({p.start:%d/%m/%Y}–{p.end:%d/%m/%Y}, cộng 6 tháng sau kỳ)",
             f"falls outside the period {p.code} ({p.start:%d/%m/%Y}–{p.end:%d/%m/%Y}, plus six months after it)",

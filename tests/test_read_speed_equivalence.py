@@ -45,7 +45,8 @@ def _reference_table(sheet, raw, problems, province) -> pd.DataFrame:
         if first_text is not None and (fold(first_text) in _TOTALS or fold(first_text).startswith("tong cong ")):
             problems.append(Problem(WARNING, "row.total", "Dòng tổng cộng không được tính (hệ thống tự cộng)",
                                     "A totals row is not counted (cotmoc adds up the rows itself)",
-                                    "Có thể xóa dòng tổng cộng", "The totals row may be deleted",
+                                    "Không cần sửa: hệ thống tự cộng các dòng; lần sau không cần gõ dòng tổng cộng",
+                                    "Nothing to fix: cotmoc adds up the rows; next time no totals row is needed",
                                     sheet=sheet.code, row=int(excel_row), cell=f"A{excel_row}"))
             continue
         record = {"excel_row": int(excel_row)}

@@ -5,8 +5,9 @@ from datetime import date
 
 import pandas as pd
 
+from cotmoc.core.display import vi_number
 from cotmoc.schemas import validate_report
-from cotmoc.schemas.rules import marker_keys, num_vi
+from cotmoc.schemas.rules import marker_keys
 from tests.test_schemas import TODAY, award, found, make_report, seg, team, timed_validation
 
 
@@ -48,8 +49,9 @@ def test_no_period_no_period_rules():
 def test_a_border_the_province_does_not_have():
     r = make_report(segments=[seg(), seg(border="VN-KH", km=1000.0)])
     [p] = validate_report(r, today=TODAY)          # the 1000 km of the wrong border are not added up too
-    assert (p.rule, p.cell, p.value) == ("segments.border_not_of_province", "A5", "VN-KH")
-    assert "Điện Biên" in p.message_vi and "VN-CN, VN-LA" in p.fix_vi
+    assert (p.rule, p.cell, p.value) == ("segments.border_not_of_province", "A5", "Việt Nam – Campuchia")
+    assert "Điện Biên không có tuyến biên giới Việt Nam – Campuchia" in p.message_vi
+    assert "Việt Nam – Trung Quốc; Việt Nam – Lào" in p.fix_vi and "Viet Nam – Laos" in p.fix_en
 
 
 def test_a_province_without_a_land_border_before_the_merger_and_with_one_after():
@@ -64,11 +66,16 @@ def test_a_province_without_a_land_border_before_the_merger_and_with_one_after()
 
 def test_km_past_one_borders_total_names_the_largest_rows():
     r = make_report(segments=[seg(border="VN-CN", km=30.0), seg(border="VN-CN", km=11.0), seg(km=1.0)])
-    [p] = validate_report(r, today=TODAY)
-    assert (p.rule, p.sheet, p.column, p.cell, p.row, p.value) == (
-        "segments.km_over_total", "doan_bien_gioi", "length_km", "G3", None, "41.000")
-    assert "Tổng 41,000 km đăng ký vượt quá 40,861 km của tuyến VN-CN" in p.message_vi
-    assert "dòng 4 (30,000), dòng 5 (11,000)" in p.message_vi and "row 4 (30.000)" in p.message_en
+    found = validate_report(r, today=TODAY)        # one problem on each row the message names, none on G3
+    assert [(p.rule, p.sheet, p.column, p.cell, p.row, p.value) for p in found] == [
+        ("segments.km_over_total", "doan_bien_gioi", "length_km", "G4", 4, "30,000"),
+        ("segments.km_over_total", "doan_bien_gioi", "length_km", "G5", 5, "11,000")]
+    p = found[0]
+    assert found[1].message_vi == p.message_vi
+    assert p.message_vi.startswith("Chiều dài (km): tổng 41,000 km đăng ký vượt quá 40,861 km của tuyến "
+                                   "Việt Nam – Trung Quốc của tỉnh (số liệu tham chiếu: ước tính: khoảng 40,86 km")
+    assert "dòng 4 (30,000 km), dòng 5 (11,000 km)" in p.message_vi and "row 4 (30.000 km)" in p.message_en
+    assert "DOMAIN" not in p.message_vi and "China" not in p.message_vi
 
 
 def test_km_exactly_at_the_total_is_fine():
@@ -79,16 +86,32 @@ def test_km_exactly_at_the_total_is_fine():
 def test_the_whole_land_border_counts_rows_whatever_their_border():
     # 350 km with Laos is within its 360 km; with a row whose border was unreadable the province passes 400.861
     r = make_report(segments=[seg(km=350.0), seg(border=None, km=60.0)])
-    [p] = validate_report(r, today=TODAY)
-    assert (p.rule, p.cell) == ("segments.km_over_total", "G3")
+    found = validate_report(r, today=TODAY)
+    assert [(p.rule, p.cell) for p in found] == [("segments.km_over_total", "G4"), ("segments.km_over_total", "G5")]
+    p = found[0]
     assert "toàn bộ biên giới đất liền" in p.message_vi and "whole land border" in p.message_en
+    assert "Sở TTTT Điện Biên" in p.message_vi
+
+
+def test_a_province_with_one_land_border_is_told_once():
+    r = make_report(province="son_la", period="2019", report_date=date(2020, 1, 10),
+                    segments=[seg(border="VN-LA", km=300.0), seg(border="VN-LA", km=132.012)])
+    found = validate_report(r, today=TODAY)
+    assert [(p.rule, p.cell, p.value) for p in found] == [("segments.km_over_total", "G4", "300,000"),
+                                                          ("segments.km_over_total", "G5", "132,012")]
+    assert "tuyến Việt Nam – Lào của tỉnh" in found[0].message_vi and "toàn bộ" not in found[0].message_vi
+    assert "Tổng 432,012 km".lower() in found[0].message_vi.lower()
+    assert "cơ quan thường trực cần xác nhận" in found[0].message_vi and "approximate" not in found[0].message_vi
 
 
 def test_markers_past_the_total_and_unknown_totals():
     over = make_report(segments=[seg(markers=100), seg(markers=88), seg(markers=0)])
-    [p] = validate_report(over, today=TODAY)
-    assert (p.rule, p.cell, p.value) == ("segments.markers_over_total", "H3", "188")
-    assert "vượt quá 187 cột mốc" in p.message_vi and "dòng 4 (100), dòng 5 (88), dòng 6 (0)" in p.message_vi
+    found = validate_report(over, today=TODAY)     # the row with no marker is not one to look at
+    assert [(p.rule, p.cell, p.value) for p in found] == [("segments.markers_over_total", "H4", "100"),
+                                                          ("segments.markers_over_total", "H5", "88")]
+    p = found[0]
+    assert "vượt quá 187 cột mốc" in p.message_vi and "dòng 4 (100 cột mốc), dòng 5 (88 cột mốc)" in p.message_vi
+    assert "dòng 6" not in p.message_vi
     unknown = make_report(province="lai_chau", period="2019", report_date=date(2020, 1, 10),
                           segments=[seg(border="VN-CN", markers=5000, km=1.0)])
     assert rules_of(unknown) == []                  # Lai Châu's marker count is not in the reference data
@@ -170,7 +193,7 @@ def test_without_a_report_date_today_is_the_limit():
 
 
 def test_numbers_are_written_the_vietnamese_way():
-    assert (num_vi(400.861, 3), num_vi(21790), num_vi(1234567.5, 1)) == ("400,861", "21.790", "1.234.567,5")
+    assert (vi_number(400.861, 3), vi_number(21790), vi_number(1234567.5, 1)) == ("400,861", "21.790", "1.234.567,5")
 
 
 # ---------------------------------------------------------------- many reports checked as one batch

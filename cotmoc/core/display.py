@@ -65,3 +65,13 @@ def enum_label(enum: str, code: str | None) -> str:
         if value.code == code:
             return value.label_vi
     return code
+
+
+def enum_label_en(enum: str, code: str | None) -> str:
+    """An enumeration code → its English label ('VN-LA' → 'Viet Nam – Laos'), for the English half of a message."""
+    if not code:
+        return "—"
+    for value in reference.enumeration(enum):
+        if value.code == code:
+            return value.label_en
+    return code

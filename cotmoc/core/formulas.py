@@ -1,6 +1,8 @@
 """Formula cells that hold no saved result, per sheet (OOXML workbooks). No reader recalculates formulas, so
-such a cell has no value to read: the reader reports it to the steward. Almost no report has formulas, so each
-sheet's XML bytes are first searched for a formula tag, and only a sheet that has one is parsed."""
+such a cell has no value to read: the reader reports it to the steward, and the steward's copy shows the
+formula as text. Both ask `formulas_without_values`, so they judge a cell by one rule (`has_no_result`).
+Almost no report has formulas, so each sheet's XML bytes are first searched for a formula tag, and only a
+sheet that has one is parsed."""
 from __future__ import annotations
 
 import posixpath
@@ -31,9 +33,19 @@ _FORMULA_TAGS = (re.compile(rb"<f[\s/>]"), re.compile(rb":f[\s/>]"))
 _SCAN_CHUNK = 1 << 20
 
 
-def formulas_without_values(path: Path, sheet_names: list[str]) -> dict[str, set[str]]:
-    """Cells holding a formula but no stored result, per sheet name (OOXML only). Almost no report holds a
-    formula, so the sheets' XML is parsed only when a scan of its bytes finds one (or cannot tell)."""
+def has_no_result(cell_type: str | None, saved: str | None) -> bool:
+    """Whether a formula cell `<c t=cell_type>` lacks a saved result; `saved` is its `<v>` text ("" for an
+    empty `<v>`, None for none). An empty `<v>` IS the result of a text formula (`t="str"`): Excel and
+    LibreOffice save `=IF(D5>0;"";"thiếu")` so when it yields "". Of any other type it holds nothing."""
+    if saved is None:
+        return True
+    return not saved.strip() and cell_type != "str"
+
+
+def formulas_without_values(path: Path, sheet_names: list[str]) -> dict[str, dict[str, str | None]]:
+    """{sheet name: {cell: the formula as typed ("=J4*2"), or None when not written in that cell (a shared
+    formula)}} for the formula cells without a stored result (OOXML only). Almost no report holds a formula,
+    so the sheets' XML is parsed only when a scan of its bytes finds one (or cannot tell)."""
     try:
         with zipfile.ZipFile(path) as zf:
             names = set(zf.namelist())
@@ -58,9 +70,9 @@ def _part_has_formula(zf: zipfile.ZipFile, part: str) -> bool:
     return False
 
 
-def _parse_formulas_without_values(path: Path, sheet_names: list[str]) -> dict[str, set[str]]:
-    """The full parse: each <c> holding an <f> but no (or an empty) <v>."""
-    out: dict[str, set[str]] = {}
+def _parse_formulas_without_values(path: Path, sheet_names: list[str]) -> dict[str, dict[str, str | None]]:
+    """The full parse: each <c> holding an <f> and no result by `has_no_result`."""
+    out: dict[str, dict[str, str | None]] = {}
     try:
         with zipfile.ZipFile(path) as zf:
             if "xl/workbook.xml" not in zf.namelist():
@@ -70,7 +82,7 @@ def _parse_formulas_without_values(path: Path, sheet_names: list[str]) -> dict[s
                 part = parts.get(name)
                 if not part or part not in zf.namelist():
                     continue
-                cells = set()
+                cells: dict[str, str | None] = {}
                 with zf.open(part) as fh:
                     for _, el in ElementTree.iterparse(fh):
                         if el.tag.endswith("}c"):
@@ -80,8 +92,8 @@ def _parse_formulas_without_values(path: Path, sheet_names: list[str]) -> dict[s
                                     f = child
                                 elif child.tag.endswith("}v"):
                                     v = child
-                            if f is not None and (v is None or not (v.text or "").strip()):
-                                cells.add(el.get("r"))
+                            if f is not None and has_no_result(el.get("t"), None if v is None else v.text or ""):
+                                cells[el.get("r")] = f"={f.text}" if f.text else None
                             el.clear()
                 out[name] = cells
     except (KeyError, ElementTree.ParseError, zipfile.BadZipFile):

@@ -54,6 +54,7 @@ class BorderTotal:
     total_markers: int | None
     source: str
     verified: bool
+    source_vi: str = ""      # the source in Vietnamese, for the steward's messages
 
 
 @dataclass(frozen=True)
@@ -105,7 +106,8 @@ def _own_totals() -> dict[tuple[str, str], BorderTotal]:
     for r in load_table("border_totals").itertuples(index=False):
         out[(r.province_code, r.border)] = BorderTotal(
             r.province_code, r.border, None if pd.isna(r.total_km) else float(r.total_km),
-            None if pd.isna(r.total_markers) else int(r.total_markers), r.source, r.verified == "true")
+            None if pd.isna(r.total_markers) else int(r.total_markers), r.source, r.verified == "true",
+            r.source_vi if not pd.isna(r.source_vi) else r.source)
     return out
 
 
@@ -135,7 +137,8 @@ def border_total(code: str, border: str, day: date | None = None) -> BorderTotal
                 t = BorderTotal(member, ALL_BORDERS,
                                 None if any(x.total_km is None for x in own) else sum(x.total_km for x in own),
                                 None if any(x.total_markers is None for x in own) else sum(x.total_markers for x in own),
-                                "sum of the province's borders", all(x.verified for x in own))
+                                "sum of the province's borders", all(x.verified for x in own),
+                                "tổng các tuyến của tỉnh")
         if t is not None:
             parts.append(t)
     if not parts:
@@ -143,7 +146,7 @@ def border_total(code: str, border: str, day: date | None = None) -> BorderTotal
     km = None if any(t.total_km is None for t in parts) else round(sum(t.total_km for t in parts), 3)
     markers = None if any(t.total_markers is None for t in parts) else sum(t.total_markers for t in parts)
     return BorderTotal(code, border, km, markers, "; ".join(dict.fromkeys(t.source for t in parts)),
-                       all(t.verified for t in parts))
+                       all(t.verified for t in parts), "; ".join(dict.fromkeys(t.source_vi for t in parts)))
 
 
 def provinces_on(day: date, border_only: bool = True) -> list[Province]:
@@ -283,6 +286,11 @@ def expected_reporters(period: str) -> list[str]:
     if p < _schedule()[p.kind][1]:          # the first period of the same kind that was owed
         return []
     return [prov.code for prov in provinces_on(p.end)]
+
+
+def first_periods() -> list[Period]:
+    """The first period of each kind that was owed (reporting_schedule.csv)."""
+    return [first for _, first in _schedule().values()]
 
 
 def expected_periods(until: date) -> list[str]:

@@ -7,6 +7,7 @@ last filled one (data validation ranges are cut to the same rows).
 """
 from __future__ import annotations
 
+import os
 import shutil
 import subprocess
 import tempfile
@@ -18,10 +19,12 @@ def soffice() -> str | None:
     return shutil.which("soffice") or shutil.which("libreoffice")
 
 
-def convert(src: Path | str, fmt: str, out_dir: Path | str, *, timeout: int = 180) -> Path:
-    """Convert `src` to `fmt` ("xlsx", "ods", "xls", or "ext:FilterName") into out_dir and return the new
-    file. Runs soffice headless with a throw-away user profile, so it neither meets nor disturbs a Calc
-    that someone has open. RuntimeError when LibreOffice is missing, fails, or runs past `timeout` s."""
+def convert(src: Path | str, fmt: str, out_dir: Path | str, *, timeout: int = 180,
+            locale: str | None = None) -> Path:
+    """Convert `src` to `fmt` ("xlsx", "ods", "xls", "pdf" or "ext:FilterName") into out_dir and return the
+    new file. Runs soffice headless with a throw-away user profile, so it neither meets nor disturbs a Calc
+    that someone has open; `locale` ("vi_VN") renders as a Calc set to that language would (numbers shown
+    1.234,5 by the cells' formats). RuntimeError when LibreOffice is missing, fails, or runs past `timeout` s."""
     binary = soffice()
     if binary is None:
         raise RuntimeError("LibreOffice (soffice) is not installed")
@@ -35,7 +38,8 @@ def convert(src: Path | str, fmt: str, out_dir: Path | str, *, timeout: int = 18
                 [binary, "--headless", "--norestore", "--nolockcheck",
                  f"-env:UserInstallation={Path(profile).as_uri()}",
                  "--convert-to", fmt, "--outdir", str(out_dir), str(src)],
-                capture_output=True, text=True, timeout=timeout, stdin=subprocess.DEVNULL)
+                capture_output=True, text=True, timeout=timeout, stdin=subprocess.DEVNULL,
+                env={**os.environ, "LC_ALL": f"{locale}.UTF-8", "LANG": f"{locale}.UTF-8"} if locale else None)
         except subprocess.TimeoutExpired as e:
             raise RuntimeError(f"LibreOffice took more than {timeout} s to convert {src.name}") from e
     if run.returncode != 0 or not target.exists():

@@ -1,8 +1,9 @@
 """The `Loi` sheet: every problem of one file, for a data steward who works in Excel or LibreOffice.
 
 Errors first, then warnings; each row says where (sheet, cell as a link to it, column label), what was
-found, what is wrong and how to fix it, in Vietnamese then English. Used both as the first sheet of the
-annotated copy (cotmoc.outputs.steward_report) and alone, for a file that could not be opened at all.
+found, what is wrong and how to fix it. The Vietnamese table comes first, seven columns that print legibly
+on A4 landscape; the same problems in English follow as a second table, from a new page. Used both as the
+first sheet of the annotated copy (cotmoc.outputs.steward_report) and alone, for a file that could not be opened.
 
 Every string written here goes through `set_text`, which makes it a plain string cell: a value copied from
 the steward's file such as `=HYPERLINK(...)` must never become a live formula in our report.
@@ -17,11 +18,14 @@ from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import column_index_from_string, get_column_letter, quote_sheetname
 from openpyxl.worksheet.hyperlink import Hyperlink
+from openpyxl.worksheet.pagebreak import Break
 
 from cotmoc.core.contract import SHEETS, SHEETS_BY_CODE
+from cotmoc.core.display import en_number, province_name, vi_number
 from cotmoc.core.inert import set_cell_text
 from cotmoc.core.problems import Problem
 from cotmoc.core.vntext import clean
+from cotmoc.outputs.printing import FONT, fit_to_width
 
 LOI_SHEET = "Loi"
 LOI_TITLE_PREFIX = "Kết quả kiểm tra báo cáo"      # how a Loi sheet of ours is recognised when sent back
@@ -30,11 +34,15 @@ ERROR_FILL = PatternFill("solid", fgColor="FF8A80")
 WARNING_FILL = PatternFill("solid", fgColor="FFD966")
 MAX_CELL_TEXT = 32767                                # Excel's limit for one cell
 _HEADER_FILL = PatternFill("solid", fgColor="1F4E78")
-_LINK_FONT = Font(color="0563C1", underline="single")
+_LINK_FONT = Font(name=FONT, color="0563C1", underline="single")
 _TOP_WRAP = Alignment(wrap_text=True, vertical="top")
-#: (header, width in characters) of the problem table, Vietnamese columns first.
-_COLUMNS = (("Mức độ", 10), ("Sheet", 16), ("Ô", 8), ("Cột", 26), ("Giá trị tìm thấy", 22), ("Vấn đề", 55),
-            ("Cách sửa", 45), ("Severity", 10), ("Problem", 50), ("How to fix", 45), ("Mã quy tắc / Rule", 24))
+#: Width in characters of the problem tables' columns, and their headers: Vietnamese, the English below in
+#: the same cell, as the header row repeats on every printed page, the English table's pages too.
+_WIDTHS = (10, 15, 7, 24, 18, 50, 44)
+_HEADERS = (("Mức độ", "Severity"), ("Sheet", "Sheet"), ("Ô", "Cell"), ("Cột", "Column · rule"),
+            ("Giá trị tìm thấy", "Value found"), ("Vấn đề", "Problem"), ("Cách sửa", "How to fix"))
+_EN_TITLE = "Bản tiếng Anh — The same problems in English"
+_NOTE_FONT = Font(name=FONT, italic=True, color="404040")
 _CELL_REF = re.compile(r"^\$?([A-Za-z]{1,3})\$?(\d{1,7})$")
 _SUMMARY_LABELS = {"province": "Tỉnh / Province", "period": "Kỳ / Period", "status": "Trạng thái / Status",
                    "teams": "Dòng tổ tự quản / team rows", "segments": "Dòng đoạn biên giới / segment rows",
@@ -78,11 +86,12 @@ def find_sheet(sheetnames: list[str], code: str | None) -> str | None:
     return None
 
 
-def column_label(p: Problem) -> str:
-    """"Số thành viên (members)" for a contract column, else the bare code."""
+def column_label(p: Problem, english: bool = False) -> str:
+    """"Số thành viên (members)" ("Members (members)" in English) for a contract column, else the bare code."""
     sheet = SHEETS_BY_CODE.get(p.sheet or "")
     if sheet and p.column in sheet.codes:
-        return f"{sheet.column(p.column).label_vi} ({p.column})"
+        col = sheet.column(p.column)
+        return f"{col.label_en if english else col.label_vi} ({p.column})"
     return p.column or ""
 
 
@@ -106,23 +115,80 @@ def _row_height(values: tuple, widths: list[int]) -> float:
     return min(15.0 * lines + 3, 400.0)
 
 
-def _instruction(errors: int, warnings: int, rebuilt_from: str | None) -> str:
+def _instruction(errors: int, warnings: int, rebuilt_from: str | None) -> tuple[str, str]:
+    """What to do next, (Vietnamese, English)."""
     if errors:
-        text = ("File bị trả lại. Sửa các ô tô đỏ trong file gốc của đơn vị (không sửa trên bản này), xem lại các ô "
-                "tô vàng, rồi gửi lại cả file vào hộp thư báo cáo. Bấm vào ô ở cột 'Ô' để đến chỗ cần sửa; rê chuột "
-                "lên ô tô màu để đọc ghi chú. — The file was rejected. Fix the red cells in your own original file "
-                "(not in this copy), review the amber ones, then send the whole file again to the reports mailbox. "
-                "Click a reference in column 'Ô' to jump to the cell; hover over a coloured cell to read its note.")
+        vi = ("File bị trả lại. Sửa các ô tô đỏ trong file gốc của đơn vị (không sửa trên bản này), xem lại các ô "
+              "tô vàng, rồi gửi lại cả file vào hộp thư báo cáo. Bấm vào ô ở cột 'Ô' để đến chỗ cần sửa; rê chuột "
+              "lên ô tô màu để đọc ghi chú.")
+        en = ("The file was rejected. Fix the red cells in your own original file (not in this copy), review the "
+              "amber ones, then send the whole file again to the reports mailbox. Click a reference in column 'Ô' "
+              "to jump to the cell; hover over a coloured cell to read its note.")
     elif warnings:
-        text = ("File đã được nhận. Các ô tô vàng là cảnh báo: hệ thống đã tự đọc lại giá trị, xin kiểm tra lại và "
-                "lần sau nhập đúng định dạng. — The file was accepted. Amber cells are warnings: the system "
-                "repaired the value; please check it and use the expected format next time.")
+        vi = ("File đã được nhận. Các ô tô vàng là cảnh báo: hệ thống đã tự đọc lại giá trị, xin kiểm tra lại và "
+              "lần sau nhập đúng định dạng.")
+        en = ("The file was accepted. Amber cells are warnings: the system repaired the value; please check it "
+              "and use the expected format next time.")
     else:
-        text = "Không có lỗi nào. — No problems found."
+        vi, en = "Không có lỗi nào.", "No problems found."
     if rebuilt_from:
-        text += (f" Bản này được dựng lại từ file {rebuilt_from}: chỉ có giá trị, không giữ định dạng gốc. — "
-                 f"This copy was rebuilt from the {rebuilt_from} file: values only, without the original formatting.")
-    return text
+        vi += f" Bản này được dựng lại từ file {rebuilt_from}: chỉ có giá trị, không giữ định dạng gốc."
+        en += f" This copy was rebuilt from the {rebuilt_from} file: values only, without the original formatting."
+    return vi, en
+
+
+def _facts(summary: dict | None) -> str:
+    """"Tỉnh / Province: Sơn La · Kỳ / Period: 2020S1 · ...": names, not codes; numbers the Vietnamese way."""
+    facts = []
+    known = list(_SUMMARY_LABELS)
+    for key, value in sorted((summary or {}).items(),
+                             key=lambda kv: (known.index(kv[0]) if kv[0] in known else len(known), kv[0])):
+        if value is None or value == "":
+            continue
+        if key == "status":
+            value = _STATUS_VI.get(value, value)
+        elif key == "province":
+            value = province_name(value)
+        elif isinstance(value, (int, float)) and not isinstance(value, bool):
+            value = vi_number(value)
+        facts.append(f"{_SUMMARY_LABELS.get(key, key)}: {value}")
+    return " · ".join(facts)
+
+
+def _banner(ws, row: int, text: str, font: Font | None = None, height: float | None = None) -> None:
+    """A line of text across the table's width (merged, wrapped, tall enough), so printing never cuts it."""
+    cell = ws.cell(row, 1)
+    set_text(cell, text)
+    cell.alignment = _TOP_WRAP
+    if font is not None:
+        cell.font = font
+    ws.merge_cells(start_row=row, start_column=1, end_row=row, end_column=len(_WIDTHS))
+    ws.row_dimensions[row].height = height or _row_height((text,), [sum(_WIDTHS)])
+
+
+def _header(ws, row: int) -> None:
+    for j, (vi, en) in enumerate(_HEADERS, start=1):
+        c = ws.cell(row, j)
+        set_text(c, f"{vi}\n{en}")
+        c.font, c.fill, c.alignment = Font(name=FONT, bold=True, color="FFFFFF"), _HEADER_FILL, _TOP_WRAP
+    ws.row_dimensions[row].height = 33
+
+
+def _table(ws, first: int, rows: list[tuple], items: list[Problem], targets: list) -> int:
+    """One row per problem from `first`; returns the last row written."""
+    for i, (p, values, target) in enumerate(zip(items, rows, targets), start=first):
+        for j, value in enumerate(values, start=1):
+            c = ws.cell(i, j)
+            set_text(c, value)
+            c.alignment = _TOP_WRAP
+        ws.cell(i, 1).fill = ERROR_FILL if p.is_error else WARNING_FILL
+        ws.row_dimensions[i].height = _row_height(values, list(_WIDTHS))
+        if target:
+            ref = ws.cell(i, 3)
+            ref.hyperlink = Hyperlink(ref=ref.coordinate, location=f"{quote_sheetname(target)}!{p.cell}",
+                                      display=p.cell)
+            ref.font = _LINK_FONT
+    return first + len(items) - 1
 
 
 def add_loi_sheet(wb: Workbook, problems: list[Problem], file_name: str, *, summary: dict | None = None,
@@ -133,54 +199,34 @@ def add_loi_sheet(wb: Workbook, problems: list[Problem], file_name: str, *, summ
     items = ordered(problems)
     errors = sum(p.is_error for p in items)
     warnings = len(items) - errors
-    ncols = len(_COLUMNS)
-    last = get_column_letter(ncols)
-    set_text(ws["A1"], f"{LOI_TITLE_PREFIX} — Check results: {file_name}")
-    ws["A1"].font = Font(bold=True, size=14)
-    set_text(ws["A2"], f"{errors} lỗi (errors), {warnings} cảnh báo (warnings)")
-    ws["A2"].font = Font(bold=True, color="C00000" if errors else "7F6000")
-    facts = []
-    known = list(_SUMMARY_LABELS)
-    for key, value in sorted((summary or {}).items(),
-                             key=lambda kv: (known.index(kv[0]) if kv[0] in known else len(known), kv[0])):
-        if value is not None and value != "":
-            shown = _STATUS_VI.get(value, value) if key == "status" else value
-            facts.append(f"{_SUMMARY_LABELS.get(key, key)}: {shown}")
-    set_text(ws["A3"], " · ".join(facts))
-    set_text(ws["A4"], _instruction(errors, warnings, rebuilt_from))
-    ws["A4"].alignment = _TOP_WRAP
-    ws.merge_cells(f"A4:{last}4")
-    ws.row_dimensions[4].height = 62
-    widths = [w for _, w in _COLUMNS]
-    for j, (head, width) in enumerate(_COLUMNS, start=1):
-        c = ws.cell(LOI_HEADER_ROW, j)
-        set_text(c, head)
-        c.font, c.fill, c.alignment = Font(bold=True, color="FFFFFF"), _HEADER_FILL, _TOP_WRAP
+    for j, width in enumerate(_WIDTHS, start=1):
         ws.column_dimensions[get_column_letter(j)].width = width
-    for i, p in enumerate(items, start=LOI_HEADER_ROW + 1):
-        values = ("Lỗi" if p.is_error else "Cảnh báo", p.sheet or "", p.cell or "", column_label(p),
-                  p.value if p.value is not None else "", p.message_vi, p.fix_vi,
-                  "Error" if p.is_error else "Warning", p.message_en, p.fix_en, p.rule)
-        for j, value in enumerate(values, start=1):
-            c = ws.cell(i, j)
-            set_text(c, value)
-            c.alignment = _TOP_WRAP
-        ws.cell(i, 1).fill = ERROR_FILL if p.is_error else WARNING_FILL
-        ws.row_dimensions[i].height = _row_height(values, widths)
+    _banner(ws, 1, f"{LOI_TITLE_PREFIX} — Check results: {file_name}", Font(name=FONT, bold=True, size=14), height=22)
+    _banner(ws, 2, f"{vi_number(errors)} lỗi, {vi_number(warnings)} cảnh báo — {en_number(errors)} errors, "
+                   f"{en_number(warnings)} warnings", Font(name=FONT, bold=True, color="C00000" if errors else "7F6000"))
+    _banner(ws, 3, _facts(summary))
+    vi, en = _instruction(errors, warnings, rebuilt_from)
+    _banner(ws, 4, vi)
+    _banner(ws, 5, en, _NOTE_FONT)
+    targets = []
+    for p in items:
         target = find_sheet(wb.sheetnames, p.sheet) if link else None
-        where = parse_cell_ref(p.cell)
-        if target and target != LOI_SHEET and where:
-            ref = ws.cell(i, 3)
-            ref.hyperlink = Hyperlink(ref=ref.coordinate, location=f"{quote_sheetname(target)}!{p.cell}",
-                                      display=p.cell)
-            ref.font = _LINK_FONT
+        targets.append(target if target and target != LOI_SHEET and parse_cell_ref(p.cell) else None)
+    _header(ws, LOI_HEADER_ROW)
+    rows_vi = [("Lỗi" if p.is_error else "Cảnh báo", p.sheet or "", p.cell or "", column_label(p),
+                p.value if p.value is not None else "", p.message_vi, p.fix_vi) for p in items]
+    last = _table(ws, LOI_HEADER_ROW + 1, rows_vi, items, targets)
     ws.freeze_panes = f"A{LOI_HEADER_ROW + 1}"
-    ws.auto_filter.ref = f"A{LOI_HEADER_ROW}:{last}{LOI_HEADER_ROW + max(len(items), 1)}"
-    ws.print_title_rows = f"{LOI_HEADER_ROW}:{LOI_HEADER_ROW}"
-    ws.page_setup.orientation = "landscape"
-    ws.page_setup.paperSize = ws.PAPERSIZE_A4
-    ws.page_setup.fitToWidth, ws.page_setup.fitToHeight = 1, 0
-    ws.sheet_properties.pageSetUpPr.fitToPage = True
+    ws.auto_filter.ref = f"A{LOI_HEADER_ROW}:{get_column_letter(len(_WIDTHS))}{max(last, LOI_HEADER_ROW + 1)}"
+    if items:
+        english = last + 2
+        ws.row_breaks.append(Break(id=english - 1))          # the English table starts on a new page
+        _banner(ws, english, _EN_TITLE, Font(name=FONT, bold=True, size=12), height=22)
+        rows_en = [("Error" if p.is_error else "Warning", p.sheet or "", p.cell or "",
+                    "\n".join(x for x in (column_label(p, english=True), p.rule) if x),
+                    p.value if p.value is not None else "", p.message_en, p.fix_en) for p in items]
+        _table(ws, english + 1, rows_en, items, targets)
+    fit_to_width(ws, f"{LOI_HEADER_ROW}:{LOI_HEADER_ROW}")
     for other in wb.worksheets:          # two selected tabs would open as a group in Excel
         other.sheet_view.tabSelected = other is ws
     wb.active = 0

@@ -13,12 +13,10 @@ any workbook openpyxl refuses are rebuilt, values only, from python-calamine.
 """
 from __future__ import annotations
 
-import io
 import json
 import logging
 import math
 import os
-import posixpath
 import re
 import zipfile
 from collections import defaultdict
@@ -33,8 +31,12 @@ from openpyxl.formatting.formatting import ConditionalFormattingList
 from openpyxl.styles import Border, PatternFill, Side
 from openpyxl.utils import get_column_letter
 
+from cotmoc.core import contract
+from cotmoc.core.contract import SHEETS
+from cotmoc.core.formulas import formulas_without_values
 from cotmoc.core.inert import FORMULA_STARTS, shown_name, terminal_text
 from cotmoc.core.problems import Problem
+from cotmoc.outputs.printing import fit_to_width
 from cotmoc.outputs.steward_list import (ERROR_FILL, LOI_SHEET, LOI_TITLE_PREFIX, WARNING_FILL, add_loi_sheet,
                                  find_sheet, ordered, parse_cell_ref, safe_str, set_text)
 
@@ -48,10 +50,6 @@ ROW_TINT = {True: PatternFill("solid", fgColor="FDE2E1"), False: PatternFill("so
 _EDGE = Side(style="medium", color="C00000")
 ERROR_BORDER = Border(left=_EDGE, right=_EDGE, top=_EDGE, bottom=_EDGE)
 _OPENPYXL_SUFFIXES = (".xlsx", ".xlsm")
-_FORMULA_TAG = re.compile(rb"<(?:\w+:)?f[\s>/]")
-_MAIN_NS = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
-_REL_ID = "{http://schemas.openxmlformats.org/officeDocument/2006/relationships}id"
-_CELL_TAG, _F_TAG, _V_TAG = (f"{{{_MAIN_NS}}}{t}" for t in ("c", "f", "v"))
 _NOTE_CHARS_PER_LINE = 52          # at the note width below, in a default 9-pt font
 _NOTE_WIDTH_PX, _NOTE_LINE_PX, _NOTE_MAX_PX = 380, 15, 640
 
@@ -63,31 +61,10 @@ def report_paths(original: Path, dest_dir: Path) -> tuple[Path, Path]:
 
 
 # --- opening the steward's workbook safely ---------------------------------------------------------------
-def _formulas_without_results(path: Path, sheetnames: list[str]) -> dict[str, dict[str, str]]:
+def _formulas_without_results(path: Path, sheetnames: list[str]) -> dict[str, dict[str, str | None]]:
     """{sheet name: {cell: formula text}} for formula cells that carry no stored result, so the copy can
-    show what the steward typed (as text) instead of an empty cell. A formula whose stored result is the
-    empty string (`t="str"` with an empty `<v>`, as Excel writes `=IF(...;"";...)`) has a result."""
-    out: dict[str, dict[str, str]] = {}
-    with zipfile.ZipFile(path) as zf:
-        book = ElementTree.fromstring(zf.read("xl/workbook.xml"))
-        rels = ElementTree.fromstring(zf.read("xl/_rels/workbook.xml.rels"))
-        targets = {r.get("Id"): r.get("Target") or "" for r in rels}
-        for sheet in book.iter(f"{{{_MAIN_NS}}}sheet"):
-            target = targets.get(sheet.get(_REL_ID), "")
-            part = target.lstrip("/") if target.startswith("/") else posixpath.normpath(f"xl/{target}")
-            if sheet.get("name") not in sheetnames or part not in zf.namelist():
-                continue
-            data = zf.read(part)
-            if not _FORMULA_TAG.search(data):
-                continue                              # most sheets: no formula at all, no second parse
-            for _, el in ElementTree.iterparse(io.BytesIO(data)):
-                if el.tag == _CELL_TAG:
-                    f, v = el.find(_F_TAG), el.find(_V_TAG)
-                    no_result = v is None or (not (v.text or "").strip() and el.get("t") != "str")
-                    if f is not None and f.text and no_result:
-                        out.setdefault(sheet.get("name"), {})[el.get("r")] = "=" + f.text
-                    el.clear()
-    return out
+    show what the steward typed (as text) instead of an empty cell; the reader's rule (cotmoc.core.formulas)."""
+    return formulas_without_values(path, sheetnames)
 
 
 def _open_own(original: Path) -> Workbook:
@@ -106,7 +83,7 @@ def _open_own(original: Path) -> Workbook:
             if cell.hyperlink is not None and cell.hyperlink.target:
                 cell.hyperlink = None                    # a link to an outside address or file
         for ref, formula in unresolved.get(ws.title, {}).items():
-            if ws[ref].value is None and not isinstance(ws[ref], MergedCell):
+            if formula and ws[ref].value is None and not isinstance(ws[ref], MergedCell):
                 set_text(ws[ref], formula)
         ws.conditional_formatting = ConditionalFormattingList()   # its formulas may call out (DDE, links)
         for dv in list(ws.data_validations.dataValidation):      # a list drawn from outside the workbook
@@ -295,8 +272,20 @@ def write_annotated_copy(original: Path, problems: list[Problem], out: Path, *, 
             return write_problem_list(problems, out, file_name=name, summary=summary)
     _drop_earlier_report(wb)
     _annotate(wb, problems)
+    _print_setup(wb)
     add_loi_sheet(wb, problems, name, summary=summary, rebuilt_from=rebuilt_from)
     return _save(wb, out)
+
+
+def _print_setup(wb: Workbook) -> None:
+    """The report's sheets print as the template's do (an older or rebuilt file may lack the settings)."""
+    for sheet in SHEETS:
+        name = find_sheet(wb.sheetnames, sheet.code)
+        if name is not None:
+            header = contract.INFO_FIRST_ROW - 1 if sheet.is_form else contract.CODE_ROW
+            fit_to_width(wb[name], f"1:{header}")
+    if contract.INSTRUCTIONS_SHEET in wb.sheetnames:
+        fit_to_width(wb[contract.INSTRUCTIONS_SHEET])
 
 
 def write_problem_list(problems: list[Problem], out: Path, *, file_name: str, summary: dict | None = None) -> Path:

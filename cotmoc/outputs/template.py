@@ -28,6 +28,7 @@ from openpyxl.worksheet.datavalidation import DataValidation
 from cotmoc.core import contract, reference
 from cotmoc.core.contract import Column, Sheet
 from cotmoc.core.periods import Period
+from cotmoc.outputs.printing import FONT, fit_to_width
 
 LISTS_SHEET = "danh_muc"
 BLANK_ROWS = 2000            # formatted, validated empty rows in a blank template
@@ -39,7 +40,7 @@ _THIN = Side(style="thin", color="9CA3AF")
 _BOX = Border(left=_THIN, right=_THIN, top=_THIN, bottom=_THIN)
 _LABEL_FILL = PatternFill("solid", fgColor="DCE6F1")
 _INFO_FILL = PatternFill("solid", fgColor="FFF9DB")
-_CODE_FONT = Font(size=8, color="808080", italic=True)
+_CODE_FONT = Font(name=FONT, size=8, color="808080", italic=True)
 
 
 def list_name(enum: str) -> str:
@@ -86,12 +87,23 @@ def _province_choices(p: Period | None) -> list[str]:
     return [x.name_vi for x in reference.provinces() if x.code in wanted]
 
 
+def period_choices(p: Period | None, today: date | None = None) -> list[str]:
+    """The period codes the dropdown offers, newest first (year, then its second and first half): from the
+    first periods owed up to the year after the workbook's period (after today's without one), so a blank
+    template made today still serves next year and a filled report's lists depend on its period alone."""
+    first = min(reference.first_periods(), key=lambda q: q.start)
+    last = (p.year if p else (today or date.today()).year) + 1
+    codes = [q.code for y in range(last, first.year - 1, -1) for q in (Period(y), Period(y, 2), Period(y, 1))
+             if q.start >= first.start]
+    return codes if p is None or p.code in codes else [p.code, *codes]
+
+
 # --- styles and cells --------------------------------------------------------------------------------
 def _register_styles(wb: Workbook) -> None:
     """Named styles for data cells (unlocked, boxed, formatted per kind): cheap to apply to many cells."""
     formats = {**contract.NUMBER_FORMATS, contract.ENUM: "@", contract.PROVINCE: "@", contract.PERIOD: "@"}
     for kind, fmt in formats.items():
-        wb.add_named_style(NamedStyle(name=f"cotmoc_{kind}", number_format=fmt, border=_BOX,
+        wb.add_named_style(NamedStyle(name=f"cotmoc_{kind}", number_format=fmt, border=_BOX, font=Font(name=FONT),
                                       protection=Protection(locked=False)))
 
 
@@ -132,22 +144,22 @@ def _cell_value(col: Column, value, labels: dict[str, dict[str, str]], enum_labe
 def _validation(col: Column) -> DataValidation | None:
     """The cell check for one column, with Vietnamese messages; warning style, so the clerk may keep an
     unusual value (cotmoc explains every problem in detail when the file arrives)."""
-    if col.kind in (contract.ENUM, contract.PROVINCE):
-        dv = DataValidation(type="list", formula1=list_name(col.enum or "province"), allow_blank=True)
+    if col.kind in (contract.ENUM, contract.PROVINCE, contract.PERIOD):
+        dv = DataValidation(type="list", formula1=list_name(col.enum or col.kind), allow_blank=True)
         dv.error = "Chọn một giá trị trong danh sách thả xuống. — Pick a value from the list."
     elif col.kind == contract.INT:
         dv = DataValidation(type="whole", operator="greaterThanOrEqual", formula1="0", allow_blank=True)
-        dv.error = "Nhập số nguyên không âm, vd 2789 hoặc 2.789. — A whole number ≥ 0."
+        dv.error = "Nhập số nguyên không âm, vd 1250 hoặc 1.250. — A whole number ≥ 0."
     elif col.kind == contract.YEAR:
         first, last = contract.YEAR_RANGE
         dv = DataValidation(type="whole", operator="between", formula1=str(first), formula2=str(last), allow_blank=True)
         dv.error = "Nhập năm bằng 4 chữ số, vd 2013. — A year, e.g. 2013."
     elif col.kind == contract.KM:
         dv = DataValidation(type="decimal", operator="greaterThanOrEqual", formula1="0", allow_blank=True)
-        dv.error = "Nhập số km không âm, tối đa 3 chữ số thập phân, vd 365,861. — Kilometres ≥ 0."
+        dv.error = "Nhập số km không âm, tối đa 3 chữ số thập phân, vd 12,345. — Kilometres ≥ 0."
     elif col.kind == contract.DATE:
         dv = DataValidation(type="date", operator="between", formula1="36526", formula2="73050", allow_blank=True)
-        dv.error = "Nhập ngày dạng ngày/tháng/năm, vd 25/04/2017. — A date (dd/mm/yyyy)."
+        dv.error = "Nhập ngày dạng ngày/tháng/năm, vd 15/03/2024. — A date (dd/mm/yyyy)."
     elif col.help_vi:
         dv = DataValidation(allow_blank=True)       # any value: only the help text shows
     else:
@@ -194,9 +206,9 @@ def instructions(p: Period | None, version: int | None = None) -> list[tuple[str
          False),
         ("", False),
         ("Cách nhập", True),
-        ("Số: cứ gõ số bình thường (2789; 365,861). Nếu gõ dạng chữ thì dấu chấm là phân cách hàng nghìn "
-         "(2.789), dấu phẩy là dấu thập phân (365,861); không gõ khoảng trắng giữa các chữ số.", False),
-        ("Ngày: gõ ngày/tháng/năm, vd 25/04/2017.", False),
+        ("Số: cứ gõ số bình thường (1250; 12,345). Nếu gõ dạng chữ thì dấu chấm là phân cách hàng nghìn "
+         "(1.250), dấu phẩy là dấu thập phân (12,345); không gõ khoảng trắng giữa các chữ số.", False),
+        ("Ngày: gõ ngày/tháng/năm, vd 15/03/2024.", False),
         ("Loại tổ, tuyến biên giới, cấp khen, hình thức khen, loại hoạt động, tỉnh: chọn trong danh sách thả xuống của ô "
          "(bấm vào mũi tên bên phải ô).", False),
         ("", False),
@@ -233,11 +245,22 @@ _V2_LINES = [
 
 
 # --- sheets ------------------------------------------------------------------------------------------
+_INSTRUCTIONS_WIDTH = 110                  # characters; the sheet's one column
+_CHARS_PER_LINE = {False: 115, True: 80}   # of 11-pt text and 12-pt bold capitals at that width, in Calc
+
+
 def _instructions_sheet(wb: Workbook, p: Period | None, version: int) -> None:
+    """One wide wrapped column; each row is given the height its text needs, because Calc keeps an .xlsx
+    row at its stored height and the wrapped lines would otherwise overlap the next row."""
     ws = wb.create_sheet(contract.INSTRUCTIONS_SHEET)
-    ws.column_dimensions["A"].width = 120
-    for text, bold in instructions(p, version):
-        ws.append([_cell(ws, text or None, font=Font(bold=bold, size=12 if bold else 11),
+    ws.column_dimensions["A"].width = _INSTRUCTIONS_WIDTH
+    fit_to_width(ws)                       # before the first row: a streamed sheet writes its properties then
+    lines = instructions(p, version)
+    for r, (text, bold) in enumerate(lines, start=1):
+        count = max(1, -(-len(text) // _CHARS_PER_LINE[bold]))
+        ws.row_dimensions[r].height = count * (17 if bold else 15) + 4 if text else 8
+    for text, bold in lines:
+        ws.append([_cell(ws, text or None, font=Font(name=FONT, bold=bold, size=12 if bold else 11),
                          alignment=Alignment(wrap_text=True, vertical="top"))])
     ws.protection.sheet = True
 
@@ -248,9 +271,13 @@ def _info_sheet(wb: Workbook, values: dict, version: int) -> None:
     for letter, width in zip("ABC", (26, 18, 44)):
         ws.column_dimensions[letter].width = width
     ws.freeze_panes = f"A{contract.INFO_FIRST_ROW}"
+    fit_to_width(ws, f"1:{contract.INFO_FIRST_ROW - 1}")
+    ws.merged_cells.add(f"A1:{get_column_letter(contract.INFO_VALUE_COL)}1")       # the title is never cut
+    ws.row_dimensions[1].height = 22
     ws.append([_cell(ws, f"{contract.THONG_TIN.title_vi} — {contract.THONG_TIN.title_en}",
-                     font=Font(bold=True, size=13))])
-    ws.append([_cell(ws, head, font=Font(bold=True), fill=_LABEL_FILL, border=_BOX)
+                     font=Font(name=FONT, bold=True, size=13),
+                     alignment=Alignment(wrap_text=True, vertical="top"))])
+    ws.append([_cell(ws, head, font=Font(name=FONT, bold=True), fill=_LABEL_FILL, border=_BOX)
                for head in ("Mục", "Mã (không sửa)", "Nội dung")])
     for r, col in enumerate(contract.THONG_TIN.columns_of(version), start=contract.INFO_FIRST_ROW):
         row = [None] * contract.INFO_VALUE_COL
@@ -276,11 +303,15 @@ def _table_sheet(wb: Workbook, sheet: Sheet, rows: list[dict], spare: int, label
     for i, col in enumerate(sheet.columns, start=1):
         ws.column_dimensions[get_column_letter(i)].width = col.width
     ws.freeze_panes = f"A{contract.FIRST_DATA_ROW}"
+    fit_to_width(ws, f"1:{contract.CODE_ROW}")
+    ws.merged_cells.add(f"A{contract.TITLE_ROW}:{get_column_letter(len(sheet.columns))}{contract.TITLE_ROW}")
+    ws.row_dimensions[contract.TITLE_ROW].height = 22
     ws.row_dimensions[contract.LABEL_ROW].height = 45
-    ws.append([_cell(ws, f"{sheet.title_vi} — {sheet.title_en}", font=Font(bold=True, size=13))])
+    ws.append([_cell(ws, f"{sheet.title_vi} — {sheet.title_en}", font=Font(name=FONT, bold=True, size=13),
+                     alignment=Alignment(wrap_text=True, vertical="top"))])
     label_align = Alignment(wrap_text=True, vertical="center", horizontal="center")
-    ws.append([_cell(ws, c.label_vi + (" *" if c.required else ""), font=Font(bold=True), fill=_LABEL_FILL,
-                     border=_BOX, alignment=label_align) for c in sheet.columns])
+    ws.append([_cell(ws, c.label_vi + (" *" if c.required else ""), font=Font(name=FONT, bold=True),
+                     fill=_LABEL_FILL, border=_BOX, alignment=label_align) for c in sheet.columns])
     ws.append([_cell(ws, c.code, font=_CODE_FONT, border=_BOX, alignment=Alignment(horizontal="center"))
                for c in sheet.columns])
     # one styled prototype per column, its style array copied into each cell: setting a named style
@@ -312,6 +343,7 @@ def _lists_sheet(wb: Workbook, province: str | None, p: Period | None) -> None:
         own = set(reference.borders_of(province, p.end if p else None))
         lists["border"] = [v.label_vi for v in reference.enumeration("border") if v.code in own] or lists["border"]
     lists["province"] = _province_choices(p)
+    lists["period"] = period_choices(p)
     for i, (name, values) in enumerate(lists.items(), start=1):
         letter = get_column_letter(i)
         ref = f"{quote_sheetname(LISTS_SHEET)}!${letter}$2:${letter}${len(values) + 1}"
@@ -320,7 +352,7 @@ def _lists_sheet(wb: Workbook, province: str | None, p: Period | None) -> None:
     codes += [("province", x.code, x.name_vi, x.name_ascii) for x in reference.provinces()]
     columns = [[name, *values] for name, values in lists.items()]
     table = [("danh_muc", "code", "label_vi", "label_en"), *codes]
-    bold = Font(bold=True)
+    bold = Font(name=FONT, bold=True)
     for r in range(max(len(table), *map(len, columns))):
         row = [c[r] if r < len(c) else None for c in columns] + [None]
         row += list(table[r]) if r < len(table) else []

@@ -80,8 +80,11 @@ def _number(value, col: Column, cells: _Cells, cell, row):
     parsed = parse_number(value, column=col.code, integer=col.kind in contract.WHOLE_NUMBER_KINDS)
     if parsed.error:
         vi, en = ERRORS[parsed.error]
-        fix = _NUMBER_FIXES.get(parsed.error, ("Gõ một số, không có khoảng trắng giữa các chữ số (vd 3816 hoặc 365,861)",
-                                               "Type a single number with no spaces inside (e.g. 3816 or 365,861)"))
+        fix = _NUMBER_FIXES.get(parsed.error) or (
+            ("Gõ một số nguyên, không có khoảng trắng hay dấu chấm, phẩy giữa các chữ số (vd 1250)",
+             "Type one whole number, with no space, dot or comma inside (e.g. 1250)") if col.kind == contract.INT else
+            ("Gõ một số, không có khoảng trắng giữa các chữ số; phần lẻ sau dấu phẩy (vd 12,5 hoặc 1.250,75)",
+             "Type one number with no spaces inside; decimals after a comma (e.g. 12,5 or 1.250,75)"))
         seen = _as_seen(value)
         cells.add(ERROR, _NUMBER_RULES.get(parsed.error, "number.unreadable"), col, cell, row, seen,
                   f"giá trị '{seen}' {vi}", f"value '{seen}' {en}", *fix)
@@ -112,8 +115,8 @@ def _date(value, col: Column, cells: _Cells, cell, row):
     day, repaired = _parse_date(value)
     if day is None:
         cells.add(ERROR, "date.unreadable", col, cell, row, value, f"'{value}' không phải là ngày",
-                  f"'{value}' is not a date", "Gõ ngày dạng ngày/tháng/năm, vd 25/04/2017",
-                  "Type a date as day/month/year, e.g. 25/04/2017")
+                  f"'{value}' is not a date", "Gõ ngày dạng ngày/tháng/năm, vd 15/03/2024",
+                  "Type a date as day/month/year, e.g. 15/03/2024")
     elif repaired:
         cells.add(WARNING, "date.repaired", col, cell, row, value, f"đã đọc chữ '{value}' thành ngày {day:%d/%m/%Y}",
                   f"read the text '{value}' as the date {day:%d/%m/%Y}", "Nên nhập kiểu ngày", "Better to enter a date")
@@ -226,13 +229,30 @@ _QUICK = {contract.TEXT: _text_shortcut, contract.ENUM: _text_shortcut, contract
           contract.KM: _number_shortcut, contract.YEAR: _number_shortcut, contract.DATE: _date_shortcut}
 
 
+def missing_fix(col: Column) -> tuple[str, str]:
+    """How to fill in an empty required cell, by the column's kind (a 0 is right for counts only)."""
+    if col.kind in (contract.INT, contract.KM):
+        return "Nhập số (nhập 0 nếu không có)", "Enter the number (0 if none)"
+    if col.kind == contract.DATE:
+        return "Nhập ngày dạng ngày/tháng/năm, vd 15/03/2024", "Enter the date as day/month/year, e.g. 15/03/2024"
+    if col.kind == contract.ENUM:
+        allowed = "; ".join(v.label_vi for v in reference.enumeration(col.enum))
+        return f"Chọn một giá trị trong danh sách thả xuống: {allowed}", "Pick a value from the dropdown list"
+    if col.kind == contract.PROVINCE:
+        return "Chọn tỉnh trong danh sách thả xuống", "Pick the province from the dropdown list"
+    if col.kind == contract.PERIOD:
+        return "Ghi năm (2024) hoặc 6 tháng (2024S1, 2024S2)", "Write a year (2024) or a half-year (2024S1, 2024S2)"
+    return (f"Ghi {col.label_vi.lower()} vào ô này (không để trống)",
+            f"Write the {col.label_en.lower()} in this cell (it may not be empty)")
+
+
 def _convert_cell(value, col: Column, cells: _Cells, cell: str, row: int):
     if _marked(value):
         return None                                     # reported by the reader
     if _is_blank(value):
         if col.required:
             cells.add(ERROR, "value.missing", col, cell, row, None, "ô bắt buộc đang trống",
-                      "this required cell is empty", "Nhập giá trị (nhập 0 nếu không có)", "Fill it in (0 if none)")
+                      "this required cell is empty", *missing_fix(col))
         return None
     if col.kind in (*contract.WHOLE_NUMBER_KINDS, contract.KM):
         return _number(value, col, cells, cell, row)
@@ -268,7 +288,8 @@ def _normalise_table(sheet: Sheet, raw: RawSheet | None, problems: list[Problem]
         if totals[i]:
             problems.append(Problem(WARNING, "row.total", "Dòng tổng cộng không được tính (hệ thống tự cộng)",
                                     "A totals row is not counted (cotmoc adds up the rows itself)",
-                                    "Có thể xóa dòng tổng cộng", "The totals row may be deleted",
+                                    "Không cần sửa: hệ thống tự cộng các dòng; lần sau không cần gõ dòng tổng cộng",
+                                    "Nothing to fix: cotmoc adds up the rows; next time no totals row is needed",
                                     sheet=sheet.code, row=excel_row, cell=f"A{excel_row}"))
         else:
             problems.extend(cells.of(i))

@@ -24,6 +24,7 @@ from cotmoc.core import contract
 from cotmoc.core.formulas import error_cells, formulas_without_values
 from cotmoc.core.problems import ERROR, WARNING, Problem, column_letter
 from cotmoc.core.vntext import clean
+from cotmoc.reading.column_match import column_problems
 from cotmoc.reading.refusals import (UnreadableWorkbook, check_container, check_failed, refuse,  # noqa: F401 (API)
                                      unreadable)
 
@@ -149,7 +150,7 @@ def _blank(value) -> bool:
     return value is None or (isinstance(value, str) and not value.strip())
 
 
-def _read_table(sheet_def: contract.Sheet, name: str, ws, formulas: set[str],
+def _read_table(sheet_def: contract.Sheet, name: str, ws, formulas: dict[str, object],
                 problems: list[Problem]) -> RawSheet | None:
     merged = ws.merged_cell_ranges or []
     rows = _rows(ws)
@@ -167,7 +168,7 @@ def _read_table(sheet_def: contract.Sheet, name: str, ws, formulas: set[str],
                                 "Chép dữ liệu vào mẫu mới nhất (cotmoc template) rồi gửi lại",
                                 "Copy the data into the current template and send it again", sheet=sheet_def.code))
         return None
-    columns, extra, seen = {}, [], {}
+    columns, extra, seen, unknown = {}, [], {}, {}
     for c, value in enumerate(head[code_row], start=1):
         text = value.strip() if isinstance(value, str) else value
         if _blank(text):
@@ -179,24 +180,16 @@ def _read_table(sheet_def: contract.Sheet, name: str, ws, formulas: set[str],
             columns[text] = c
         else:
             extra.append(str(text))
-            problems.append(Problem(WARNING, "column.unknown", f"Cột '{text}' không có trong mẫu nên bị bỏ qua",
-                                    f"Column '{text}' is not in the template and is ignored",
-                                    "Xóa cột này nếu không cần", "Delete the column if it is not needed",
-                                    sheet=sheet_def.code, row=code_row + 1, cell=f"{column_letter(c)}{code_row + 1}",
-                                    value=str(text)))
+            unknown[c] = str(text)
     for code, letters in seen.items():
         problems.append(Problem(ERROR, "column.duplicated", f"Mã cột '{code}' xuất hiện nhiều lần (cột {', '.join(letters)})",
                                 f"Column code '{code}' appears more than once (columns {', '.join(letters)})",
                                 "Mỗi mã cột chỉ xuất hiện một lần: sửa lại dòng mã cột theo mẫu",
                                 "Each code appears once: restore the code row from the template",
                                 sheet=sheet_def.code, row=code_row + 1, column=code))
-    for col in sheet_def.columns:
-        if col.code not in columns and col.required:
-            problems.append(Problem(ERROR, "column.missing", f"Thiếu cột '{col.label_vi}' (mã {col.code})",
-                                    f"Column '{col.label_en}' (code {col.code}) is missing",
-                                    "Thêm lại cột này theo mẫu, không đổi mã ở dòng 3",
-                                    "Add the column back as in the template; do not change the codes in row 3",
-                                    sheet=sheet_def.code, column=col.code))
+    above = head[code_row - 1] if code_row > 0 else []
+    problems += column_problems(sheet_def, columns, unknown, {c: above[c - 1] for c in unknown if c - 1 < len(above)},
+                                code_row + 1)
     labels = {code: str(head[code_row - 1][c - 1]) if code_row > 0 and c - 1 < len(head[code_row - 1]) else ""
               for code, c in columns.items()}
     for (r0, c0), (r1, c1) in merged:
@@ -215,14 +208,14 @@ def _read_table(sheet_def: contract.Sheet, name: str, ws, formulas: set[str],
 
 
 def _data_rows(sheet_def: contract.Sheet, rows: Iterator[list], first: int, columns: dict[str, int],
-               formulas: set[str], problems: list[Problem]) -> tuple[list[int], list]:
+               formulas: dict[str, object], problems: list[Problem]) -> tuple[list[int], list]:
     """Excel row numbers, and values column by column (in `columns` order), of the rows below the code row
     that hold something; a formula without a stored result becomes FORMULA_WITHOUT_VALUE and a Problem."""
     positions = [c - 1 for c in columns.values()]
     take = itemgetter(*positions) if len(positions) > 1 else (lambda row: (row[positions[0]],))
     width_needed = max(positions) + 1
     formula_rows = {int(found.group()) for ref in formulas if (found := re.search(r"\d+$", ref or ""))}
-    # `formulas`: {cell: None for a formula without a stored result, or the Excel error the cell shows}
+    # `formulas` (_marked_cells): {cell: the ExcelError it shows, or a formula without a stored result: its text}
     index, by_column, chunk = [], [[] for _ in positions], []
     for r, row in enumerate(rows, start=first):
         values = take(row) if len(row) >= width_needed else [row[i] if i < len(row) else None for i in positions]
@@ -263,23 +256,30 @@ def excel_error_problem(text: str, sheet: str, row: int, column: str | None, cel
                    sheet=sheet, row=row, column=column, cell=cell, value=text)
 
 
-def _mark_formulas(values: list, formulas: dict[str, str | None], columns: dict[str, int],
+def _mark_formulas(values: list, formulas: dict[str, object], columns: dict[str, int],
                    sheet_def: contract.Sheet, excel_row: int, problems: list[Problem]) -> list:
     for k, (code, c) in enumerate(columns.items()):
         ref = f"{column_letter(c)}{excel_row}"
         if ref not in formulas:
             continue
-        if formulas[ref] is not None:
-            values[k] = ExcelError(formulas[ref])
-            problems.append(excel_error_problem(formulas[ref], sheet_def.code, excel_row, code, ref))
+        if isinstance(formulas[ref], ExcelError):
+            values[k] = formulas[ref]
+            problems.append(excel_error_problem(formulas[ref].text, sheet_def.code, excel_row, code, ref))
             continue
         values[k] = FORMULA_WITHOUT_VALUE
-        problems.append(Problem(ERROR, "formula.no_cached_value", "Ô có công thức nhưng chưa có kết quả được lưu",
-                                "The cell holds a formula whose result was never saved",
-                                "Mở file bằng Excel/LibreOffice, để bảng tính tự tính lại rồi lưu; hoặc gõ số thay cho công thức",
-                                "Open the file in Excel/LibreOffice so it recalculates, then save; or type the number",
-                                sheet=sheet_def.code, row=excel_row, column=code, cell=ref))
+        problems.append(formula_problem(sheet_def.code, sheet_def.column(code), ref, excel_row, formulas[ref]))
     return values
+
+
+def formula_problem(sheet: str, col: contract.Column, ref: str, row: int, formula: str | None) -> Problem:
+    """A formula cell without a saved result (cotmoc.core.formulas.has_no_result): named by its column like every
+    cell problem, the formula shown as the value found."""
+    return Problem(ERROR, "formula.no_cached_value", f"{col.label_vi}: ô có công thức nhưng chưa lưu kết quả",
+                   f"{col.label_en}: the cell holds a formula whose result was never saved",
+                   "Gõ giá trị thay cho công thức; hoặc mở file bằng Excel/LibreOffice, sửa một ô bất kỳ để bảng "
+                   "tính tính lại rồi lưu",
+                   "Type the value instead of the formula; or open the file in Excel/LibreOffice, edit any cell so "
+                   "it recalculates, then save", sheet=sheet, row=row, column=col.code, cell=ref, value=formula)
 
 
 # Cell types pandas' inference in DataFrame.from_records hands back unchanged after .astype(object), alone or
@@ -301,7 +301,8 @@ def _raw_frame(columns: list[list], index: list[int], codes: list[str]) -> pd.Da
     return pd.DataFrame.from_records(rows, index=pd.Index(index, name="excel_row"), columns=codes).astype(object)
 
 
-def _read_info(name: str, grid: list[list], formulas: set[str], problems: list[Problem]) -> dict[str, RawCell]:
+def _read_info(name: str, grid: list[list], formulas: dict[str, object],
+               problems: list[Problem]) -> dict[str, RawCell]:
     info = {}
     codes = set(contract.THONG_TIN.codes)
     for r, row in enumerate(grid):
@@ -309,22 +310,25 @@ def _read_info(name: str, grid: list[list], formulas: set[str], problems: list[P
             if isinstance(value, str) and value.strip() in codes and value.strip() not in info:
                 v = row[c + 1] if c + 1 < len(row) else None
                 ref = f"{column_letter(c + 2)}{r + 1}"
-                if ref in formulas and formulas[ref] is not None:
-                    v = ExcelError(formulas[ref])
-                    problems.append(excel_error_problem(formulas[ref], "thong_tin", r + 1, value.strip(), ref))
+                if isinstance(formulas.get(ref), ExcelError):
+                    v = formulas[ref]
+                    problems.append(excel_error_problem(v.text, "thong_tin", r + 1, value.strip(), ref))
                 elif ref in formulas:
                     v = FORMULA_WITHOUT_VALUE
+                    problems.append(formula_problem("thong_tin", contract.THONG_TIN.column(value.strip()), ref,
+                                                    r + 1, formulas[ref]))
                 info[value.strip()] = RawCell(v, ref, r + 1)
     return info
 
 
-def _marked_cells(path: Path, sheet_names: list[str]) -> dict[str, dict[str, str | None]]:
-    """Per sheet: {cell: None} for formulas without a stored result, {cell: '#REF!'} for Excel error values."""
-    marked: dict[str, dict[str, str | None]] = {}
+def _marked_cells(path: Path, sheet_names: list[str]) -> dict[str, dict[str, object]]:
+    """Per sheet: {cell: its formula ("=J4*2", None when written in another cell)} for formulas without a stored
+    result (cotmoc.core.formulas), {cell: ExcelError('#REF!')} for Excel error values."""
+    marked: dict[str, dict[str, object]] = {}
     for name, cells in formulas_without_values(path, sheet_names).items():
-        marked.setdefault(name, {}).update(dict.fromkeys(cells))
-    for name, cells in error_cells(path, sheet_names).items():
         marked.setdefault(name, {}).update(cells)
+    for name, cells in error_cells(path, sheet_names).items():
+        marked.setdefault(name, {}).update({ref: ExcelError(text) for ref, text in cells.items()})
     return marked
 
 
