@@ -87,3 +87,44 @@ def _parse_formulas_without_values(path: Path, sheet_names: list[str]) -> dict[s
     except (KeyError, ElementTree.ParseError, zipfile.BadZipFile):
         return out
     return out
+
+
+# An error cell (`t="e"`: #REF!, #DIV/0!, #VALUE!, #NAME?, #N/A ...): the readers hand it over as an empty
+# text, which would read as "empty", so the reader asks here what the steward sees in it.
+_ERROR_TYPE = (re.compile(rb't="e"'), re.compile(rb"t='e'"))
+
+
+def error_cells(path: Path, sheet_names: list[str]) -> dict[str, dict[str, str]]:
+    """{sheet name: {cell: the error Excel shows, e.g. '#REF!'}} (OOXML only; a scan first, as above)."""
+    out: dict[str, dict[str, str]] = {}
+    try:
+        with zipfile.ZipFile(path) as zf:
+            names = set(zf.namelist())
+            parts = _sheet_parts(zf) if "xl/workbook.xml" in names else {}
+            for name in sheet_names:
+                part = parts.get(name)
+                if not part or part not in names or not _part_matches(zf, part, _ERROR_TYPE):
+                    continue
+                cells = {}
+                with zf.open(part) as fh:
+                    for _, el in ElementTree.iterparse(fh):
+                        if el.tag.endswith("}c"):
+                            if el.get("t") == "e":
+                                v = next((c for c in el if c.tag.endswith("}v")), None)
+                                cells[el.get("r")] = (v.text or "").strip() if v is not None else "#N/A"
+                            el.clear()
+                out[name] = cells
+    except (KeyError, ElementTree.ParseError, zipfile.BadZipFile):
+        return out
+    return out
+
+
+def _part_matches(zf: zipfile.ZipFile, part: str, patterns) -> bool:
+    tail = b""
+    with zf.open(part) as fh:
+        while chunk := fh.read(_SCAN_CHUNK):
+            text = tail + chunk
+            if any(p.search(text) for p in patterns):
+                return True
+            tail = text[-8:]
+    return False

@@ -15,6 +15,7 @@ from __future__ import annotations
 import math
 import re
 from dataclasses import dataclass
+from datetime import date, time, timedelta
 from functools import lru_cache
 
 from cotmoc.core.contract import UNITS
@@ -30,7 +31,12 @@ ERRORS = {
     "ambiguous": ("có thể hiểu theo hai cách (dấu chấm/phẩy hoặc khoảng trắng giữa các chữ số)",
                   "can be read two ways (dot/comma or a space inside the digits)"),
     "fraction": ("là số lẻ nhưng cột này phải là số nguyên", "has a fraction but this column takes whole numbers"),
+    "not_finite": ("không phải là một số hợp lệ (NaN/vô cực)", "is not a valid number (NaN or infinity)"),
+    "too_large": ("quá lớn, không thể là số đếm thật", "is far too large to be a real count"),
+    "is_date": ("là ngày tháng (ô đang định dạng kiểu ngày) nhưng cột này cần một số",
+                "is a date (the cell is formatted as a date) but this column takes a number"),
 }
+MAX_COUNT = 2 ** 53          # beyond this a float holds no exact whole number: no count is that large
 
 
 @dataclass(frozen=True)
@@ -57,9 +63,13 @@ def parse_number(value, *, column: str, integer: bool) -> ParsedNumber:
     """Read one cell as a number of the column's kind (see the module docstring for the rules)."""
     if value is None or isinstance(value, bool):
         return ParsedNumber(None, error=None if value is None else "not_a_number")
+    if isinstance(value, (date, time, timedelta)):
+        return ParsedNumber(None, error="is_date")
     if isinstance(value, (int, float)):
-        if isinstance(value, float) and math.isnan(value):
-            return ParsedNumber(None)
+        if isinstance(value, float) and not math.isfinite(value):
+            return ParsedNumber(None, error="not_finite")
+        if integer and abs(value) >= MAX_COUNT:
+            return ParsedNumber(None, error="too_large")
         if integer:
             if float(value).is_integer():
                 return ParsedNumber(int(value))
@@ -89,7 +99,11 @@ def _parse_text(value: str, column: str, integer: bool) -> ParsedNumber:
         number = float(text)
     else:
         return ParsedNumber(None, error="ambiguous" if re.fullmatch(r"[-\d.,]+", text) else "not_a_number")
+    if not math.isfinite(number):
+        return ParsedNumber(None, error="not_finite")
     if integer:
+        if abs(number) >= MAX_COUNT:
+            return ParsedNumber(None, error="too_large")
         if not number.is_integer():
             return ParsedNumber(number, repaired=True, error="fraction")
         return ParsedNumber(int(number), repaired=True)

@@ -88,7 +88,7 @@ class Submission:
 class FileOutcome:
     """What happened to one file: the line the office reads in the run summary."""
     file_name: str
-    outcome: str                       # new | superseding | held | duplicate | rejected | recovered
+    outcome: str                       # new | superseding | held | duplicate | rejected | recovered | left
     sha256: str
     submission_id: int | None = None
     province: str | None = None
@@ -101,9 +101,20 @@ class FileOutcome:
     notice: str = ""                   # held: why the report waits (Vietnamese — English)
 
     def line(self) -> str:
-        """One log line a non-developer can follow (Vietnamese — English)."""
+        """One log line a non-developer can follow (Vietnamese — English); nothing in it is a terminal escape."""
+        from cotmoc.core.inert import shown_name, terminal_text
         vi = {"new": "đã nhận (mới)", "superseding": "đã nhận (thay thế báo cáo trước)",
-              "held": "giữ lại, chờ mở khóa (kỳ đã duyệt)", "duplicate": "trùng lặp, bỏ qua", "rejected": "bị từ chối", "recovered": "hoàn tất lần chạy trước"}
-        where = f" → {self.stored_path}" if self.stored_path else ""
+              "held": "giữ lại, chờ mở khóa (kỳ đã duyệt)", "duplicate": "trùng lặp, bỏ qua", "rejected": "bị từ chối",
+              "recovered": "hoàn tất lần chạy trước", "left": "để lại trong hộp thư"}
+        where = f" → {shown_name(self.stored_path)}" if self.stored_path else ""
         detail = f"; {self.errors} lỗi/errors, {self.warnings} cảnh báo/warnings" if (self.errors or self.warnings) else ""
-        return f"{self.file_name}: {vi.get(self.outcome, self.outcome)} — {self.outcome}{detail}{where}"
+        reason = f": {self.first_error}" if self.outcome == "left" else ""
+        return terminal_text(f"{self.file_name}: {vi.get(self.outcome, self.outcome)} — {self.outcome}{detail}{where}"
+                             f"{reason}")
+
+
+def left_outcome(path: Path, message: str, sha256: str = "") -> FileOutcome:
+    """A file this run does not take to an end (it waits in the inbox: a link, a file still being written, a
+    filing that could not complete), and why."""
+    from cotmoc.core.inert import shown_name
+    return FileOutcome(shown_name(path.name), "left", sha256, first_error=message)

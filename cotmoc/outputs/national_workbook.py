@@ -11,6 +11,7 @@ from openpyxl.chart import BarChart, Reference
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 
+from cotmoc.core.inert import set_cell_text
 from cotmoc.core.periods import Period
 
 _HEAD_FILL = PatternFill("solid", fgColor="1F4E78")
@@ -35,7 +36,8 @@ def _table(ws, top: int, headers: list[str], rows: list[list], formats: dict[int
     for row in rows + ([total] if total else []):
         r += 1
         for j, value in enumerate(row, start=1):
-            c = ws.cell(r, j, float(value) if hasattr(value, "as_tuple") else value)
+            c = ws.cell(r, j)
+            set_cell_text(c, float(value) if hasattr(value, "as_tuple") else value)   # a name is never a formula
             if formats and j in formats:
                 c.number_format = formats[j]
         if total and row is total:

@@ -13,6 +13,7 @@ import duckdb
 from rich.console import Console
 from rich.table import Table
 
+from cotmoc.core.inert import rich_text, shown_name
 from cotmoc.core.config import published_path
 from cotmoc.core.display import province_name
 
@@ -114,22 +115,24 @@ def print_status(status: Status, console: Console | None = None, today: date | N
     for c in status.cells:
         if c["status"] == "rejected" and c["stored_path"]:
             report = Path(c["stored_path"])
-            console.print(f"[red]✗[/red] {c['reporting_province_name']} {c['period']}: {c['errors']} lỗi — "
-                          f"{report.with_name(report.stem + '.loi.xlsx')}")
+            console.print(rich_text("✗", "red") + rich_text(f" {c['reporting_province_name']} {c['period']}: "
+                                                             f"{c['errors']} lỗi — "
+                                                             f"{shown_name(report.with_name(report.stem + '.loi.xlsx'))}"))
     for h in status.held:
-        console.print(f"[magenta]⏸[/magenta] {h['reporting_province_name']} {h['period']}: {h['file_name']} được giữ lại "
-                      f"vì kỳ đã duyệt, chờ mở khóa — held: the period is approved; to let it replace the approved "
-                      f"report: cotmoc unlock --period {h['period']} --province {h['reporting_province_code']} "
-                      f"--reason \"…\"  ({h['stored_path']})")
+        console.print(rich_text("⏸", "magenta") + rich_text(
+            f" {h['reporting_province_name']} {h['period']}: {shown_name(h['file_name'])} được giữ lại vì kỳ đã duyệt, "
+            f"chờ mở khóa — held: the period is approved; to let it replace the approved report: cotmoc unlock "
+            f"--period {h['period']} --province {h['reporting_province_code']} --reason \"…\"  "
+            f"({shown_name(h['stored_path'])})"))
     if status.approvals:      # the approval trail of these periods
         trail_table = Table(title="Nhật ký duyệt — Approval trail")
         for col in ("Lúc / When", "Bước / Step", "Tỉnh · Kỳ", "Hồ sơ", "Người / Who", "Lý do / Why"):
             trail_table.add_column(col, overflow="fold")
         for e in status.approvals:
             ids = str(e["submission_id"]) + (f" (thay {', '.join(map(str, e['replaced_ids']))})" if e["replaced_ids"] else "")
-            trail_table.add_row(f"{e['event_at']:%Y-%m-%d %H:%M}", f"{ACTION_VI[e['action']]} / {e['action']}",
-                                f"{province_name(e['province_code'])} · {e['period']}", ids, e["actor"],
-                                e["reason"] or "")
+            trail_table.add_row(*map(rich_text, (
+                f"{e['event_at']:%Y-%m-%d %H:%M}", f"{ACTION_VI[e['action']]} / {e['action']}",
+                f"{province_name(e['province_code'])} · {e['period']}", ids, e["actor"], e["reason"] or "")))
         console.print(trail_table)
     runs = Table(title="Các lượt nhận gần nhất — Last ingest runs")
     held = any(r.get("held") for r in status.runs)      # the column only when a run held a report
@@ -141,4 +144,4 @@ def print_status(status: Status, console: Console | None = None, today: date | N
                      str(r["superseding"]), str(r["duplicate"]), str(r["rejected"]), str(r["recovered"]),
                      *((str(r.get("held") or 0),) if held else ()))
     console.print(runs)
-    console.print(f"[dim]Nguồn / source: {status.source}[/dim]")
+    console.print(rich_text(f"Nguồn / source: {shown_name(status.source)}", "dim"))

@@ -19,6 +19,7 @@ from openpyxl.utils import column_index_from_string, get_column_letter, quote_sh
 from openpyxl.worksheet.hyperlink import Hyperlink
 
 from cotmoc.core.contract import SHEETS, SHEETS_BY_CODE
+from cotmoc.core.inert import set_cell_text
 from cotmoc.core.problems import Problem
 from cotmoc.core.vntext import clean
 
@@ -51,12 +52,8 @@ def safe_str(text: str) -> str:
 
 
 def set_text(cell, value) -> None:
-    """Write a value so that it can never become a formula: strings are always string cells."""
-    if isinstance(value, str):
-        cell.value = safe_str(value)
-        cell.data_type = "s"          # openpyxl would otherwise store "=..." as a formula
-    else:
-        cell.value = value
+    """Write a value so that it can never become a formula (cotmoc.core.inert.set_cell_text)."""
+    set_cell_text(cell, value)
 
 
 def parse_cell_ref(ref: str | None) -> tuple[int, int] | None:

@@ -29,9 +29,11 @@ from xml.etree import ElementTree
 from openpyxl import Workbook, load_workbook
 from openpyxl.cell.cell import MergedCell
 from openpyxl.comments import Comment
+from openpyxl.formatting.formatting import ConditionalFormattingList
 from openpyxl.styles import Border, PatternFill, Side
 from openpyxl.utils import get_column_letter
 
+from cotmoc.core.inert import FORMULA_STARTS, shown_name, terminal_text
 from cotmoc.core.problems import Problem
 from cotmoc.outputs.steward_list import (ERROR_FILL, LOI_SHEET, LOI_TITLE_PREFIX, WARNING_FILL, add_loi_sheet,
                                  find_sheet, ordered, parse_cell_ref, safe_str, set_text)
@@ -41,7 +43,7 @@ __all__ = ["ERROR_FILL", "WARNING_FILL", "LOI_SHEET", "COMMENT_AUTHOR", "report_
 
 log = logging.getLogger(__name__)
 COMMENT_AUTHOR = "cotmoc"
-JSON_FORMAT = "cotmoc.problems/1"
+JSON_FORMAT = "cotmoc.core.problems/1"
 ROW_TINT = {True: PatternFill("solid", fgColor="FDE2E1"), False: PatternFill("solid", fgColor="FFF2CC")}
 _EDGE = Side(style="medium", color="C00000")
 ERROR_BORDER = Border(left=_EDGE, right=_EDGE, top=_EDGE, bottom=_EDGE)
@@ -99,16 +101,39 @@ def _open_own(original: Path) -> Workbook:
         for cell in list(ws._cells.values()):        # existing cells only: never materialise empty ones
             if cell.data_type == "f":              # only without cached values; kept as its text
                 set_text(cell, str(cell.value))
+            elif isinstance(cell.value, str) and cell.value.startswith(FORMULA_STARTS):
+                set_text(cell, cell.value)         # text that would become a formula once edited
             if cell.hyperlink is not None and cell.hyperlink.target:
                 cell.hyperlink = None                    # a link to an outside address or file
         for ref, formula in unresolved.get(ws.title, {}).items():
             if ws[ref].value is None and not isinstance(ws[ref], MergedCell):
                 set_text(ws[ref], formula)
+        ws.conditional_formatting = ConditionalFormattingList()   # its formulas may call out (DDE, links)
+        for dv in list(ws.data_validations.dataValidation):      # a list drawn from outside the workbook
+            if any(ch in f"{dv.formula1 or ''}{dv.formula2 or ''}" for ch in "|["):
+                ws.data_validations.dataValidation.remove(dv)
+    sheets = set(wb.sheetnames)
     for names in (wb.defined_names, *(ws.defined_names for ws in wb.worksheets)):
-        for name in [n for n, d in names.items() if "[" in (d.attr_text or "")]:
-            del names[name]                          # a name pointing into another workbook
+        for name in [n for n, d in names.items() if not _inside(d.attr_text, sheets)]:
+            del names[name]                          # DDE (cmd|' /C calc'!A0), other workbooks, formulas
     wb.vba_archive = None
     return wb
+
+
+_CELLS = re.compile(r"^\$?[A-Z]{0,3}\$?\d*(?::\$?[A-Z]{0,3}\$?\d*)?$")
+
+
+def _inside(attr_text: str | None, sheets: set[str]) -> bool:
+    """Whether a defined name is only a reference to cells of this workbook (print areas, lists): anything else
+    (a DDE call such as cmd|' /C calc'!A0, another workbook, a formula, a constant) is dropped from the copy."""
+    parts = [p.strip() for p in (attr_text or "").split(",")]
+    for part in parts:
+        sheet, bang, cells = part.rpartition("!")
+        if sheet.startswith("'") and sheet.endswith("'") and len(sheet) > 1:
+            sheet = sheet[1:-1].replace("''", "'")
+        if not bang or sheet not in sheets or not cells or not _CELLS.match(cells):
+            return False
+    return bool(parts)
 
 
 def _plain(value):
@@ -249,26 +274,28 @@ def _save(wb: Workbook, out: Path) -> Path:
     return out
 
 
-def write_annotated_copy(original: Path, problems: list[Problem], out: Path, *, summary: dict | None = None) -> Path:
+def write_annotated_copy(original: Path, problems: list[Problem], out: Path, *, summary: dict | None = None,
+                         file_name: str | None = None) -> Path:
     """Write the steward's own workbook, annotated (see the module docstring), to `out` (.xlsx) and return
     it. A workbook openpyxl refuses is rebuilt from its values; one that cannot be read at all gets the
-    `Loi` sheet alone (as `write_problem_list`)."""
+    `Loi` sheet alone (as `write_problem_list`). `file_name`: the name the steward sent (default: the file's)."""
     original, out = Path(original), Path(out)
+    name = file_name or shown_name(original.name)
     rebuilt_from = None
     try:
         if original.suffix.lower() not in _OPENPYXL_SUFFIXES:
             raise ValueError("openpyxl cannot open this format")
         wb = _open_own(original)
     except Exception as exc:                       # any refusal: fall back to the values calamine can read
-        log.info("annotating %s from its values only: %s", original.name, exc)
+        log.info("annotating %s from its values only: %s", terminal_text(name), terminal_text(exc))
         try:
-            wb, rebuilt_from = _rebuilt(original), original.suffix.lower() or original.name
+            wb, rebuilt_from = _rebuilt(original), original.suffix.lower() or name
         except Exception as exc2:
-            log.warning("no annotated copy of %s, the problem list only: %s", original.name, exc2)
-            return write_problem_list(problems, out, file_name=original.name, summary=summary)
+            log.warning("no annotated copy of %s, the problem list only: %s", terminal_text(name), terminal_text(exc2))
+            return write_problem_list(problems, out, file_name=name, summary=summary)
     _drop_earlier_report(wb)
     _annotate(wb, problems)
-    add_loi_sheet(wb, problems, original.name, summary=summary, rebuilt_from=rebuilt_from)
+    add_loi_sheet(wb, problems, name, summary=summary, rebuilt_from=rebuilt_from)
     return _save(wb, out)
 
 

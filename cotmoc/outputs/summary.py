@@ -8,12 +8,13 @@ from pathlib import Path
 from rich.console import Console
 from rich.table import Table
 
+from cotmoc.core.inert import markdown_text, rich_text, shown_name
 from cotmoc.core.records import FileOutcome
 
 OUTCOME = {
     "new": "mới / new", "superseding": "thay thế / superseding", "held": "chờ mở khóa / held",
     "duplicate": "trùng / duplicate",
-    "rejected": "từ chối / rejected", "recovered": "hoàn tất / recovered",
+    "rejected": "từ chối / rejected", "recovered": "hoàn tất / recovered", "left": "để lại / left in inbox",
 }
 _COLUMNS = ("File", "Kết quả / Outcome", "Tỉnh · Kỳ", "Dòng T/Đ/K", "Lỗi", "C.báo")
 
@@ -22,9 +23,9 @@ def _where(path: Path | None, home: Path | None) -> str:
     if path is None:
         return "—"
     try:
-        return str(path.relative_to(home)) if home else str(path)
+        return shown_name(path.relative_to(home)) if home else shown_name(path)
     except ValueError:
-        return str(path)
+        return shown_name(path)
 
 
 def _cells(o: FileOutcome) -> list[str]:
@@ -45,25 +46,28 @@ def print_summary(outcomes: list[FileOutcome], console: Console | None = None, h
     table = Table(title="Kết quả nhận báo cáo — Import summary")
     for name in _COLUMNS:
         table.add_column(name, overflow="fold", justify="right" if name in ("Lỗi", "C.báo") else "left")
-    for o in outcomes:
-        style = {"rejected": "red", "duplicate": "dim", "recovered": "yellow", "held": "magenta"}.get(o.outcome)
-        table.add_row(*_cells(o), style=style)
+    for o in outcomes:       # every cell is a rich Text: a name or value such as "[/bold]" is shown as written
+        style = {"rejected": "red", "duplicate": "dim", "recovered": "yellow", "left": "yellow",
+                 "held": "magenta"}.get(o.outcome)
+        table.add_row(*map(rich_text, _cells(o)), style=style)
     console.print(table)
-    console.print(totals_line(outcomes))
+    console.print(rich_text(totals_line(outcomes)))
     for o in outcomes:
         if o.outcome == "rejected":
             report = o.stored_path.with_name(o.stored_path.stem + ".loi.xlsx") if o.stored_path else None
-            console.print(f"[red]✗ {o.file_name}[/red] → {_where(report, home)}\n  {o.first_error}")
+            console.print(rich_text(f"✗ {o.file_name}", "red") + rich_text(f" → {_where(report, home)}\n  {o.first_error}"))
+        elif o.outcome == "left":
+            console.print(rich_text(f"… {o.file_name}", "yellow") + rich_text(f"\n  {o.first_error}"))
         elif o.notice:          # held: the period is approved and locked (cotmoc.pipeline.approval)
-            console.print(f"[magenta]⏸ {o.file_name}[/magenta] → {_where(o.stored_path, home)}\n  {o.notice}")
+            console.print(rich_text(f"⏸ {o.file_name}", "magenta") + rich_text(f" → {_where(o.stored_path, home)}\n  {o.notice}"))
 
 
 def summary_markdown(outcomes: list[FileOutcome]) -> str:
     columns = _COLUMNS + ("Lưu tại / Filed at",)
-    lines = ["# Kết quả nhận báo cáo — Import summary", "", totals_line(outcomes), "",
+    lines = ["# Kết quả nhận báo cáo — Import summary", "", markdown_text(totals_line(outcomes)), "",
              "| " + " | ".join(columns) + " |", "|" + "---|" * len(columns)]
     for o in outcomes:
         cells = _cells(o) + [_where(o.stored_path, None)]
-        lines.append("| " + " | ".join(c.replace("|", "\\|") for c in cells) + " |")
-    notes = [f"- ⏸ {o.file_name}: {o.notice}" for o in outcomes if o.notice]
+        lines.append("| " + " | ".join(map(markdown_text, cells)) + " |")
+    notes = [f"- ⏸ {markdown_text(o.file_name)}: {markdown_text(o.notice)}" for o in outcomes if o.notice]
     return "\n".join(lines + ([""] + notes if notes else [])) + "\n"

@@ -10,17 +10,13 @@ BATCH_BYTES = 4 * 1024 * 1024      # a batch holds fewer files when they are lar
 
 
 def discover(inbox: Path) -> list[Path]:
-    """Files waiting in the inbox (and its province sub-folders), oldest first.
+    """Regular files waiting in the inbox (and its province sub-folders), oldest first (cotmoc.pipeline.staging.scan:
+    links, pipes and devices are never followed; office lock files and hidden files wait).
 
-    Lock files that Excel (~$x.xlsx) and LibreOffice (.~lock.x#) leave behind and hidden files are skipped;
-    anything else is processed, so a PDF dropped in by mistake is rejected with a message, not ignored.
+    Anything else is processed, so a PDF dropped in by mistake is rejected with a message, not ignored.
     """
-    if not inbox.exists():
-        return []
-    found = [p for p in inbox.rglob("*") if p.is_file()
-             and not p.name.startswith(("~$", ".~lock", "."))
-             and not any(part.startswith(".") for part in p.relative_to(inbox).parts[:-1])]
-    return sorted(found, key=lambda p: (p.stat().st_mtime, str(p)))
+    from cotmoc.pipeline.staging import scan
+    return scan(inbox)[0]
 
 
 def fingerprint(path: Path) -> str:
@@ -32,17 +28,17 @@ def fingerprint(path: Path) -> str:
     return digest.hexdigest()
 
 
-def batched(items: list[tuple[Path, str]], max_files: int,
-            max_bytes: int = BATCH_BYTES) -> list[list[tuple[Path, str]]]:
-    """Consecutive batches of at most `max_files` files and (unless one file alone is larger) `max_bytes`."""
-    out: list[list[tuple[Path, str]]] = []
+def batched(items: list[tuple], max_files: int, max_bytes: int = BATCH_BYTES) -> list[list[tuple]]:
+    """Consecutive batches of at most `max_files` files and (unless one file alone is larger) `max_bytes`.
+    Items are (path, SHA-256[, staged copy, identity]): a staged copy's size counts."""
+    out: list[list[tuple]] = []
     size = 0
-    for path, sha in items:
-        n = path.stat().st_size
+    for item in items:
+        n = (item[2] if len(item) > 2 and item[2] else item[0]).stat().st_size
         if not out or len(out[-1]) >= max_files or size + n > max_bytes:
             out.append([])
             size = 0
-        out[-1].append((path, sha))
+        out[-1].append(item)
         size += n
     return out
 
@@ -50,4 +46,4 @@ def batched(items: list[tuple[Path, str]], max_files: int,
 def worth_worker_processes(paths: list[Path], batch_files: int) -> bool:
     """More than one batch (the workers check them side by side), or more bytes than one batch holds (a large
     workbook is read in a worker, so the run's own process, which holds Prefect, never holds its cells too)."""
-    return len(paths) > batch_files or sum(p.stat().st_size for p in paths) > BATCH_BYTES
+    return len(paths) > batch_files or sum(p.lstat().st_size for p in paths) > BATCH_BYTES

@@ -14,9 +14,9 @@ from __future__ import annotations
 import multiprocessing
 import os
 from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
 from contextlib import contextmanager
 from datetime import date
-from pathlib import Path
 
 _pool: ProcessPoolExecutor | None = None
 
@@ -46,13 +46,51 @@ def checking_processes(workers: int):
     try:
         yield
     finally:
-        _pool = None
-        pool.shutdown(wait=True, cancel_futures=True)
+        current, _pool = _pool, None            # a pool restarted after a worker died replaces the first
+        for opened in {pool, current} - {None}:
+            opened.shutdown(wait=True, cancel_futures=True)
 
 
-def check_batch(items: list[tuple[Path, str]], settings, today: date | None):
-    """cotmoc.pipeline.ingest.check_files for one batch, in a worker process when a pool is open."""
+def _restart() -> None:
+    """A worker died (a file crashed or exhausted it): replace the broken pool by a new one of the same size."""
+    global _pool
+    broken, _pool = _pool, None
+    if broken is None:
+        return
+    workers = broken._max_workers
+    broken.shutdown(wait=False, cancel_futures=True)
+    _pool = ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("spawn"),
+                                initializer=_warm_up)
+
+
+def check_batch(items: list[tuple], settings, today: date | None):
+    """cotmoc.pipeline.ingest.check_files for one batch, in a worker process when a pool is open. If the worker dies
+    (BrokenProcessPool: a file crashed the reader or exhausted memory), the files are checked one by one in
+    fresh workers, so the one that kills its worker is rejected alone and the others are checked."""
     from cotmoc.pipeline.ingest import check_files
     if _pool is None:
         return check_files(items, settings, today=today)
-    return _pool.submit(check_files, items, settings, today=today).result()
+    try:
+        return _pool.submit(check_files, items, settings, today=today).result()
+    except BrokenProcessPool:
+        _restart()
+        return check_alone(items, settings, today)
+
+
+def check_alone(items: list[tuple], settings, today: date | None):
+    """Each file checked on its own (in a worker when a pool is open); a file whose check fails or kills its
+    worker is returned rejected (cotmoc.pipeline.ingest.unchecked), never raised."""
+    from cotmoc.pipeline.ingest import check_files, unchecked
+    out = []
+    for item in items:
+        try:
+            if _pool is None:
+                out.extend(check_files([item], settings, today=today))
+            else:
+                out.extend(_pool.submit(check_files, [item], settings, today=today).result())
+        except BrokenProcessPool as exc:
+            _restart()
+            out.append(unchecked(item, exc))
+        except Exception as exc:
+            out.append(unchecked(item, exc))
+    return out

@@ -47,10 +47,25 @@ def export_views(con: duckdb.DuckDBPyConnection, out_dir: Path, period: str, *, 
         for suffix, options in formats:
             path = target / f"{view}.{suffix}"
             tmp = path.with_name(f".{path.name}.tmp")
-            con.execute(f"COPY (SELECT * FROM {view} WHERE period = '{code}' ORDER BY ALL) TO '{tmp}' {options}")
+            rows = f"SELECT * FROM {view} WHERE period = '{code}' ORDER BY ALL"
+            if suffix == "csv":            # a spreadsheet opens it: no text may become a formula (Parquet: exact)
+                rows = f"SELECT {_inert_columns(con, view)} FROM ({rows})"
+            con.execute(f"COPY ({rows}) TO '{tmp}' {options}")
             os.replace(tmp, path)          # a reader never sees half a file
             written.append(path)
     return written
+
+
+def _inert_columns(con: duckdb.DuckDBPyConnection, view: str) -> str:
+    """The view's columns, its text columns passed through cotmoc.core.inert.spreadsheet_text (OWASP CSV injection)."""
+    from cotmoc.core.inert import spreadsheet_text
+    try:
+        con.create_function("spreadsheet_text", spreadsheet_text, ["VARCHAR"], "VARCHAR", side_effects=False)
+    except (duckdb.NotImplementedException, duckdb.CatalogException):
+        pass                                # registered on this connection already
+    columns = con.execute(f"DESCRIBE {view}").fetchall()
+    return ", ".join(f'spreadsheet_text("{name}") AS "{name}"' if kind == "VARCHAR" else f'"{name}"'
+                     for name, kind, *_ in columns)
 
 
 def publish(con: duckdb.DuckDBPyConnection, warehouse: Path) -> Path:

@@ -3,6 +3,7 @@ required cell an ERROR, so the steward sees every bad cell at once and the pande
 types (they then check the rules of values that could be read)."""
 from __future__ import annotations
 
+import math
 from datetime import date, datetime
 from functools import lru_cache
 
@@ -11,12 +12,13 @@ import pandas as pd
 
 from cotmoc.core import contract, reference
 from cotmoc.core.contract import Column, Sheet
-from cotmoc.core.numbers import ERRORS, parse_number
+from cotmoc.core.display import en_number, vi_number
+from cotmoc.core.numbers import ERRORS, MAX_COUNT, parse_number
 from cotmoc.core.periods import BadPeriod, Period
 from cotmoc.core.problems import ERROR, WARNING, Problem
 from cotmoc.core.records import TABLES as _TABLES, Report
 from cotmoc.core.vntext import clean, decode_legacy, detect_legacy, fold
-from cotmoc.reading.workbook import FORMULA_WITHOUT_VALUE, RawCell, RawReport, RawSheet
+from cotmoc.reading.workbook import FORMULA_WITHOUT_VALUE, ExcelError, RawCell, RawReport, RawSheet
 
 _TOTAL_MARKERS = {fold(m) for m in contract.TOTAL_ROW_MARKERS}
 
@@ -50,22 +52,44 @@ def _text(value, col: Column, cells: _Cells, cell, row):
     return text
 
 
+_NUMBER_RULES = {"fraction": "number.fraction", "not_finite": "number.not_finite", "too_large": "number.too_large",
+                 "is_date": "number.is_date"}
+_NUMBER_FIXES = {
+    "fraction": ("Nhập số nguyên (số tổ, số hộ, số người... không có phần lẻ)", "Enter a whole number"),
+    "is_date": ("Đổi định dạng ô thành Số (Format Cells > Number) rồi gõ lại số",
+                "Format the cell as a number (Format Cells > Number) and type the number again"),
+    "too_large": ("Gõ lại đúng số đếm", "Type the real count"),
+    "not_finite": ("Gõ một số (nhập 0 nếu không có)", "Type a number (0 if none)"),
+}
+
+
+def _as_seen(value) -> str:
+    """A cell's value as the steward sees it in Excel (a date as dd/mm/yyyy, a number without exponent noise)."""
+    if isinstance(value, datetime):
+        return value.strftime("%d/%m/%Y %H:%M") if (value.hour, value.minute) != (0, 0) else value.strftime("%d/%m/%Y")
+    if isinstance(value, date):
+        return value.strftime("%d/%m/%Y")
+    if isinstance(value, float):
+        if value != value:
+            return "NaN"
+        return f"{value:g}" if abs(value) >= 1e15 or value in (float("inf"), float("-inf")) else vi_number(value)
+    return str(value)
+
+
 def _number(value, col: Column, cells: _Cells, cell, row):
     parsed = parse_number(value, column=col.code, integer=col.kind == contract.INT)
     if parsed.error:
         vi, en = ERRORS[parsed.error]
-        if parsed.error == "fraction":
-            fix = ("Nhập số nguyên (số tổ, số hộ, số người... không có phần lẻ)", "Enter a whole number")
-        else:
-            fix = ("Gõ một số, không có khoảng trắng giữa các chữ số (vd 3816 hoặc 365,861)",
-                   "Type a single number with no spaces inside (e.g. 3816 or 365,861)")
-        cells.add(ERROR, "number.unreadable" if parsed.error != "fraction" else "number.fraction", col, cell, row,
-                  value, f"giá trị '{value}' {vi}", f"value '{value}' {en}", *fix)
+        fix = _NUMBER_FIXES.get(parsed.error, ("Gõ một số, không có khoảng trắng giữa các chữ số (vd 3816 hoặc 365,861)",
+                                               "Type a single number with no spaces inside (e.g. 3816 or 365,861)"))
+        seen = _as_seen(value)
+        cells.add(ERROR, _NUMBER_RULES.get(parsed.error, "number.unreadable"), col, cell, row, seen,
+                  f"giá trị '{seen}' {vi}", f"value '{seen}' {en}", *fix)
         return None
     if parsed.repaired:
         cells.add(WARNING, "number.repaired", col, cell, row, value,
-                  f"đã đọc chữ '{value}' thành số {parsed.value:g}",
-                  f"read the text '{value}' as the number {parsed.value:g}",
+                  f"đã đọc chữ '{value}' thành số {vi_number(parsed.value)}",
+                  f"read the text '{value}' as the number {en_number(parsed.value)}",
                   "Nên gõ số trực tiếp vào ô (định dạng số)", "Better to type the number itself")
     return parsed.value
 
@@ -111,6 +135,11 @@ def _enum(value, col: Column, cells: _Cells, cell, row):
                   f"read '{text}' as '{label}' ({match.code})", "Nên chọn trong danh sách thả xuống",
                   "Better to pick from the dropdown list")
     return match.code
+
+
+def _marked(value) -> bool:
+    """A formula without a result or an Excel error value: the reader has reported the cell already."""
+    return value is FORMULA_WITHOUT_VALUE or isinstance(value, ExcelError)
 
 
 def _is_blank(value) -> bool:
@@ -160,8 +189,8 @@ def _number_shortcut(value, col: Column):
     if type(value) is not float:
         return _blank_shortcut(value, col)
     if col.kind == contract.INT:
-        return int(value) if value.is_integer() else _FULL_PATH
-    return value if value == value else _FULL_PATH          # NaN takes the full path
+        return int(value) if value.is_integer() and -MAX_COUNT < value < MAX_COUNT else _FULL_PATH
+    return value if math.isfinite(value) else _FULL_PATH     # NaN and infinities take the full path
 
 
 def _date_shortcut(value, col: Column):
@@ -198,7 +227,7 @@ _QUICK = {contract.TEXT: _text_shortcut, contract.ENUM: _text_shortcut, contract
 
 
 def _convert_cell(value, col: Column, cells: _Cells, cell: str, row: int):
-    if value is FORMULA_WITHOUT_VALUE:
+    if _marked(value):
         return None                                     # reported by the reader
     if _is_blank(value):
         if col.required:
@@ -353,7 +382,7 @@ def _info(raw: RawReport, problems: list[Problem]) -> dict:
             info[col.code] = None
             continue
         value, ref, row = raw_cell.value, raw_cell.cell, raw_cell.row
-        if col.kind == contract.PROVINCE and not _is_blank(value) and value is not FORMULA_WITHOUT_VALUE:
+        if col.kind == contract.PROVINCE and not _is_blank(value) and not _marked(value):
             text = _text(value, col, cells, ref, row)
             info["province_as_written"] = text
             match = reference.match_province(text)
@@ -368,7 +397,7 @@ def _info(raw: RawReport, problems: list[Problem]) -> dict:
                           f"read '{text}' as {reference.province(match.code).name_vi}",
                           "Nên chọn tỉnh trong danh sách", "Better to pick the province from the list")
             info["province"] = match.code
-        elif col.kind == contract.PERIOD and not _is_blank(value) and value is not FORMULA_WITHOUT_VALUE:
+        elif col.kind == contract.PERIOD and not _is_blank(value) and not _marked(value):
             try:
                 info["period"] = Period.parse(value).code
             except BadPeriod:

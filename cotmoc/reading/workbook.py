@@ -1,15 +1,14 @@
 """Reading a province's workbook safely and finding the contract's sheets and columns by machine code.
 
 python-calamine reads .xlsx, .xlsm (nothing runs: only cached values are read), .xls and .ods, fast.
-Before any parsing the file is checked: magic bytes (a PDF renamed .xlsx is not a workbook), the zip
-directory (truncated or corrupt archives, zip bombs: the uncompressed size is limited before reading),
-XML prologs (a DOCTYPE or ENTITY declaration is refused, never expanded), and OLE containers (an
-encrypted OOXML file is a password-protected workbook). Each refusal is one Problem for the steward.
+Before any parsing the file's container is checked (cotmoc/refusals.py: magic bytes, size, zip bombs, XML
+entity declarations, passwords). Each refusal is one Problem for the steward; `read_report` is the reading
+layer's one boundary, where any failure to read a file becomes that file's refusal. Data the steward cannot see
+(hidden sheets, two sheets for one code) and Excel error values (#REF! ...) are errors on their own.
 """
 from __future__ import annotations
 
 import re
-import zipfile
 from dataclasses import dataclass, field
 from datetime import date, time
 from itertools import chain, islice
@@ -22,15 +21,13 @@ import pandas as pd
 from python_calamine import CalamineWorkbook
 
 from cotmoc.core import contract
-from cotmoc.core.formulas import formulas_without_values
+from cotmoc.core.formulas import error_cells, formulas_without_values
 from cotmoc.core.problems import ERROR, WARNING, Problem, column_letter
 from cotmoc.core.vntext import clean
+from cotmoc.reading.refusals import (UnreadableWorkbook, check_container, check_failed, refuse,  # noqa: F401 (API)
+                                     unreadable)
 
 HEADER_SEARCH_ROWS = 10
-MAX_RATIO = 200                       # uncompressed/compressed beyond this, with a large size, is a bomb
-RATIO_CHECK_BYTES = 20 * 1024 * 1024
-_OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
-_ENCRYPTION_INFO = "EncryptionInfo".encode("utf-16-le")
 
 
 class FormulaWithoutValue:
@@ -43,12 +40,29 @@ class FormulaWithoutValue:
 FORMULA_WITHOUT_VALUE = FormulaWithoutValue()
 
 
-class UnreadableWorkbook(Exception):
-    """The file cannot be read as a report at all; carries the one Problem that says why."""
+class ExcelError:
+    """An error value Excel shows in the cell (#REF!, #DIV/0! ...): reported once, by the reader, never read as
+    empty or as text."""
 
-    def __init__(self, problem: Problem):
-        super().__init__(problem.message_en)
-        self.problem = problem
+    def __init__(self, text: str):
+        self.text = text
+
+    def __str__(self) -> str:
+        return self.text
+
+    def __repr__(self) -> str:
+        return f"<Excel error {self.text}>"
+
+
+_EXCEL_ERRORS = {
+    "#REF!": ("công thức tham chiếu tới ô đã bị xóa", "the formula refers to cells that were deleted"),
+    "#DIV/0!": ("công thức chia cho 0", "the formula divides by zero"),
+    "#VALUE!": ("công thức dùng giá trị sai kiểu", "the formula uses a value of the wrong kind"),
+    "#NAME?": ("công thức có tên hàm hoặc tên vùng không đúng", "the formula names an unknown function or range"),
+    "#N/A": ("công thức không tìm thấy giá trị", "the formula found no value"),
+    "#NUM!": ("công thức cho kết quả không phải số hợp lệ", "the formula's result is not a valid number"),
+    "#NULL!": ("công thức dùng vùng ô không giao nhau", "the formula uses ranges that do not intersect"),
+}
 
 
 @dataclass
@@ -79,62 +93,6 @@ class RawReport:
     problems: list[Problem] = field(default_factory=list)
 
 
-def _refuse(rule: str, vi: str, en: str, fix_vi: str, fix_en: str) -> UnreadableWorkbook:
-    return UnreadableWorkbook(Problem(ERROR, rule, vi, en, fix_vi, fix_en))
-
-
-_RESEND_VI = "Mở báo cáo bằng Excel hoặc LibreOffice, lưu lại thành .xlsx theo mẫu rồi gửi lại"
-_RESEND_EN = "Open the report in Excel or LibreOffice, save it as .xlsx in the template and send it again"
-
-
-def _check_container(path: Path, max_bytes: int, max_uncompressed: int) -> str:
-    """Return "zip" or "ole" after the safety checks, or raise UnreadableWorkbook."""
-    size = path.stat().st_size
-    if size > max_bytes:
-        raise _refuse("file.too_large", f"File quá lớn ({size / 1e6:.1f} MB, tối đa {max_bytes / 1e6:.0f} MB)",
-                      f"The file is too large ({size / 1e6:.1f} MB, limit {max_bytes / 1e6:.0f} MB)",
-                      "Xóa các sheet, hình ảnh không cần thiết rồi gửi lại", "Remove unneeded sheets or pictures")
-    with path.open("rb") as fh:
-        head = fh.read(8)
-    if head[:4] == b"PK\x03\x04":
-        _check_zip(path, max_uncompressed)
-        return "zip"
-    if head == _OLE_MAGIC:
-        if _ENCRYPTION_INFO in path.read_bytes():
-            raise _refuse("file.password", "File được đặt mật khẩu nên không đọc được",
-                          "The workbook is password-protected and cannot be read",
-                          "Gỡ mật khẩu (Tệp > Thông tin > Bảo vệ sổ làm việc) rồi gửi lại",
-                          "Remove the password (File > Info > Protect Workbook) and send it again")
-        return "ole"
-    raise _refuse("file.not_workbook", "File không phải là bảng tính Excel (có thể là PDF, ảnh hoặc văn bản đổi tên)",
-                  "The file is not a spreadsheet (perhaps a PDF, picture or text file renamed)",
-                  _RESEND_VI, _RESEND_EN)
-
-
-def _check_zip(path: Path, max_uncompressed: int) -> None:
-    try:
-        with zipfile.ZipFile(path) as zf:
-            infos = zf.infolist()
-            total = sum(i.file_size for i in infos)
-            packed = sum(i.compress_size for i in infos) or 1
-            if total > max_uncompressed or (total > RATIO_CHECK_BYTES and total / packed > MAX_RATIO):
-                raise _refuse("file.zip_bomb", "File giải nén ra quá lớn, có dấu hiệu bất thường nên không mở",
-                              f"The file would expand to {total / 1e6:.0f} MB: refused as a possible zip bomb",
-                              _RESEND_VI, _RESEND_EN)
-            for info in infos:
-                if info.filename.endswith((".xml", ".rels", ".vml")):
-                    with zf.open(info) as part:
-                        prolog = part.read(65536)
-                    if b"<!DOCTYPE" in prolog or b"<!ENTITY" in prolog:
-                        raise _refuse("file.xml_entities", "File chứa khai báo XML bất thường (DOCTYPE/ENTITY) nên không mở",
-                                      "The file holds XML DOCTYPE/ENTITY declarations: refused, never expanded",
-                                      _RESEND_VI, _RESEND_EN)
-    except (zipfile.BadZipFile, EOFError, zipfile.LargeZipFile, ValueError, OSError) as exc:
-        raise _refuse("file.corrupt", "File bị hỏng hoặc không đầy đủ (có thể gửi chưa hết)",
-                      f"The file is damaged or incomplete (perhaps cut off in transfer): {exc}",
-                      "Gửi lại file gốc", "Send the original file again") from None
-
-
 def _rows(ws) -> Iterator[list]:
     """The sheet's rows from A1, as to_python(skip_empty_area=False) gives them, but one at a time when the
     data starts in A1 (so a 100,000-row sheet is never held whole as Python lists; iter_rows does not pad
@@ -142,13 +100,41 @@ def _rows(ws) -> Iterator[list]:
     return ws.iter_rows() if ws.start == (0, 0) else iter(ws.to_python(skip_empty_area=False))
 
 
-def _find_sheet(names: list[str], code: str) -> tuple[str | None, bool]:
-    if code in names:
-        return code, False
-    for name in names:
-        if clean(name).lower().replace(" ", "_") == code:
-            return name, True
-    return None, False
+def _claimants(names: list[str], code: str) -> list[str]:
+    """Every sheet that claims `code`: named exactly so first, then named so but for case, spaces or accents."""
+    return ([code] if code in names else []) + [n for n in names if n != code
+                                                and clean(n).lower().replace(" ", "_") == code]
+
+
+def _find_sheet(names: list[str], code: str, hidden: set[str] = frozenset()) -> tuple[str | None, bool]:
+    """The sheet read for `code` (a visible one before a hidden one) and whether it is renamed."""
+    claimants = sorted(_claimants(names, code), key=lambda n: n in hidden)
+    return (claimants[0], claimants[0] != code) if claimants else (None, False)
+
+
+def _sheet_visibility_problems(names: list[str], hidden: dict[str, str], code: str) -> list[Problem]:
+    """Data the steward cannot see is never read silently: a hidden sheet claiming a report sheet's code, or
+    several sheets claiming one code, is an error."""
+    claimants = _claimants(names, code)
+    out = []
+    if len(claimants) > 1:
+        listed = ", ".join(f"'{n}'" + (" (ẩn)" if n in hidden else "") for n in claimants)
+        listed_en = ", ".join(f"'{n}'" + (" (hidden)" if n in hidden else "") for n in claimants)
+        out.append(Problem(ERROR, "sheet.ambiguous", f"Có {len(claimants)} sheet cùng là '{code}': {listed}",
+                           f"{len(claimants)} sheets claim to be '{code}': {listed_en}",
+                           f"Giữ lại một sheet '{code}' duy nhất (xóa hoặc đổi tên các sheet còn lại, kể cả sheet ẩn)",
+                           f"Keep one sheet '{code}' only (delete or rename the others, hidden ones too)",
+                           sheet=code, value="; ".join(claimants)))
+    for name in claimants:
+        if name in hidden:
+            how_vi, how_en = ("bị ẩn sâu (very hidden)", "very hidden") if hidden[name] == "very" else ("bị ẩn", "hidden")
+            out.append(Problem(ERROR, "sheet.hidden", f"Sheet '{name}' chứa dữ liệu báo cáo nhưng đang {how_vi}, "
+                               "người xem không thấy", f"Sheet '{name}' holds report data but is {how_en}: "
+                               "people reading the workbook cannot see it",
+                               "Bỏ ẩn sheet (chuột phải vào tên sheet > Bỏ ẩn) và kiểm tra dữ liệu, hoặc xóa sheet đó",
+                               "Unhide the sheet (right-click a sheet tab > Unhide) and check it, or delete it",
+                               sheet=code, value=name))
+    return out
 
 
 def _blank(value) -> bool:
@@ -228,6 +214,7 @@ def _data_rows(sheet_def: contract.Sheet, rows: Iterator[list], first: int, colu
     take = itemgetter(*positions) if len(positions) > 1 else (lambda row: (row[positions[0]],))
     width_needed = max(positions) + 1
     formula_rows = {int(found.group()) for ref in formulas if (found := re.search(r"\d+$", ref or ""))}
+    # `formulas`: {cell: None for a formula without a stored result, or the Excel error the cell shows}
     index, by_column, chunk = [], [[] for _ in positions], []
     for r, row in enumerate(rows, start=first):
         values = take(row) if len(row) >= width_needed else [row[i] if i < len(row) else None for i in positions]
@@ -259,11 +246,24 @@ def _append_chunk(columns: list[list], chunk: list) -> None:
             column.extend(values)
 
 
-def _mark_formulas(values: list, formulas: set[str], columns: dict[str, int], sheet_def: contract.Sheet,
-                   excel_row: int, problems: list[Problem]) -> list:
+def excel_error_problem(text: str, sheet: str, row: int, column: str | None, cell: str) -> Problem:
+    meaning_vi, meaning_en = _EXCEL_ERRORS.get(text.upper(), ("công thức bị lỗi", "the formula failed"))
+    return Problem(ERROR, "cell.excel_error", f"Ô đang hiện lỗi Excel {text}: {meaning_vi}",
+                   f"The cell shows the Excel error {text}: {meaning_en}",
+                   "Sửa công thức cho đúng hoặc gõ giá trị thay cho công thức (để trống nếu không có)",
+                   "Mend the formula or type the value instead (leave it empty if there is none)",
+                   sheet=sheet, row=row, column=column, cell=cell, value=text)
+
+
+def _mark_formulas(values: list, formulas: dict[str, str | None], columns: dict[str, int],
+                   sheet_def: contract.Sheet, excel_row: int, problems: list[Problem]) -> list:
     for k, (code, c) in enumerate(columns.items()):
         ref = f"{column_letter(c)}{excel_row}"
         if ref not in formulas:
+            continue
+        if formulas[ref] is not None:
+            values[k] = ExcelError(formulas[ref])
+            problems.append(excel_error_problem(formulas[ref], sheet_def.code, excel_row, code, ref))
             continue
         values[k] = FORMULA_WITHOUT_VALUE
         problems.append(Problem(ERROR, "formula.no_cached_value", "Ô có công thức nhưng chưa có kết quả được lưu",
@@ -277,7 +277,7 @@ def _mark_formulas(values: list, formulas: set[str], columns: dict[str, int], sh
 # Cell types pandas' inference in DataFrame.from_records hands back unchanged after .astype(object), alone or
 # mixed (a float column becomes float64 and back, a text column str and back). Other types may change (ints
 # mixed with floats become floats, datetimes Timestamps): a sheet holding any goes the generic way.
-_KEPT_AS_READ = frozenset({str, float, bool, date, time, FormulaWithoutValue})
+_KEPT_AS_READ = frozenset({str, float, bool, date, time, FormulaWithoutValue, ExcelError})
 
 
 def _raw_frame(columns: list[list], index: list[int], codes: list[str]) -> pd.DataFrame:
@@ -301,35 +301,59 @@ def _read_info(name: str, grid: list[list], formulas: set[str], problems: list[P
             if isinstance(value, str) and value.strip() in codes and value.strip() not in info:
                 v = row[c + 1] if c + 1 < len(row) else None
                 ref = f"{column_letter(c + 2)}{r + 1}"
-                if ref in formulas:
+                if ref in formulas and formulas[ref] is not None:
+                    v = ExcelError(formulas[ref])
+                    problems.append(excel_error_problem(formulas[ref], "thong_tin", r + 1, value.strip(), ref))
+                elif ref in formulas:
                     v = FORMULA_WITHOUT_VALUE
                 info[value.strip()] = RawCell(v, ref, r + 1)
     return info
 
 
+def _marked_cells(path: Path, sheet_names: list[str]) -> dict[str, dict[str, str | None]]:
+    """Per sheet: {cell: None} for formulas without a stored result, {cell: '#REF!'} for Excel error values."""
+    marked: dict[str, dict[str, str | None]] = {}
+    for name, cells in formulas_without_values(path, sheet_names).items():
+        marked.setdefault(name, {}).update(dict.fromkeys(cells))
+    for name, cells in error_cells(path, sheet_names).items():
+        marked.setdefault(name, {}).update(cells)
+    return marked
+
+
 def read_report(path: Path | str, *, max_bytes: int = 50 * 1024 * 1024,
                 max_uncompressed_bytes: int = 500 * 1024 * 1024) -> RawReport:
     """Read a report's raw cells, located by machine code. File-level refusals raise UnreadableWorkbook;
-    everything else found is returned as Problems on the RawReport."""
-    path = Path(path)
-    kind = _check_container(path, max_bytes, max_uncompressed_bytes)
+    everything else found is returned as Problems on the RawReport.
+
+    This is the reading layer's one boundary: ANY failure while reading this file (the library's XML or zip
+    errors, an exception of ours on a shape nobody foresaw, memory) becomes an UnreadableWorkbook for this
+    file alone, with its own rule and a Vietnamese message, so no file can stop the others."""
     try:
-        wb = CalamineWorkbook.from_path(str(path))
-    except Exception as exc:   # calamine raises its own error types for every unreadable file
-        raise _refuse("file.unreadable", "Không đọc được file bảng tính này",
-                      f"The spreadsheet cannot be read: {exc}", _RESEND_VI, _RESEND_EN) from None
+        return _read_report(Path(path), max_bytes, max_uncompressed_bytes)
+    except UnreadableWorkbook:
+        raise
+    except Exception as exc:
+        raise unreadable(exc) from None
+
+
+def _read_report(path: Path, max_bytes: int, max_uncompressed_bytes: int) -> RawReport:
+    kind = check_container(path, max_bytes, max_uncompressed_bytes)
+    wb = CalamineWorkbook.from_path(str(path))
     report = RawReport(path)
     names = list(wb.sheet_names)
-    found = {s.code: _find_sheet(names, s.code) for s in contract.SHEETS}
+    hidden = {m.name: ("very" if "VeryHidden" in str(m.visible) else "hidden") for m in wb.sheets_metadata
+              if not str(m.visible).endswith(".Visible")}
+    found = {s.code: _find_sheet(names, s.code, set(hidden)) for s in contract.SHEETS}
     if not any(name for name, _ in found.values()):
-        raise _refuse("workbook.not_template", "File không có sheet nào của mẫu báo cáo (thong_tin, to_tu_quan, "
+        raise refuse("workbook.not_template", "File không có sheet nào của mẫu báo cáo (thong_tin, to_tu_quan, "
                       "doan_bien_gioi, khen_thuong)", "The workbook has none of the report's sheets "
                       "(thong_tin, to_tu_quan, doan_bien_gioi, khen_thuong)",
                       "Lập báo cáo trên mẫu (cotmoc template) rồi gửi lại",
                       "Fill in the report template and send it again")
-    formulas = formulas_without_values(path, [n for n, _ in found.values() if n]) if kind == "zip" else {}
+    formulas = _marked_cells(path, [n for n, _ in found.values() if n]) if kind == "zip" else {}
     for sheet_def in contract.SHEETS:
         name, renamed = found[sheet_def.code]
+        report.problems.extend(_sheet_visibility_problems(names, hidden, sheet_def.code))
         if name is None:
             report.problems.append(Problem(ERROR, "sheet.missing", f"Thiếu sheet '{sheet_def.code}' ({sheet_def.title_vi})",
                                            f"Sheet '{sheet_def.code}' ({sheet_def.title_en}) is missing",
@@ -343,9 +367,9 @@ def read_report(path: Path | str, *, max_bytes: int = 50 * 1024 * 1024,
                                            sheet=sheet_def.code, value=name))
         if sheet_def.is_form:
             grid = wb.get_sheet_by_name(name).to_python(skip_empty_area=False)
-            report.info = _read_info(name, grid, formulas.get(name, set()), report.problems)
+            report.info = _read_info(name, grid, formulas.get(name, {}), report.problems)
         else:             # the sheet is handed over, not kept here, so _read_table can free it early
-            table = _read_table(sheet_def, name, wb.get_sheet_by_name(name), formulas.get(name, set()),
+            table = _read_table(sheet_def, name, wb.get_sheet_by_name(name), formulas.get(name, {}),
                                 report.problems)
             if table is not None:
                 report.sheets[sheet_def.code] = table
