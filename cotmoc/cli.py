@@ -291,7 +291,10 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--warehouse", help="DuckDB file (default warehouse/cotmoc.duckdb or COTMOC_WAREHOUSE)")
     p.set_defaults(func=_cmd_status)
 
-    p = sub.add_parser("approve", help="duyệt và khóa kỳ báo cáo / approve (and lock) a period's reports")
+    p = _command(sub, "approve", "duyệt và khóa kỳ báo cáo / approve (and lock) a period's reports",
+                 "Duyệt báo cáo hiện hành của các tỉnh cho một kỳ và khóa kỳ đó: báo cáo gửi sau được giữ lại chờ mở "
+                 "khóa — approves the current accepted report of each province for a period and locks it: a later "
+                 "report is held until the period is unlocked (docs/operations.md).")
     p.add_argument("--period", required=True, help="kỳ báo cáo, vd 2024 hoặc 2024S1 / period code")
     p.add_argument("--province", action="append",
                    help="tỉnh (tên hoặc mã; lặp lại được; mặc định: mọi tỉnh có báo cáo đạt) / province (repeatable; "
@@ -301,7 +304,10 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--warehouse", help="DuckDB file (default warehouse/cotmoc.duckdb or COTMOC_WAREHOUSE)")
     p.set_defaults(func=_cmd_approve)
 
-    p = sub.add_parser("unlock", help="mở khóa kỳ đã duyệt / reopen an approved period of one province")
+    p = _command(sub, "unlock", "mở khóa kỳ đã duyệt / reopen an approved period of one province",
+                 "Mở khóa kỳ đã duyệt của một tỉnh: báo cáo giữ lại mới nhất thay thế ngay báo cáo đã duyệt; kỳ ở "
+                 "trạng thái 'đã thay đổi sau khi duyệt' đến khi duyệt lại — reopens an approved period of one "
+                 "province: its newest held report replaces the approved one at once.")
     p.add_argument("--period", required=True, help="kỳ báo cáo / period code")
     p.add_argument("--province", required=True, help="tỉnh (tên hoặc mã) / province name or code")
     p.add_argument("--reason", required=True, help="lý do mở khóa / why (kept in the approval trail)")

@@ -288,6 +288,7 @@ def test_a_kill_during_approve_unlock_or_release_leaves_the_old_state_or_the_new
         assert after_kill == before                         # the old state: nothing of the step was kept
         again = _cli(settings.home, *command)
         assert again.returncode == 0, again.stdout + again.stderr
+        assert ("Đã duyệt và khóa Điện Biên 2016" if step == "approve" else "Đã mở khóa Điện Biên 2016") in again.stdout
         done = _state(settings)
         assert done != before
     else:                                                   # committed: the new state; the move is finished next
@@ -359,3 +360,19 @@ def test_the_approval_migration_keeps_every_submission_and_its_constraints(tmp_p
         with pytest.raises(duckdb.ConstraintException):
             con.execute("INSERT INTO submissions (file_name, original_path, sha256, status) "
                         "VALUES ('f', 'f', 'f', 'lost')")
+
+
+def test_approve_waits_for_the_warehouse_lock_and_then_gives_up(tmp_path):
+    from dataclasses import replace
+
+    from cotmoc.pipeline.locking import WarehouseLocked, ingest_lock
+    settings = replace(_home(tmp_path, names={"dien_bien_2016.xlsx"}), lock_wait_seconds=0.5)
+    told = []
+    with ingest_lock(settings.warehouse):                   # an ingest is running
+        with pytest.raises(WarehouseLocked):
+            approval.approve_period(settings, "2016", actor="office", on_wait=told.append)
+    assert told                                             # the office was told it waits
+    with duckdb.connect(str(settings.warehouse), read_only=True) as con:
+        assert con.execute("SELECT count(*) FROM approval_events").fetchone()[0] == 0
+    outcome = approval.approve_period(settings, "2016", actor="office")
+    assert [s.action for s in outcome.steps] == ["approve"]

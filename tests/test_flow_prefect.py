@@ -38,7 +38,8 @@ def test_ingest_flow_on_a_real_prefect_server(prefect_server, tmp_path):
     assert "Import summary" in output
     seeds = len(list((SAMPLES / "seed").glob("*.xlsx")))
     faulty = len(list((SAMPLES / "faulty").glob("*.xlsx")))
-    assert len(list((tmp_path / "inputs" / "archive").rglob("*__*.xlsx"))) == seeds
+    archived = [p for p in (tmp_path / "inputs" / "archive").rglob("*__*.xlsx") if ".loi." not in p.name]
+    assert len(archived) == seeds               # (a warned report has its steward's copy beside it)
     assert len([p for p in (tmp_path / "inputs" / "rejected").rglob("*.xlsx")
                 if not p.name.endswith(".loi.xlsx")]) == faulty
     assert not any(inbox.iterdir())

@@ -90,7 +90,8 @@ def test_every_sheet_of_the_copy_prints_whole(over_total):
         _fits(page)
     text = "\n".join(p.text for p in found)
     for sheet in contract.TABLE_SHEETS:
-        assert f"{sheet.title_vi} — {sheet.title_en}" in text                 # titles not cut
+        if not sheet.optional:                 # the sample is a version 1 report: no activities sheet
+            assert f"{sheet.title_vi} — {sheet.title_en}" in text                 # titles not cut
     seg = next(p for p in found if "Bản Xín Huổi" in p.text)
     assert re.search(r"Bản Xín Huổi.*300,000", seg.text)               # the cell, the Vietnamese way
     assert not re.search(r"\b\d+\.\d{3}\b(?!/)", seg.text.replace("7/2025", "")), "English decimals on the sheet"

@@ -216,7 +216,7 @@ def test_the_faulty_activities_row_is_marked_in_the_stewards_copy(settings, con,
     assert outcome.outcome == "rejected" and f"[{fault.sheet} / {fault.cell}]" in outcome.first_error
     copy = outcome.stored_path.with_name(outcome.stored_path.stem + ".loi.xlsx")
     cell = openpyxl.load_workbook(copy)[fault.sheet][fault.cell]
-    assert cell.comment is not None and "Tuyên truyền: số lượt người (562) nhỏ hơn số buổi (21790)" in cell.comment.text
+    assert cell.comment is not None and "Tuyên truyền: số lượt người (562) nhỏ hơn số buổi (21.790)" in cell.comment.text
     assert cell.fill.fgColor.rgb[-6:] == ERROR_FILL.fgColor.rgb[-6:]
     assert _rows(con, "SELECT rule, sheet, cell FROM validation_issues WHERE severity = 'error'") == [
         (fault.rule, fault.sheet, fault.cell)]
@@ -251,7 +251,8 @@ def test_the_national_workbook_and_the_rollup_print_show_them(settings, con, tmp
     rows = [r for r in wb[SHEET].iter_rows(values_only=True) if r[0]]
     assert ("Quảng Ninh", "Quảng Ninh", "Tuyên truyền (buổi)", 562, 21_790, None, None) in rows
     assert ("Toàn quốc (1 tỉnh)", None, "Tập huấn, bồi dưỡng (lớp)", 4, None, 238, None) in rows
-    summary = {r[0]: r[1] for r in wb["Tong_hop"].iter_rows(values_only=True) if r[0]}
+    # the document's facts: number in A, what in B, the figure in C (cotmoc.outputs.national_document)
+    summary = {r[1]: r[2] for r in wb["Tong_hop"].iter_rows(values_only=True) if r[1]}
     assert summary["Tuyên truyền / tập huấn / mô hình quần chúng (tỉnh có số liệu)"] == (
         "562 buổi tuyên truyền (21.790 lượt người) — 1 tỉnh; 4 lớp tập huấn — 1 tỉnh")
     wb = openpyxl.load_workbook(write_national_workbook(con, "2016", tmp_path / "2016.xlsx"))

@@ -268,7 +268,8 @@ def _instructions_sheet(wb: Workbook, p: Period | None, version: int) -> None:
 def _info_sheet(wb: Workbook, values: dict, version: int) -> None:
     """thong_tin as a form: label | code | value, one field a row (layout from contract.INFO_*)."""
     ws = wb.create_sheet(contract.THONG_TIN.code)
-    for letter, width in zip("ABC", (26, 18, 44)):
+    label_width = max(26, *(len(c.label_vi) + 3 for c in contract.THONG_TIN.columns))    # no label runs into B
+    for letter, width in zip("ABC", (label_width, 18, 44)):
         ws.column_dimensions[letter].width = width
     ws.freeze_panes = f"A{contract.INFO_FIRST_ROW}"
     fit_to_width(ws, f"1:{contract.INFO_FIRST_ROW - 1}")
