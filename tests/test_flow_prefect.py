@@ -66,7 +66,7 @@ def test_ingest_flow_on_a_real_prefect_server(prefect_server, tmp_path):
     with temporary_settings({PREFECT_API_URL: prefect_server}):
         runs, artifacts, tasks = anyio.run(server_view)
     assert [r.state.type.value for r in runs] == ["COMPLETED"]
-    assert re.fullmatch(r"nhận \d{4}-\d\d-\d\d \d\d:\d\d — 3 mới, 4 từ chối", runs[0].name), runs[0].name
+    assert re.fullmatch(rf"nhận \d{{4}}-\d\d-\d\d \d\d:\d\d — {seeds} mới, {faulty} từ chối", runs[0].name), runs[0].name
     assert tasks and all(t.state.type.value == "COMPLETED" for t in tasks)       # visible now, not in an hour
     summary = next(a for a in artifacts if a.key == "cotmoc-ingest-summary")
     rejected_dir = tmp_path / "inputs" / "rejected"

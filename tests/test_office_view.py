@@ -59,7 +59,7 @@ def test_the_summary_names_each_rejection_its_error_and_steward_copy(tmp_path):
         assert markdown_text(f"{o.stored_path.stem}.loi.xlsx") in section
         assert o.first_error and markdown_text(o.first_error) in section
     assert "Sơn La · 2020S1" in markdown and "son_la ·" not in markdown       # names, not codes
-    assert run_name(outcomes, datetime(2026, 12, 2, 8, 0)) == "nhận 2026-12-02 08:00 — 3 mới, 4 từ chối"
+    assert run_name(outcomes, datetime(2026, 12, 2, 8, 0)) == f"nhận 2026-12-02 08:00 — 3 mới, {len(rejected)} từ chối"
     assert run_name([], datetime(2026, 12, 2, 8, 0)) == "nhận 2026-12-02 08:00 — hộp thư trống"
 
 
