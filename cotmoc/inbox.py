@@ -10,7 +10,8 @@ BATCH_BYTES = 4 * 1024 * 1024      # a batch holds fewer files when they are lar
 
 
 def discover(inbox: Path) -> list[Path]:
-    """Files waiting in the inbox (and its province sub-folders), oldest first.
+    """Files waiting in the inbox (and its province sub-folders), oldest first: by received time (the file's
+    modification time), then name, then folder. This order is the run's, whatever the batching or workers.
 
     Lock files that Excel (~$x.xlsx) and LibreOffice (.~lock.x#) leave behind and hidden files are skipped;
     anything else is processed, so a PDF dropped in by mistake is rejected with a message, not ignored.
@@ -20,7 +21,12 @@ def discover(inbox: Path) -> list[Path]:
     found = [p for p in inbox.rglob("*") if p.is_file()
              and not p.name.startswith(("~$", ".~lock", "."))
              and not any(part.startswith(".") for part in p.relative_to(inbox).parts[:-1])]
-    return sorted(found, key=lambda p: (p.stat().st_mtime, str(p)))
+    return sorted(found, key=received_order)
+
+
+def received_order(path: Path) -> tuple:
+    """The stable key files are handled in: received time, then name, then where in the inbox."""
+    return (path.stat().st_mtime_ns, path.name, str(path))
 
 
 def fingerprint(path: Path) -> str:

@@ -16,6 +16,7 @@ flow in flows/ingest.py only orchestrates these.
 """
 from __future__ import annotations
 
+import errno
 import os
 import shutil
 from dataclasses import dataclass, field
@@ -181,8 +182,20 @@ def destination(settings: Settings, file_name: str, sha256: str, province: str |
 
 
 def _move(src: Path, dest: Path) -> Path:
+    """A rename; across file systems, a copy under `.<name>.part` renamed once complete (a run killed mid-copy
+    never leaves half a file under the name the warehouse recorded), then the original removed."""
     dest.parent.mkdir(parents=True, exist_ok=True)
-    shutil.move(str(src), str(dest))
+    try:
+        os.rename(src, dest)
+    except OSError as exc:
+        if exc.errno != errno.EXDEV:
+            raise
+        part = dest.with_name(f".{dest.name}.part")
+        shutil.copy2(src, part)
+        with part.open("rb") as fh:
+            os.fsync(fh.fileno())
+        os.replace(part, dest)
+        src.unlink()
     return dest
 
 
@@ -202,11 +215,15 @@ def write_steward_outputs(checked: CheckedFile, dest: Path, status: str) -> list
 
 
 def _duplicate_outcome(con, path: Path, facts: wh.FileFacts, original_id: int, settings: Settings) -> FileOutcome:
-    """Bytes already processed: recorded as a duplicate, kept under archive/_trung_lap/, never loaded."""
-    dup_id = wh.record_duplicate(con, facts, original_id)
-    stem, suffix = os.path.splitext(path.name)
-    dest = _free_path(settings.archive / DUPLICATES_DIR / f"{stem}__{facts.sha256[:8]}{suffix}")
-    wh.set_stored_path(con, dup_id, str(dest))
+    """Bytes already processed: recorded as a duplicate, kept under archive/_trung_lap/, never loaded. The row
+    and where it is filed are one statement; a run stopped before the move files it under that same row."""
+    unfiled = wh.unfiled_duplicate(con, facts)
+    if unfiled:
+        dup_id, dest = unfiled[0], Path(unfiled[1])
+    else:
+        stem, suffix = os.path.splitext(path.name)
+        dest = _free_path(settings.archive / DUPLICATES_DIR / f"{stem}__{facts.sha256[:8]}{suffix}")
+        dup_id = wh.record_duplicate(con, facts, original_id, str(dest))
     dest = _move(path, dest)
     return FileOutcome(path.name, "duplicate", facts.sha256, submission_id=dup_id, stored_path=dest,
                        first_error=f"trùng với hồ sơ {original_id} — same bytes as submission {original_id}")
@@ -218,11 +235,10 @@ def load_and_file(con, checked: list[CheckedFile], settings: Settings, *, failpo
     dests = [_free_path(destination(settings, c.path.name, c.facts.sha256, c.province, c.accepted)) for c in checked]
     results = wh.record_submissions(
         con, [wh.Submission(c.facts, c.report, c.problems, c.accepted, str(d)) for c, d in zip(checked, dests)],
-        review=history_rules, failpoint=failpoint)
+        review=history_rules, same_run=_same_period_warning, failpoint=failpoint)
     outcomes = []
     for c, dest, result in zip(checked, dests, results):
-        if result.reviewed:
-            c.problems = sorted([*c.problems, *result.reviewed], key=sort_key)
+        c.problems = wh.final_problems(c.problems, result.reviewed)
         outcome = "rejected" if not c.accepted else ("superseding" if result.superseded_id else "new")
         outcomes.append(_file(con, c, result.submission_id, c.accepted, outcome, settings, dest=dest))
     return outcomes
@@ -252,10 +268,14 @@ def _file(con, checked: CheckedFile, submission_id: int, accepted: bool, outcome
 
 
 def _recover(con, path: Path, known: wh.KnownFile, settings: Settings, today: date | None) -> FileOutcome:
-    """Committed earlier, never filed (the run was killed in between): file it now, load nothing again."""
+    """Committed earlier, never filed (the run was killed in between): file it now where the load said, load
+    nothing again. The steward's files list the problems the warehouse recorded (the load's own review
+    included); the file is read again only to annotate it."""
     checked = check_file(path, settings, today=today)
+    checked.problems = wh.recorded_problems(con, known.submission_id)
     accepted = known.status in ("accepted", "superseded")
-    return _file(con, checked, known.submission_id, accepted, "recovered", settings)
+    dest = Path(known.stored_path) if known.stored_path else None
+    return _file(con, checked, known.submission_id, accepted, "recovered", settings, dest=dest)
 
 
 @dataclass
@@ -272,7 +292,9 @@ def plan_run(con, files: list[Path]) -> Plan:
     known_files = wh.find_known(con, shas)
     for path, sha in zip(files, shas):
         known = known_files.get(sha)
-        if known is not None and (known.stored_path is None or not Path(known.stored_path).exists()):
+        unfiled = known is not None and (known.stored_path is None or not Path(known.stored_path).exists())
+        if unfiled and sha not in seen:           # the first copy completes the filing, later ones are duplicates
+            seen.add(sha)
             plan.unfiled.append((path, known))
         elif known is not None:
             plan.duplicates.append((path, sha, known.submission_id))
@@ -284,14 +306,28 @@ def plan_run(con, files: list[Path]) -> Plan:
     return plan
 
 
-def _same_period_warning(checked: CheckedFile, earlier: str) -> Problem:
-    return Problem(WARNING, "run.same_province_period",
-                   f"Cùng lượt nhận có hai báo cáo của cùng tỉnh, cùng kỳ ({checked.period}); file này đến sau "
-                   f"nên thay thế file '{earlier}'",
-                   f"Two reports for the same province and period ({checked.period}) arrived in one run; this "
-                   f"later one supersedes '{earlier}'",
-                   "Nếu file trước mới là bản đúng, gửi lại file đó", "If the earlier file is the right one, "
-                   "send it again", sheet="thong_tin", column="period", value=checked.period)
+def _same_period_warning(report: Report, earlier: str) -> list[Problem]:
+    """The load's warning on a report that replaces one of the same run (`earlier`: the file it replaces)."""
+    period = report.info.get("period")
+    return [Problem(WARNING, "run.same_province_period",
+                    f"Cùng lượt nhận có hai báo cáo của cùng tỉnh, cùng kỳ ({period}); file này đến sau "
+                    f"nên thay thế file '{earlier}'",
+                    f"Two reports for the same province and period ({period}) arrived in one run; this "
+                    f"later one supersedes '{earlier}'",
+                    "Nếu file trước mới là bản đúng, gửi lại file đó", "If the earlier file is the right one, "
+                    "send it again", sheet="thong_tin", column="period", value=period)]
+
+
+def clear_leftovers(settings: Settings) -> list[Path]:
+    """Half-written steward files (`.<name>.part`) and half-copied originals that a killed run left in the
+    archive and rejected folders: removed before anything else (the run writes them again)."""
+    removed = []
+    for root in (settings.archive, settings.rejected):
+        if root.exists():
+            for part in root.rglob(".*.part"):
+                part.unlink(missing_ok=True)
+                removed.append(part)
+    return removed
 
 
 def _crash_between_inserts(step: str) -> None:
@@ -310,22 +346,16 @@ def run_ingest(con, settings: Settings, *, today: date | None = None, check_many
     DuckDB allows one writer.
     """
     started = datetime.now()
+    clear_leftovers(settings)
     plan = plan_run(con, discover(settings.inbox))
     if on_plan:
         on_plan(len(plan.unfiled) + len(plan.to_check) + len(plan.duplicates))
     outcomes = [_recover(con, path, known, settings, today) for path, known in plan.unfiled]
     check = check_many or (lambda batches: (check_files(b, settings, today=today) for b in batches))
-    first_of: dict[tuple, str] = {}
     ids_by_sha: dict[str, int] = {}
-    # an iterator: each batch is checked, loaded, then let go
+    # an iterator: each batch is checked, loaded, then let go. Every review the load makes is judged against
+    # the warehouse and the files before it (submission order), so batching never changes a result.
     for checked_batch in check(batched(plan.to_check, settings.batch_files)):
-        for checked in checked_batch:
-            key = (checked.province, checked.period)
-            if checked.accepted and None not in key:
-                if key in first_of:
-                    checked.problems = sorted([*checked.problems, _same_period_warning(checked, first_of[key])],
-                                              key=sort_key)
-                first_of.setdefault(key, checked.path.name)
         for outcome in load_and_file(con, checked_batch, settings, failpoint=_crash_between_inserts):
             ids_by_sha[outcome.sha256] = outcome.submission_id
             outcomes.append(outcome)
