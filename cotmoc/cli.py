@@ -55,8 +55,8 @@ def _run_ingest(settings, today=None, plain: bool = False, dask_workers: int | N
                 bar.advance(task)
             outcomes = ingest_inbox(settings, today=today, on_file=finished,
                                     on_plan=lambda total: bar.update(task, total=total),
-                                    on_wait=lambda pid: print(f"Chờ lượt nhận báo cáo khác (tiến trình {pid}) — waiting "
-                                                              f"for another ingest run (pid {pid})", file=sys.stderr))
+                                    on_wait=lambda holder: print(_waiting(settings, holder), file=sys.stderr),
+                                    on_warning=lambda message: print(message, file=sys.stderr))
     elif dask_workers or dask_address:
         from flows.ingest import dask_ingest_flow
         outcomes = dask_ingest_flow(dask_workers or 2, dask_address)(settings=settings, today=today)
@@ -72,24 +72,24 @@ def _run_ingest(settings, today=None, plain: bool = False, dask_workers: int | N
     return outcomes
 
 
+def _waiting(settings, holder: str) -> str:
+    return (f"Chờ việc khác đang ghi kho dữ liệu: {holder}; chờ tối đa {settings.lock_wait_seconds:.0f} giây — "
+            f"waiting for another job writing the warehouse: {holder}; up to {settings.lock_wait_seconds:.0f} s")
+
+
 def _cmd_ingest(args) -> int:
     settings = load_settings().with_overrides(inbox=args.inbox, warehouse=args.warehouse)
     today = date.fromisoformat(args.today) if args.today else None
+    from cotmoc.preflight import inbox_present
+    inbox_present(settings.inbox)
     waiting = discover(settings.inbox)
     if not waiting:
         # nothing to do: say so at once, without starting Prefect or opening the warehouse (a run scheduled by
         # `cotmoc serve` still runs its flow, so the Prefect UI shows it)
         print(f"Hộp thư trống, không có báo cáo mới — the inbox is empty, nothing to ingest: {settings.inbox}")
         return 0
-    from cotmoc.locking import WarehouseLocked
-    from warehouse.db import WarehouseBusy
-    from prefect.exceptions import FailedRun
-    try:
-        _run_ingest(settings, today, plain=args.plain, dask_workers=args.dask_workers, dask_address=args.dask_address,
-                    waiting=waiting)
-    except (WarehouseLocked, WarehouseBusy, FailedRun) as exc:   # an outcome for the office, not a crash
-        print(f"Lỗi / error: {exc}", file=sys.stderr)
-        return 3
+    _run_ingest(settings, today, plain=args.plain, dask_workers=args.dask_workers, dask_address=args.dask_address,
+                waiting=waiting)
     return 0
 
 
@@ -103,6 +103,29 @@ def _cmd_rollup(args) -> int:
     print(f"Xuất dữ liệu / exports: {settings.exports} ({len(result.exports)} file); "
           f"báo cáo toàn quốc / national workbooks: {len(result.workbooks)}")
     print(f"Bản chỉ đọc cho phân tích / published read-only copy: {result.published}")
+    return 0
+
+
+def _cmd_rebuild(args) -> int:
+    from cotmoc.recovery import rebuild
+    settings = load_settings().with_overrides(warehouse=args.warehouse)
+    into = Path(args.into)
+    done = rebuild(settings, into, today=date.fromisoformat(args.today) if args.today else None)
+    source = ("tên, thời điểm nhận lấy từ kho cũ — names and received times from the old warehouse"
+              if done["from_warehouse"] else "kho cũ không đọc được: tên, thời điểm nhận lấy từ tên file và thời gian "
+              "file — the old warehouse does not read: names and received times from the stored names and file times")
+    counts = ", ".join(f"{k} {v}" for k, v in done["outcomes"].items())
+    print(f"Đã dựng lại kho từ {done['files']} file lưu trữ / rebuilt from {done['files']} filed files: {into} "
+          f"({counts}; {source})")
+    print(f"Kiểm tra rồi thay kho cũ — check it, then replace the old warehouse: mv {into} {settings.warehouse}")
+    return 0
+
+
+def _cmd_backup(args) -> int:
+    from cotmoc.recovery import backup
+    settings = load_settings().with_overrides(warehouse=args.warehouse)
+    out = backup(settings, Path(args.to) if args.to else None)
+    print(f"Đã sao lưu kho dữ liệu / warehouse backed up: {out}")
     return 0
 
 
@@ -186,6 +209,17 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--exports", help="exports folder (default exports/ or COTMOC_EXPORTS)")
     p.set_defaults(func=_cmd_rollup)
 
+    p = sub.add_parser("rebuild", help="dựng lại kho từ lưu trữ / rebuild the warehouse from the archive")
+    p.add_argument("--into", required=True, help="new DuckDB file to build (must not exist)")
+    p.add_argument("--warehouse", help="the damaged warehouse (default warehouse/cotmoc.duckdb or COTMOC_WAREHOUSE)")
+    p.add_argument("--today", help=argparse.SUPPRESS)
+    p.set_defaults(func=_cmd_rebuild)
+
+    p = sub.add_parser("backup", help="sao lưu kho dữ liệu / write a consistent copy of the warehouse")
+    p.add_argument("--to", help="file to write (default warehouse/backups/cotmoc-<time>.duckdb)")
+    p.add_argument("--warehouse", help="DuckDB file (default warehouse/cotmoc.duckdb or COTMOC_WAREHOUSE)")
+    p.set_defaults(func=_cmd_backup)
+
     p = sub.add_parser("serve", help="chạy theo lịch / run the scheduled deployments (Prefect)")
     p.set_defaults(func=_cmd_serve)
 
@@ -202,12 +236,22 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
+    """Exit codes (cotmoc/faults.py, docs/operations.md): 0 done, 2 usage, 3 busy, 4 a fault in the
+    environment, 5 the warehouse damaged; each fault is one message, never a traceback."""
+    from cotmoc.faults import EXIT_USAGE, Fault
     args = build_parser().parse_args(argv)
     try:
         return args.func(args)
+    except Fault as exc:
+        if not exc.reported:
+            print(f"Lỗi / error: {exc}", file=sys.stderr)
+        return exc.exit_code
     except (ValueError, FileNotFoundError) as exc:   # user errors: a message, not a traceback
         print(f"Lỗi / error: {exc}", file=sys.stderr)
-        return 2
+        return EXIT_USAGE
+    except KeyboardInterrupt:
+        print("Đã dừng theo yêu cầu — stopped on request", file=sys.stderr)
+        return 130
 
 
 if __name__ == "__main__":

@@ -371,11 +371,19 @@ def run_ingest(con, settings: Settings, *, today: date | None = None, check_many
 
 
 def ingest_inbox(settings: Settings, *, today: date | None = None, check_many=None, on_file=None,
-                 on_wait=None, on_plan=None) -> list[FileOutcome]:
-    """The whole job for one inbox: take the warehouse's ingest lock, open (and migrate) the warehouse,
-    run. The CLI's plain mode and the Prefect flow both call this."""
-    from cotmoc.locking import ingest_lock
+                 on_wait=None, on_plan=None, on_warning=None) -> list[FileOutcome]:
+    """The whole job for one inbox: take the warehouse's writer lock, check the folders it writes (writable,
+    with room: `on_warning(message)` hears of low space), open the warehouse (checked whole, then migrated),
+    run. The CLI's plain mode and the Prefect flow both call this. Every fault of the machine is raised as an
+    EnvironmentFault, a damaged warehouse as WarehouseDamaged, before any file is moved where possible."""
+    from cotmoc.locking import warehouse_lock
+    from cotmoc.preflight import ingest_folders, inbox_present, machine_faults, preflight
     from warehouse.db import open_warehouse
-    with ingest_lock(settings.warehouse, wait_seconds=settings.lock_wait_seconds, on_wait=on_wait):
-        with open_warehouse(settings.warehouse, today=today) as con:
-            return run_ingest(con, settings, today=today, check_many=check_many, on_file=on_file, on_plan=on_plan)
+    inbox_present(settings.inbox)
+    with warehouse_lock(settings.warehouse, purpose="ingest", wait_seconds=settings.lock_wait_seconds,
+                        on_wait=on_wait):
+        preflight(settings, ingest_folders(settings), on_warning=on_warning)
+        with machine_faults("nhận báo cáo", "ingest the inbox"):
+            with open_warehouse(settings.warehouse, today=today, wait_seconds=settings.lock_wait_seconds) as con:
+                return run_ingest(con, settings, today=today, check_many=check_many, on_file=on_file,
+                                  on_plan=on_plan)

@@ -15,16 +15,14 @@ from prefect import flow, get_run_logger, task
 from prefect.cache_policies import NO_CACHE
 from prefect.context import FlowRunContext
 from prefect.task_runners import ThreadPoolTaskRunner
-from prefect.states import Failed
 from prefect.artifacts import create_markdown_artifact, create_progress_artifact, update_progress_artifact
 
 from cotmoc.config import Settings, load_settings
-from cotmoc.locking import WarehouseLocked
+from cotmoc.faults import Fault
 from cotmoc.inbox import worth_worker_processes
 from cotmoc.ingest import CheckedFile, FileOutcome, ingest_inbox
 from cotmoc.parallel import check_batch, checking_processes, worker_count
 from cotmoc.summary import summary_markdown
-from warehouse.db import WarehouseBusy
 
 
 @task(name="check-workbooks", task_run_name="check {label}", retries=2, retry_delay_seconds=1,
@@ -82,9 +80,9 @@ def ingest_flow(inbox: str | None = None, warehouse: str | None = None, today: d
                     logger.error(f"{path.name}: chưa xử lý được, để lại trong hộp thư — not processed, left in the "
                                  f"inbox: {type(exc).__name__}: {exc}")
 
-    def waiting(pid):
-        logger.warning(f"Một lượt nhận báo cáo khác (tiến trình {pid}) đang chạy; chờ tối đa "
-                       f"{settings.lock_wait_seconds:.0f} giây — another ingest run (pid {pid}) holds the warehouse; waiting")
+    def waiting(holder):
+        logger.warning(f"Việc khác đang ghi kho dữ liệu: {holder}; chờ tối đa {settings.lock_wait_seconds:.0f} giây "
+                       f"— another job is writing the warehouse: {holder}; waiting")
 
     progress = {"done": 0, "total": 0, "artifact": None}
 
@@ -102,13 +100,9 @@ def ingest_flow(inbox: str | None = None, warehouse: str | None = None, today: d
 
     try:
         outcomes = ingest_inbox(settings, today=today, check_many=check_many, on_file=finished, on_wait=waiting,
-                                on_plan=planned)
-    except WarehouseLocked as exc:          # another run kept the warehouse past the wait: skip, say so
-        logger.warning(str(exc))
-        return []
-    except WarehouseBusy as exc:            # e.g. an analyst holds the live file open: fail visibly, no traceback
-        logger.error(str(exc))
-        return Failed(message=str(exc))
+                                on_plan=planned, on_warning=logger.warning)
+    except Fault as exc:       # busy, the machine, a damaged warehouse: said once, no traceback; the run fails
+        return exc.failed_state(logger)  # visibly, and the caller gets the fault itself (its exit code)
     create_markdown_artifact(summary_markdown(outcomes), key="cotmoc-ingest-summary",
                              description="Kết quả nhận báo cáo — Import summary")
     return outcomes
