@@ -191,10 +191,13 @@ def _move(src: Path, dest: Path) -> Path:
         if exc.errno != errno.EXDEV:
             raise
         part = dest.with_name(f".{dest.name}.part")
-        shutil.copy2(src, part)
-        with part.open("rb") as fh:
-            os.fsync(fh.fileno())
-        os.replace(part, dest)
+        try:
+            shutil.copy2(src, part)
+            with part.open("rb") as fh:
+                os.fsync(fh.fileno())
+            os.replace(part, dest)
+        finally:
+            part.unlink(missing_ok=True)          # a full disk leaves no half copy behind
         src.unlink()
     return dest
 

@@ -13,7 +13,7 @@ from contextlib import contextmanager
 from datetime import datetime
 from pathlib import Path
 
-from cotmoc.faults import Busy, pause_point
+from cotmoc.faults import Busy, EnvironmentFault, environment_fault, pause_point
 
 PURPOSES_VI = {"ingest": "nhận báo cáo", "rollup": "tổng hợp", "approve": "phê duyệt", "unlock": "mở khoá",
                "rebuild": "dựng lại kho", "backup": "sao lưu"}
@@ -52,8 +52,12 @@ def warehouse_lock(warehouse: Path, *, purpose: str = "ingest", wait_seconds: fl
     """Hold the warehouse's writer lock for `purpose`; `on_wait(holder)` is told once (a phrase naming the
     holder) if another job holds it. Raises WarehouseLocked after `wait_seconds`."""
     path = lock_path(warehouse)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fh = path.open("a+")
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fh = path.open("a+")
+    except OSError as exc:                 # a read-only or missing folder: said, with nothing touched
+        raise (environment_fault(exc, "giữ khoá kho dữ liệu", "take the warehouse lock")
+               or EnvironmentFault(f"Không tạo được khoá {path} — cannot create the lock {path}: {exc}")) from None
     deadline = time.monotonic() + wait_seconds
     told = False
     try:
