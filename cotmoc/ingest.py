@@ -26,6 +26,7 @@ from pathlib import Path
 from cotmoc import reference
 from cotmoc.config import Settings
 from cotmoc.faults import crash_point
+from cotmoc.stopping import critical, stop_on_signals
 from cotmoc.inbox import batched, discover, fingerprint
 from cotmoc.normalise import Report, normalise_report
 from cotmoc.problems import ERROR, WARNING, Problem, sort_key
@@ -353,19 +354,27 @@ def run_ingest(con, settings: Settings, *, today: date | None = None, check_many
     plan = plan_run(con, discover(settings.inbox))
     if on_plan:
         on_plan(len(plan.unfiled) + len(plan.to_check) + len(plan.duplicates))
-    outcomes = [_recover(con, path, known, settings, today) for path, known in plan.unfiled]
+    outcomes = []
+    for path, known in plan.unfiled:
+        with critical():
+            outcomes.append(_recover(con, path, known, settings, today))
     check = check_many or (lambda batches: (check_files(b, settings, today=today) for b in batches))
     ids_by_sha: dict[str, int] = {}
     # an iterator: each batch is checked, loaded, then let go. Every review the load makes is judged against
     # the warehouse and the files before it (submission order), so batching never changes a result.
     for checked_batch in check(batched(plan.to_check, settings.batch_files)):
-        for outcome in load_and_file(con, checked_batch, settings, failpoint=_crash_between_inserts):
+        with critical():                  # a signal waits for the batch's load and filing (cotmoc/stopping.py)
+            batch_outcomes = load_and_file(con, checked_batch, settings, failpoint=_crash_between_inserts)
+        for outcome in batch_outcomes:
             ids_by_sha[outcome.sha256] = outcome.submission_id
             outcomes.append(outcome)
             if on_file:
                 on_file(outcome)
     for path, sha, original in plan.duplicates:
-        outcome = _duplicate_outcome(con, path, file_facts(path, sha), original or ids_by_sha[sha], settings)
+        if sha not in ids_by_sha and original is None:
+            continue                      # its original was not loaded (the run stopped): next run
+        with critical():
+            outcome = _duplicate_outcome(con, path, file_facts(path, sha), original or ids_by_sha[sha], settings)
         outcomes.append(outcome)
         if on_file:
             on_file(outcome)
@@ -386,7 +395,7 @@ def ingest_inbox(settings: Settings, *, today: date | None = None, check_many=No
     with warehouse_lock(settings.warehouse, purpose="ingest", wait_seconds=settings.lock_wait_seconds,
                         on_wait=on_wait):
         preflight(settings, ingest_folders(settings), on_warning=on_warning)
-        with machine_faults("nhận báo cáo", "ingest the inbox"):
+        with machine_faults("nhận báo cáo", "ingest the inbox"), stop_on_signals():
             with open_warehouse(settings.warehouse, today=today, wait_seconds=settings.lock_wait_seconds) as con:
                 return run_ingest(con, settings, today=today, check_many=check_many, on_file=on_file,
                                   on_plan=on_plan)

@@ -45,7 +45,14 @@ def checking_processes(workers: int):
     _pool = pool
     try:
         yield
-    finally:
+    except BaseException:
+        # a stop or a fault: the workers only read and check, so they are ended now rather than waited for
+        _pool = None
+        for process in list((getattr(pool, "_processes", None) or {}).values()):
+            process.terminate()
+        pool.shutdown(wait=True, cancel_futures=True)
+        raise
+    else:
         _pool = None
         pool.shutdown(wait=True, cancel_futures=True)
 

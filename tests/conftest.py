@@ -76,6 +76,8 @@ def reference_home(tmp_path_factory, fault_corpus) -> Path:
     every other way of running it must reach."""
     from tests.snapshot import cotmoc, make_home
     home = make_home(tmp_path_factory.mktemp("reference") / "home", fault_corpus)
+    started = time.monotonic()
     run = cotmoc(home, "ingest", "--plain", "--today", "2026-11-22")
     assert run.returncode == 0, run.stdout + run.stderr
+    (home.parent / "seconds").write_text(f"{time.monotonic() - started:.2f}")   # how long a whole run takes here
     return home
