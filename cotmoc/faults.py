@@ -9,6 +9,7 @@ Vietnamese-then-English message; the CLI prints the message (never a traceback) 
 | 3    | busy: another writer holds the warehouse past the wait                      |
 | 4    | a fault in the environment: disk full, read-only folder, permissions, inbox gone |
 | 5    | the warehouse is damaged (see `cotmoc rebuild`)                             |
+| 130/143 | stopped by SIGINT/SIGTERM (cotmoc/stopping.py): what was done is complete |
 
 Also the crash (and pause) points of the fault-injection tests: `COTMOC_CRASH_AT=<step>` kills the process (SIGKILL, as
 the OOM killer or a power cut would) when the ingest reaches that step. Inert unless the variable is set."""

@@ -61,9 +61,3 @@ def critical():
         signum, _state["requested"] = _state["requested"], None
         raise Stopped(signum)
 
-
-def check_stop() -> None:
-    """Raise Stopped if a signal came during a critical section that has ended (a safe place to stop)."""
-    if not _state["critical"] and _state["requested"]:
-        signum, _state["requested"] = _state["requested"], None
-        raise Stopped(signum)

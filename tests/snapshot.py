@@ -64,7 +64,8 @@ def make_home(root: Path, corpus: Path) -> Path:
 
 def cotmoc_env(home: Path, **extra: str) -> dict:
     env = {k: v for k, v in os.environ.items() if not k.startswith("COTMOC_")}
-    env.update(COTMOC_HOME=str(home), PREFECT_SERVER_ANALYTICS_ENABLED="false", **extra)
+    env.update(COTMOC_HOME=str(home), PREFECT_SERVER_ANALYTICS_ENABLED="false",
+               PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS="120", **extra)
     return env
 
 

@@ -103,7 +103,7 @@ def test_an_analyst_holding_the_live_warehouse_makes_the_load_fail_visibly(tmp_p
         assert holder.stdout.readline().strip() == "ready"
         env = {k: v for k, v in os.environ.items() if not k.startswith("COTMOC_")} | {
             "COTMOC_HOME": str(home), "PREFECT_SERVER_ANALYTICS_ENABLED": "false",
-            "COTMOC_LOCK_WAIT_SECONDS": "2"}
+            "COTMOC_LOCK_WAIT_SECONDS": "2", "PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS": "120"}
         cmd = [str(Path(sys.executable).parent / "cotmoc"), "ingest", "--today", "2026-11-22"] + (["--plain"] if plain else [])
         run = subprocess.run(cmd, env=env, capture_output=True, text=True, timeout=300, stdin=subprocess.DEVNULL)
     finally:
