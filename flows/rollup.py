@@ -1,4 +1,4 @@
-"""The rollup flow: a thin Prefect layer over cotmoc.rollup (exports, national workbook, published copy)."""
+"""The rollup flow: a thin Prefect layer over cotmoc.pipeline.rollup (exports, national workbook, published copy)."""
 from __future__ import annotations
 
 from datetime import date
@@ -6,9 +6,9 @@ from datetime import date
 from prefect import flow, get_run_logger
 from prefect.artifacts import create_markdown_artifact
 
-from cotmoc.config import Settings, load_settings
-from cotmoc.faults import Fault
-from cotmoc.rollup import RollupResult, rollup_warehouse
+from cotmoc.core.config import Settings, load_settings
+from cotmoc.core.faults import Fault
+from cotmoc.pipeline.rollup import RollupResult, rollup_warehouse
 
 
 @flow(name="cotmoc-rollup")

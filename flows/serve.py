@@ -1,11 +1,11 @@
 """`cotmoc serve`: the office's unattended operation. Registers two deployments with the Prefect API (the
 embedded server, or the one PREFECT_API_URL names) and runs their flow runs here:
 ingest every N minutes, rollup on a cron schedule (nightly by default). One ingest at a time: the
-deployment's concurrency limit of 1, and the warehouse's own lock (cotmoc/locking.py) for runs started
+deployment's concurrency limit of 1, and the warehouse's own lock (cotmoc/pipeline/locking.py) for runs started
 any other way.
 
 Stopping is bounded (systemd's stop timeout): on SIGTERM or SIGINT the flow runs in progress are asked to
-stop (SIGTERM: an ingest finishes the batch it is loading, cotmoc/stopping.py), waited for up to
+stop (SIGTERM: an ingest finishes the batch it is loading, cotmoc/pipeline/stopping.py), waited for up to
 STOP_GRACE_SECONDS, ended if still there, and the process exits."""
 from __future__ import annotations
 
@@ -16,9 +16,9 @@ from datetime import timedelta
 
 import psutil
 
-from cotmoc.config import Settings
-from flows.ingest import ingest_flow
-from flows.rollup import rollup_flow
+from cotmoc.core.config import Settings
+from cotmoc.flows.ingest import ingest_flow
+from cotmoc.flows.rollup import rollup_flow
 
 STOP_GRACE_SECONDS = 7          # flow runs' time to finish; with the rest, under 10 s in all
 INGEST_DEPLOYMENT = "cotmoc-ingest/ingest"

@@ -13,7 +13,7 @@ def _copy_with(path, value: int) -> None:
     con = duckdb.connect(str(tmp))
     con.execute("CREATE TABLE t AS SELECT ? AS v", [value])
     con.close()
-    os.replace(tmp, path)                      # as cotmoc.rollup.publish swaps it in
+    os.replace(tmp, path)                      # as cotmoc.pipeline.rollup.publish swaps it in
 
 
 def test_reconnecting_sees_newer_data_only_once_every_connection_is_closed(tmp_path):

@@ -59,7 +59,7 @@ def test_a_disk_that_fills_during_the_load_stops_the_run_cleanly(tmp_path, unint
     try:
         filler = warehouse_dir / "filler"
         first = home / "inputs" / "inbox"
-        from warehouse.db import open_warehouse
+        from cotmoc.warehouse.db import open_warehouse
         open_warehouse(warehouse_dir / "cotmoc.duckdb").close()  # the warehouse exists, empty
         # leave the warehouse a few kilobytes: the next load cannot commit
         free = shutil.disk_usage(warehouse_dir).free

@@ -11,8 +11,8 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from warehouse import schema
-from warehouse.db import open_warehouse
+from cotmoc.warehouse import schema
+from cotmoc.warehouse.db import open_warehouse
 
 ROOT = Path(__file__).resolve().parent.parent
 #: the last commit before versioned migrations: its warehouses have no schema_version table

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from cotmoc.faults import STEPS
+from cotmoc.core.faults import STEPS
 from cotmoc.samples.generator import generate_report
 from tests.snapshot import differences, snapshot
 

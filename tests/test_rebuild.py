@@ -10,7 +10,7 @@ import shutil
 import duckdb
 import pytest
 
-from cotmoc.recovery import original_name
+from cotmoc.pipeline.recovery import original_name
 from tests.snapshot import SAMPLES, TODAY, cotmoc, table_rows
 
 pytestmark = pytest.mark.slow

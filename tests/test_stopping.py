@@ -37,7 +37,7 @@ def _stopped_within_bound(proc: subprocess.Popen, signum: int) -> tuple[float, s
         _, err = proc.communicate(timeout=30)
     except subprocess.TimeoutExpired:
         proc.kill()
-        raise AssertionError("did not stop within 30 s")
+        raise AssertionError("did not stop within 30 s") from None
     return time.monotonic() - sent, err
 
 
@@ -64,7 +64,7 @@ def test_the_ingest_stops_within_the_bound_leaving_each_file_unstarted_or_comple
 
 async def _start_ingest_run(deadline: float):
     from prefect.client.orchestration import get_client
-    from flows.serve import INGEST_DEPLOYMENT
+    from cotmoc.flows.serve import INGEST_DEPLOYMENT
     async with get_client() as client:
         while True:
             try:

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from cotmoc.locking import lock_path
+from cotmoc.pipeline.locking import lock_path
 from tests.snapshot import SAMPLES, TODAY, cotmoc, cotmoc_env
 
 pytestmark = pytest.mark.slow

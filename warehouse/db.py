@@ -13,9 +13,9 @@ from pathlib import Path
 import duckdb
 import pandas as pd
 
-from cotmoc import reference
-from cotmoc.faults import Busy, WarehouseDamaged
-from warehouse.schema import rebuild_views, upgrade
+from cotmoc.core import reference
+from cotmoc.core.faults import Busy, WarehouseDamaged
+from cotmoc.warehouse.schema import rebuild_views, upgrade
 
 HERE = Path(__file__).resolve().parent
 QUERY_DIR = HERE / "queries"
@@ -28,7 +28,7 @@ class WarehouseBusy(Busy):
 
 def _holder_of(exc: duckdb.IOException) -> str:
     """Who holds the file, from DuckDB's message ('… Conflicting lock is held in … (PID 123) …')."""
-    from cotmoc.locking import command_line
+    from cotmoc.core.faults import command_line
     found = re.search(r"PID (\d+)", str(exc))
     return f"pid {found.group(1)}: {command_line(int(found.group(1)))}" if found else "?"
 
@@ -98,7 +98,7 @@ def apply_comments(con: duckdb.DuckDBPyConnection) -> None:
 
 def _province_border_totals() -> pd.DataFrame:
     """Totals in force per province and border (and ALL): before the merger each province's own, from
-    1 July 2025 a continuing province's are the sum of its constituents' (cotmoc.reference)."""
+    1 July 2025 a continuing province's are the sum of its constituents' (cotmoc.core.reference)."""
     before_end = reference.MERGER_DAY - timedelta(days=1)
     spans = [(date(2004, 1, 1), before_end), (reference.MERGER_DAY, date(9999, 12, 31))]
     rows = []
@@ -168,8 +168,8 @@ def verify(con: duckdb.DuckDBPyConnection, path) -> dict[str, int]:
     """The start-of-run integrity check: the schema version is one this code knows, every table reads whole
     (each block's checksum is verified as it is read), and a checkpoint succeeds. Returns the row counts.
     Damage raises WarehouseDamaged; a full disk or a read-only folder stays an environment fault."""
-    from cotmoc.faults import environment_fault
-    from warehouse.schema import current_version, installed_version
+    from cotmoc.core.faults import environment_fault
+    from cotmoc.warehouse.schema import current_version, installed_version
     try:
         version = installed_version(con)
         if version > current_version():
@@ -194,7 +194,7 @@ def open_warehouse(path: Path | str, *, today: date | None = None, wait_seconds:
     except WarehouseBusy:
         raise
     except duckdb.Error as exc:                  # not a DuckDB file any more, or cut short
-        from cotmoc.faults import environment_fault
+        from cotmoc.core.faults import environment_fault
         raise (environment_fault(exc, "mở kho dữ liệu", "open the warehouse") or _damaged(path, exc)) from None
     try:
         verify(con, path)

@@ -13,7 +13,7 @@ CREATE TABLE IF NOT EXISTS ref_border_totals (
     province_code VARCHAR NOT NULL, border VARCHAR NOT NULL, total_km DECIMAL(12, 3), total_markers INTEGER,
     source VARCHAR, verified BOOLEAN, note VARCHAR);
 -- Totals in force for a province on a border during a span of dates: a merged province's totals are the
--- sum of its constituents' from 1 July 2025 (derived by cotmoc.reference.border_total).
+-- sum of its constituents' from 1 July 2025 (derived by cotmoc.core.reference.border_total).
 CREATE TABLE IF NOT EXISTS ref_province_border_totals (
     province_code VARCHAR NOT NULL, border VARCHAR NOT NULL, valid_from DATE NOT NULL, valid_to DATE NOT NULL,
     total_km DECIMAL(12, 3), total_markers INTEGER, verified BOOLEAN, source VARCHAR);
