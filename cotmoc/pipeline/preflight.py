@@ -8,8 +8,6 @@ import shutil
 from contextlib import contextmanager
 from pathlib import Path
 
-import duckdb
-
 from cotmoc.core.faults import EnvironmentFault, Fault, environment_fault
 
 _MB = 1024 * 1024
@@ -65,6 +63,7 @@ def ingest_folders(settings) -> list[Path]:
 @contextmanager
 def machine_faults(doing_vi: str, doing_en: str):
     """Turn the machine's faults met inside the block into EnvironmentFault (bugs stay bugs)."""
+    import duckdb                     # here: `cotmoc ingest` checks the inbox before importing anything heavy
     try:
         yield
     except Fault:
