@@ -246,6 +246,7 @@ def main(argv: list[str] | None = None) -> int:
     """Exit codes (cotmoc/faults.py, docs/operations.md): 0 done, 2 usage, 3 busy, 4 a fault in the
     environment, 5 the warehouse damaged; each fault is one message, never a traceback."""
     from cotmoc.core.faults import EXIT_USAGE, Fault
+    from cotmoc.pipeline.stopping import Stopped
     args = build_parser().parse_args(argv)
     try:
         return args.func(args)
@@ -256,6 +257,10 @@ def main(argv: list[str] | None = None) -> int:
     except (ValueError, FileNotFoundError) as exc:   # user errors: a message, not a traceback
         print(f"Lỗi / error: {exc}", file=sys.stderr)
         return EXIT_USAGE
+    except Stopped as exc:                            # SIGTERM/SIGINT during a run: what was done is complete
+        if not exc.reported:
+            print(str(exc), file=sys.stderr)
+        return exc.exit_code
     except KeyboardInterrupt:
         print("Đã dừng theo yêu cầu — stopped on request", file=sys.stderr)
         return 130

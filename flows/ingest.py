@@ -22,6 +22,7 @@ from cotmoc.core.inert import shown_name, terminal_text
 from cotmoc.pipeline.inbox import worth_worker_processes
 from cotmoc.core.records import FileOutcome
 from cotmoc.pipeline.ingest import CheckedFile, ingest_inbox
+from cotmoc.pipeline.stopping import Stopped
 from cotmoc.pipeline.parallel import check_alone, check_batch, checking_processes, worker_count
 from cotmoc.outputs.summary import summary_markdown
 
@@ -77,8 +78,6 @@ def ingest_flow(inbox: str | None = None, warehouse: str | None = None, today: d
             top_up()
             try:
                 yield future.result()
-            except Fault:             # a stop on a signal (pipeline/stopping.py): not the batch's fault
-                raise
             except Exception as exc:  # e.g. a worker killed by one file: each file is checked alone, here
                 logger.warning(f"Kiểm tra lô {_label(items)} thất bại, kiểm tra lại từng file — the batch check "
                                f"failed ({type(exc).__name__}), checking file by file")
@@ -105,7 +104,7 @@ def ingest_flow(inbox: str | None = None, warehouse: str | None = None, today: d
     try:
         outcomes = ingest_inbox(settings, today=today, check_many=check_many, on_file=finished, on_wait=waiting,
                                 on_plan=planned, on_warning=logger.warning)
-    except Fault as exc:       # busy, the machine, a damaged warehouse: said once, no traceback; the run fails
+    except (Fault, Stopped) as exc:   # busy, the machine, a damaged warehouse, a stop: said once, no traceback;
         return exc.failed_state(logger)  # visibly, and the caller gets the fault itself (its exit code)
     create_markdown_artifact(summary_markdown(outcomes), key="cotmoc-ingest-summary",
                              description="Kết quả nhận báo cáo — Import summary")

@@ -23,7 +23,8 @@ def _wait_until_filed(home: Path, proc: subprocess.Popen, timeout: float = 240) 
     deadline = time.monotonic() + timeout
     archive = home / "inputs" / "archive"
     while time.monotonic() < deadline:
-        if archive.exists() and any(p.suffix == ".xlsx" and ".loi" not in p.name for p in archive.rglob("*")):
+        if archive.exists() and any(p.suffix == ".xlsx" and ".loi" not in p.name and ".dang_xu_ly" not in p.parts
+                                    for p in archive.rglob("*")):        # filed, not merely staged
             return
         assert proc.poll() is None, "the run ended before it could be stopped"
         time.sleep(0.05)

@@ -19,6 +19,7 @@ cannot complete). The Prefect flow in flows/ingest.py only orchestrates these.
 """
 from __future__ import annotations
 
+import errno
 import logging
 from dataclasses import dataclass, field
 import time
@@ -27,7 +28,7 @@ from pathlib import Path
 
 from cotmoc.core import reference
 from cotmoc.core.config import Settings
-from cotmoc.core.faults import Fault, crash_point, environment_fault
+from cotmoc.core.faults import crash_point, environment_fault
 from cotmoc.core.inert import shown_name, terminal_text
 from cotmoc.core.problems import ERROR, WARNING, Problem, sort_key
 from cotmoc.core.records import FileOutcome, left_outcome
@@ -414,6 +415,9 @@ def plan_run(con, files: list) -> Plan:
     return plan
 
 
+_CANNOT_WRITE = {errno.ENOSPC, errno.EDQUOT, errno.EROFS}
+
+
 def take_inbox(settings: Settings, since_ns: int) -> tuple[list, list[FileOutcome]]:
     """The inbox's regular files, each staged (cotmoc.pipeline.staging), and an outcome `left` for what stays there."""
     files, left = staging.scan(settings.inbox)
@@ -422,6 +426,9 @@ def take_inbox(settings: Settings, since_ns: int) -> tuple[list, list[FileOutcom
         try:
             got = staging.take(path, settings.archive, since_ns=since_ns, max_copy_bytes=settings.max_file_bytes)
         except OSError as exc:         # unreadable on disk (permissions, I/O): it waits, and the run says why
+            if exc.errno in _CANNOT_WRITE:   # no room or no right to write the staged copy: the run stops
+                staging.clear_staging(settings.archive)
+                raise environment_fault(exc, "chép file vào thư mục lưu trữ", "copy files into the archive") from None
             left_msg = (f"Không đọc được file trên đĩa ({terminal_text(exc)}); để lại trong hộp thư — the file "
                         f"cannot be read from disk; left in the inbox")
             left.append((path, left_msg))
@@ -472,6 +479,14 @@ def run_ingest(con, settings: Settings, *, today: date | None = None, check_many
     """
     started = datetime.now()
     clear_leftovers(settings)
+    try:
+        return _run(con, settings, started, today, check_many, on_file, on_plan)
+    except BaseException:
+        staging.clear_staging(settings.archive)     # copies only: the inbox entries of unfiled files remain
+        raise
+
+
+def _run(con, settings: Settings, started: datetime, today, check_many, on_file, on_plan) -> list[FileOutcome]:
     taken, left = take_inbox(settings, time.time_ns())
     plan = plan_run(con, taken)
     if on_plan:
@@ -506,7 +521,7 @@ def run_ingest(con, settings: Settings, *, today: date | None = None, check_many
                 with critical():
                     outcome = _duplicate_outcome(con, dup, original or ids_by_sha[sha], settings)
             except Exception as exc:     # e.g. the duplicates' folder cannot be written: it waits, the run goes on
-                if isinstance(exc, Fault) or environment_fault(exc, "", "") is not None:
+                if environment_fault(exc, "", "") is not None:
                     raise
                 log.exception("filing the duplicate %s failed", terminal_text(dup.facts.file_name))
                 outcome = left_outcome(path, _FILING_FAILED.format(detail=terminal_text(exc)), sha)

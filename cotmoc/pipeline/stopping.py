@@ -10,14 +10,15 @@ import signal
 import threading
 from contextlib import contextmanager
 
-from cotmoc.core.faults import Fault
-
 _state = {"critical": 0, "requested": None}
 
 
-class Stopped(Fault):
-    """The run stopped on a signal; what it had done is complete, the rest waits in the inbox."""
+class Stopped(BaseException):
+    """The run stopped on a signal; what it had done is complete, the rest waits in the inbox. A BaseException,
+    like KeyboardInterrupt: the per-file `except Exception` that keeps one bad file from stopping the others
+    must never take a stop for that file's problem."""
     exit_code = 130
+    reported = False
 
     def __init__(self, signum: int):
         name = signal.Signals(signum).name
@@ -25,6 +26,13 @@ class Stopped(Fault):
                          f"hộp thư cho lượt sau — stopped on request ({name}): every file handled is complete, the "
                          f"others wait in the inbox for the next run")
         self.exit_code = 128 + signum
+
+    def failed_state(self, logger):
+        """A flow's end on a stop: said once, and calling the flow raises this again (the CLI's exit code)."""
+        from prefect.states import Failed
+        logger.warning(str(self))
+        self.reported = True
+        return Failed(message=f"Stopped (exit {self.exit_code}): xem nhật ký — see the log", data=self)
 
 
 def _handler(signum, frame):
