@@ -57,8 +57,8 @@ def _run_ingest(settings, today=None, plain: bool = False, dask_workers: int | N
                 bar.advance(task)
             outcomes = ingest_inbox(settings, today=today, on_file=finished,
                                     on_plan=lambda total: bar.update(task, total=total),
-                                    on_wait=lambda pid: print(f"Chờ lượt nhận báo cáo khác (tiến trình {pid}) — waiting "
-                                                              f"for another ingest run (pid {pid})", file=sys.stderr))
+                                    on_wait=lambda holder: print(_waiting(settings, holder), file=sys.stderr),
+                                    on_warning=lambda message: print(message, file=sys.stderr))
     elif dask_workers or dask_address:
         from cotmoc.flows.ingest import dask_ingest_flow
         outcomes = dask_ingest_flow(dask_workers or 2, dask_address)(settings=settings, today=today)
@@ -74,9 +74,16 @@ def _run_ingest(settings, today=None, plain: bool = False, dask_workers: int | N
     return outcomes
 
 
+def _waiting(settings, holder: str) -> str:
+    return (f"Chờ việc khác đang ghi kho dữ liệu: {holder}; chờ tối đa {settings.lock_wait_seconds:.0f} giây — "
+            f"waiting for another job writing the warehouse: {holder}; up to {settings.lock_wait_seconds:.0f} s")
+
+
 def _cmd_ingest(args) -> int:
     settings = load_settings().with_overrides(inbox=args.inbox, warehouse=args.warehouse)
     today = date.fromisoformat(args.today) if args.today else None
+    from cotmoc.pipeline.preflight import inbox_present
+    inbox_present(settings.inbox)
     waiting = discover(settings.inbox)
     if not waiting:
         # nothing to do: say so at once, without starting Prefect or opening the warehouse (a run scheduled by
@@ -87,15 +94,8 @@ def _cmd_ingest(args) -> int:
         for left in scan(settings.inbox)[1]:         # what waits there is still said (links, lock files)
             print(terminal_text(f"  {shown_name(left.path.name)}: {left.message()}"))
         return 0
-    from cotmoc.pipeline.locking import WarehouseLocked
-    from cotmoc.warehouse.db import WarehouseBusy
-    from prefect.exceptions import FailedRun
-    try:
-        _run_ingest(settings, today, plain=args.plain, dask_workers=args.dask_workers, dask_address=args.dask_address,
-                    waiting=waiting)
-    except (WarehouseLocked, WarehouseBusy, FailedRun) as exc:   # an outcome for the office, not a crash
-        print(f"Lỗi / error: {exc}", file=sys.stderr)
-        return 3
+    _run_ingest(settings, today, plain=args.plain, dask_workers=args.dask_workers, dask_address=args.dask_address,
+                waiting=waiting)
     return 0
 
 
@@ -109,6 +109,29 @@ def _cmd_rollup(args) -> int:
     print(f"Xuất dữ liệu / exports: {settings.exports} ({len(result.exports)} file); "
           f"báo cáo toàn quốc / national workbooks: {len(result.workbooks)}")
     print(f"Bản chỉ đọc cho phân tích / published read-only copy: {result.published}")
+    return 0
+
+
+def _cmd_rebuild(args) -> int:
+    from cotmoc.pipeline.recovery import rebuild
+    settings = load_settings().with_overrides(warehouse=args.warehouse)
+    into = Path(args.into)
+    done = rebuild(settings, into, today=date.fromisoformat(args.today) if args.today else None)
+    source = ("tên, thời điểm nhận lấy từ kho cũ — names and received times from the old warehouse"
+              if done["from_warehouse"] else "kho cũ không đọc được: tên, thời điểm nhận lấy từ tên file và thời gian "
+              "file — the old warehouse does not read: names and received times from the stored names and file times")
+    counts = ", ".join(f"{k} {v}" for k, v in done["outcomes"].items())
+    print(f"Đã dựng lại kho từ {done['files']} file lưu trữ / rebuilt from {done['files']} filed files: {into} "
+          f"({counts}; {source})")
+    print(f"Kiểm tra rồi thay kho cũ — check it, then replace the old warehouse: mv {into} {settings.warehouse}")
+    return 0
+
+
+def _cmd_backup(args) -> int:
+    from cotmoc.pipeline.recovery import backup
+    settings = load_settings().with_overrides(warehouse=args.warehouse)
+    out = backup(settings, Path(args.to) if args.to else None)
+    print(f"Đã sao lưu kho dữ liệu / warehouse backed up: {out}")
     return 0
 
 
@@ -274,6 +297,21 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--exports", help="exports folder (default exports/ or COTMOC_EXPORTS)")
     p.set_defaults(func=_cmd_rollup)
 
+    p = _command(sub, "rebuild", "dựng lại kho từ lưu trữ / rebuild the warehouse from the archive",
+                 "Dựng lại kho dữ liệu mới từ các file đã lưu (archive/, rejected/) theo đúng thứ tự đã nhận — replays "
+                 "the archive and the rejected folder into a fresh warehouse, in their original order.")
+    p.add_argument("--into", required=True, help="new DuckDB file to build (must not exist)")
+    p.add_argument("--warehouse", help="the damaged warehouse (default warehouse/cotmoc.duckdb or COTMOC_WAREHOUSE)")
+    p.add_argument("--today", help=argparse.SUPPRESS)
+    p.set_defaults(func=_cmd_rebuild)
+
+    p = _command(sub, "backup", "sao lưu kho dữ liệu / write a consistent copy of the warehouse",
+                 "Ghi một bản sao nhất quán của kho dữ liệu (dưới khóa ghi) — writes a consistent copy of the "
+                 "warehouse, under the writers' lock.")
+    p.add_argument("--to", help="file to write (default warehouse/backups/cotmoc-<time>.duckdb)")
+    p.add_argument("--warehouse", help="DuckDB file (default warehouse/cotmoc.duckdb or COTMOC_WAREHOUSE)")
+    p.set_defaults(func=_cmd_backup)
+
     p = _command(sub, "serve", "chạy theo lịch / run the scheduled deployments (Prefect)",
                  "Đăng ký hai lịch chạy với máy chủ Prefect và chạy chúng tại đây cho đến khi dừng (Ctrl-C): "
                  "nhận báo cáo mỗi N phút, tổng hợp hằng đêm — registers the ingest and rollup deployments "
@@ -323,14 +361,29 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
+    """Exit codes (cotmoc/faults.py, docs/operations.md): 0 done, 2 usage, 3 busy, 4 a fault in the
+    environment, 5 the warehouse damaged; each fault is one message, never a traceback."""
+    from cotmoc.core.faults import EXIT_USAGE, Fault
+    from cotmoc.pipeline.stopping import Stopped
     from cotmoc.core.prefect_env import apply_prefect_defaults
     apply_prefect_defaults()                    # before any subcommand imports Prefect
     args = build_parser().parse_args(argv)
     try:
         return args.func(args)
+    except Fault as exc:
+        if not exc.reported:
+            print(f"Lỗi / error: {exc}", file=sys.stderr)
+        return exc.exit_code
     except (ValueError, FileNotFoundError) as exc:   # user errors: a message, not a traceback
         print(f"Lỗi / error: {exc}", file=sys.stderr)
-        return 2
+        return EXIT_USAGE
+    except Stopped as exc:                            # SIGTERM/SIGINT during a run: what was done is complete
+        if not exc.reported:
+            print(str(exc), file=sys.stderr)
+        return exc.exit_code
+    except KeyboardInterrupt:
+        print("Đã dừng theo yêu cầu — stopped on request", file=sys.stderr)
+        return 130
 
 
 if __name__ == "__main__":

@@ -105,8 +105,12 @@ _ANALYSTS_INTRO = """# For analysts: querying the warehouse
 
 Open the **published copy** `warehouse/cotmoc.published.duckdb`, read-only: `cotmoc rollup` (and `make demo`)
 writes it beside the warehouse and swaps it in atomically, so a long query never blocks a load and a load never
-breaks a query (your connection keeps the snapshot it opened; reconnect to see newer data). The live
-`warehouse/cotmoc.duckdb` belongs to the ingest flow: DuckDB allows one writing process *or* readers, never both.
+breaks a query: your connection keeps the copy it opened. **To see newer data, close every connection to the file
+in your process, then connect again.** Within one process DuckDB keeps one database per path while any
+connection to it is open, so a new `duckdb.connect(...)` beside a connection still open (another notebook cell,
+a forgotten `con`) returns the same old copy; closing them all (or restarting the notebook's kernel) is what
+opens the new one. The live `warehouse/cotmoc.duckdb` belongs to the ingest flow: DuckDB allows one writing
+process *or* readers, never both, so a connection held open on it makes the next load wait, then stop (exit 3).
 
 - **Python**: `import duckdb; con = duckdb.connect("warehouse/cotmoc.published.duckdb", read_only=True);
   con.sql("select * from national_segments").df()`

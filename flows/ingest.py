@@ -16,18 +16,17 @@ from prefect.client.orchestration import get_client
 from prefect.runtime import flow_run
 from prefect.context import FlowRunContext
 from prefect.task_runners import ThreadPoolTaskRunner
-from prefect.states import Failed
 from prefect.artifacts import create_markdown_artifact, create_progress_artifact, update_progress_artifact
 
 from cotmoc.core.config import Settings, load_settings
+from cotmoc.core.faults import Busy, Fault
 from cotmoc.core.inert import shown_name, terminal_text
-from cotmoc.pipeline.locking import WarehouseLocked
 from cotmoc.pipeline.inbox import worth_worker_processes
 from cotmoc.core.records import FileOutcome
 from cotmoc.pipeline.ingest import CheckedFile, ingest_inbox
+from cotmoc.pipeline.stopping import Stopped
 from cotmoc.pipeline.parallel import check_alone, check_batch, checking_processes, worker_count
 from cotmoc.outputs.summary import run_name, summary_markdown
-from cotmoc.warehouse.db import WarehouseBusy
 
 
 @task(name="check-workbooks", task_run_name="check {label}", retries=2, retry_delay_seconds=1,
@@ -86,9 +85,9 @@ def ingest_flow(inbox: str | None = None, warehouse: str | None = None, today: d
                                f"failed ({type(exc).__name__}), checking file by file")
                 yield check_alone(items, settings, today)
 
-    def waiting(pid):
-        logger.warning(f"Một lượt nhận báo cáo khác (tiến trình {pid}) đang chạy; chờ tối đa "
-                       f"{settings.lock_wait_seconds:.0f} giây — another ingest run (pid {pid}) holds the warehouse; waiting")
+    def waiting(holder):
+        logger.warning(f"Việc khác đang ghi kho dữ liệu: {holder}; chờ tối đa {settings.lock_wait_seconds:.0f} giây "
+                       f"— another job is writing the warehouse: {holder}; waiting")
 
     progress = {"done": 0, "total": 0, "artifact": None}
     started = datetime.now()
@@ -108,14 +107,11 @@ def ingest_flow(inbox: str | None = None, warehouse: str | None = None, today: d
 
     try:
         outcomes = ingest_inbox(settings, today=today, check_many=check_many, on_file=finished, on_wait=waiting,
-                                on_plan=planned)
-    except WarehouseLocked as exc:          # another run kept the warehouse past the wait: skip, say so
-        logger.warning(str(exc))
-        name_this_run(f"nhận {started:%Y-%m-%d %H:%M} — bỏ qua, lượt khác đang chạy")
-        return []
-    except WarehouseBusy as exc:            # e.g. an analyst holds the live file open: fail visibly, no traceback
-        logger.error(str(exc))
-        return Failed(message=str(exc))
+                                on_plan=planned, on_warning=logger.warning)
+    except (Fault, Stopped) as exc:   # busy, the machine, a damaged warehouse, a stop: said once, no traceback;
+        if isinstance(exc, Busy):      # the UI's run list says why this run did nothing
+            name_this_run(f"nhận {started:%Y-%m-%d %H:%M} — bỏ qua, kho đang bận")
+        return exc.failed_state(logger)  # visibly, and the caller gets the fault itself (its exit code)
     create_markdown_artifact(summary_markdown(outcomes), key="cotmoc-ingest-summary",
                              description="Kết quả nhận báo cáo — Import summary")
     name_this_run(run_name(outcomes, started))

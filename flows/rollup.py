@@ -7,8 +7,8 @@ from prefect import flow, get_run_logger
 from prefect.artifacts import create_markdown_artifact
 
 from cotmoc.core.config import Settings, load_settings
-from cotmoc.pipeline.rollup import RollupResult, run_rollup
-from cotmoc.warehouse.db import open_warehouse
+from cotmoc.core.faults import Fault
+from cotmoc.pipeline.rollup import RollupResult, rollup_warehouse
 
 
 @flow(name="cotmoc-rollup")
@@ -17,9 +17,12 @@ def rollup_flow(periods: list[str] | None = None, csv: bool = False, settings: S
     """Refresh the warehouse's schema and reference data, export every period, publish the read-only copy."""
     logger = get_run_logger()
     settings = settings or load_settings()
-    with open_warehouse(settings.warehouse, today=today) as con:
-        result = run_rollup(con, settings.warehouse, settings.exports, periods=periods, csv=csv,
-                            document=settings.report, today=today)
+    try:
+        result = rollup_warehouse(settings, periods=periods, csv=csv, today=today, on_warning=logger.warning, document=settings.report,
+                                  on_wait=lambda holder: logger.warning(
+                                      f"Chờ việc khác đang ghi kho dữ liệu: {holder} — waiting for: {holder}"))
+    except Fault as exc:       # busy, the machine, a damaged warehouse: said once, no traceback
+        return exc.failed_state(logger)
     for path in result.workbooks:
         logger.info(f"Báo cáo toàn quốc / national report: {path}")
     lines = ["# Tổng hợp — Rollup", "", f"Kỳ / periods: {', '.join(result.periods) or '—'}", "",

@@ -56,3 +56,25 @@ def prefect_server(tmp_path_factory):
     except subprocess.TimeoutExpired:
         proc.kill()
     log.close()
+
+
+@pytest.fixture(scope="session")
+def fault_corpus(tmp_path_factory) -> Path:
+    """The ~40-file inbox of the determinism, kill and rebuild tests (tests/snapshot.py), written once."""
+    from tests.snapshot import write_corpus
+    corpus = tmp_path_factory.mktemp("corpus") / "inbox"
+    write_corpus(corpus)
+    return corpus
+
+
+@pytest.fixture(scope="session")
+def reference_home(tmp_path_factory, fault_corpus) -> Path:
+    """The corpus ingested once, uninterrupted (`cotmoc ingest --plain`, default batch size): the end state
+    every other way of running it must reach."""
+    from tests.snapshot import cotmoc, make_home
+    home = make_home(tmp_path_factory.mktemp("reference") / "home", fault_corpus)
+    started = time.monotonic()
+    run = cotmoc(home, "ingest", "--plain", "--today", "2026-11-22")
+    assert run.returncode == 0, run.stdout + run.stderr
+    (home.parent / "seconds").write_text(f"{time.monotonic() - started:.2f}")   # how long a whole run takes here
+    return home

@@ -4,6 +4,8 @@ warehouse/dictionary.csv, so that `duckdb_columns()` explains itself."""
 from __future__ import annotations
 
 import csv
+import re
+import time
 from datetime import date, timedelta
 from functools import lru_cache
 from pathlib import Path
@@ -12,6 +14,7 @@ import duckdb
 import pandas as pd
 
 from cotmoc.core import reference
+from cotmoc.core.faults import Busy, WarehouseDamaged
 from cotmoc.warehouse.schema import rebuild_views, upgrade
 
 HERE = Path(__file__).resolve().parent
@@ -19,19 +22,39 @@ QUERY_DIR = HERE / "queries"
 DICTIONARY = HERE / "dictionary.csv"
 
 
-class WarehouseBusy(RuntimeError):
-    """Another process holds the warehouse for writing (DuckDB allows one writer)."""
+class WarehouseBusy(Busy):
+    """Another process holds the warehouse file (DuckDB allows one writer, and no writer beside a reader)."""
 
 
-def connect(path: Path | str, *, read_only: bool = False) -> duckdb.DuckDBPyConnection:
-    """Open the warehouse file; a lock held by another process becomes a clear, bilingual error."""
-    try:
-        return duckdb.connect(str(path), read_only=read_only)
-    except duckdb.IOException as exc:
-        if "lock" in str(exc).lower():
-            raise WarehouseBusy(f"Kho dữ liệu {path} đang được một tiến trình khác ghi; thử lại sau — the warehouse "
-                                f"is held by another process; try again later ({exc})") from exc
-        raise
+def _holder_of(exc: duckdb.IOException) -> str:
+    """Who holds the file, from DuckDB's message ('… Conflicting lock is held in … (PID 123) …')."""
+    from cotmoc.core.faults import command_line
+    found = re.search(r"PID (\d+)", str(exc))
+    return f"pid {found.group(1)}: {command_line(int(found.group(1)))}" if found else "?"
+
+
+def connect(path: Path | str, *, read_only: bool = False, wait_seconds: float = 0) -> duckdb.DuckDBPyConnection:
+    """Open the warehouse file, waiting up to `wait_seconds` while another process holds it; then a clear,
+    bilingual error naming that process. Holding cotmoc's writer lock (cotmoc/locking.py) means no cotmoc
+    writer is the holder, so the message says it is another program (an analyst's connection, a viewer)."""
+    deadline = time.monotonic() + wait_seconds
+    while True:
+        try:
+            return duckdb.connect(str(path), read_only=read_only)
+        except duckdb.IOException as exc:
+            if "lock" not in str(exc).lower():
+                raise
+            if time.monotonic() < deadline:
+                time.sleep(0.5)
+                continue
+            holder = _holder_of(exc)
+            raise WarehouseBusy(
+                f"Kho dữ liệu {path} đang được một tiến trình khác mở ({holder}), không phải một lượt ghi của "
+                f"cotmoc: ví dụ một kết nối phân tích (kể cả chỉ đọc). Đóng kết nối đó (phân tích viên dùng bản "
+                f"công bố *.published.duckdb) rồi chạy lại; không có gì thay đổi — the warehouse is held open by "
+                f"another process ({holder}), not a cotmoc writer: e.g. an analyst's connection (even read-only). "
+                f"Close it (analysts use the published copy *.published.duckdb) and run again; nothing changed"
+            ) from None
 
 
 @lru_cache(maxsize=None)
@@ -133,11 +156,52 @@ def refresh_reference(con: duckdb.DuckDBPyConnection, *, today: date | None = No
         raise
 
 
-def open_warehouse(path: Path | str, *, today: date | None = None) -> duckdb.DuckDBPyConnection:
-    """Connect for writing, build or update the schema and the reference tables."""
+def _damaged(path, exc: BaseException) -> WarehouseDamaged:
+    return WarehouseDamaged(
+        f"Kho dữ liệu {path} bị hỏng, không dùng được ({type(exc).__name__}: {exc}). Không file nào bị chuyển. "
+        f"Dựng lại kho từ lưu trữ: `cotmoc rebuild --into <kho_moi>.duckdb` (xem docs/operations.md, mục "
+        f"'Khi có sự cố') — the warehouse {path} is damaged and cannot be used. No file was moved. Rebuild it "
+        f"from the archive: `cotmoc rebuild --into <new>.duckdb` (docs/operations.md, 'When things break')")
+
+
+def verify(con: duckdb.DuckDBPyConnection, path) -> dict[str, int]:
+    """The start-of-run integrity check: the schema version is one this code knows, every table reads whole
+    (each block's checksum is verified as it is read), and a checkpoint succeeds. Returns the row counts.
+    Damage raises WarehouseDamaged; a full disk or a read-only folder stays an environment fault."""
+    from cotmoc.core.faults import environment_fault
+    from cotmoc.warehouse.schema import current_version, installed_version
+    try:
+        version = installed_version(con)
+        if version > current_version():
+            return {}                              # upgrade() refuses it with its own message
+        counts = {}
+        for (table,) in con.execute("SELECT table_name FROM duckdb_tables() WHERE schema_name = 'main' "
+                                    "ORDER BY table_name").fetchall():
+            counts[table], _ = con.execute(f'SELECT count(*), sum(hash(t)) FROM "{table}" t').fetchone()
+        con.execute("CHECKPOINT")
+        return counts
+    except duckdb.Error as exc:
+        fault = environment_fault(exc, "kiểm tra kho dữ liệu", "check the warehouse")
+        raise (fault or _damaged(path, exc)) from None
+
+
+def open_warehouse(path: Path | str, *, today: date | None = None, wait_seconds: float = 0) -> duckdb.DuckDBPyConnection:
+    """Connect for writing, check the warehouse is whole (`verify`), build or update the schema and the
+    reference tables."""
     Path(path).parent.mkdir(parents=True, exist_ok=True)
-    con = connect(path)
-    migrate(con)
-    refresh_reference(con, today=today)
+    try:
+        con = connect(path, wait_seconds=wait_seconds)
+    except WarehouseBusy:
+        raise
+    except duckdb.Error as exc:                  # not a DuckDB file any more, or cut short
+        from cotmoc.core.faults import environment_fault
+        raise (environment_fault(exc, "mở kho dữ liệu", "open the warehouse") or _damaged(path, exc)) from None
+    try:
+        verify(con, path)
+        migrate(con)
+        refresh_reference(con, today=today)
+    except BaseException:
+        con.close()
+        raise
     return con
 

@@ -5,6 +5,7 @@ whole batch back, so a half-done load never shows. `record_submission` is a batc
 from __future__ import annotations
 
 from datetime import datetime
+from pathlib import Path
 from typing import Callable
 
 import duckdb
@@ -25,6 +26,8 @@ _ISSUE_FIELDS = ["severity", "rule", "sheet", "row", "column", "cell", "value", 
 
 #: the load's review: (report, its previous report's figures or None) → problems to add
 Review = Callable[[Report, "dict | None"], list[Problem]]
+#: (report, the file name of the report of the same run it replaces) → problems to add
+SameRun = Callable[[Report, str], list[Problem]]
 
 
 def _scan(con, name: str, frame: pd.DataFrame, sql: str) -> list[dict]:
@@ -127,12 +130,25 @@ def _insert_issues(con, problems: list[tuple[int, Problem]]) -> None:
     _scan(con, "issues_frame", frame, query("insert_issues"))
 
 
-def _review(con, items: list[Submission], ids: list[int], review: Review) -> dict[int, list[Problem]]:
-    """Run `review` on each accepted report against its previous report's figures (this load's included);
-    add what it finds to the submissions' counts."""
+def _review(con, items: list[Submission], ids: list[int], review: Review | None, replaced: dict[int, int],  # new → old
+            same_run: SameRun | None) -> dict[int, list[Problem]]:
+    """What the load itself finds, as things stood when each file arrived: `review` on each accepted report
+    against its previous report's figures, and `same_run` on each report replacing one of the same run.
+    Added to the submissions' counts."""
     accepted = [(sid, item) for sid, item in zip(ids, items) if item.accepted]
-    previous = previous_figures(con, [sid for sid, _ in accepted])
-    added = {sid: found for sid, item in accepted if (found := review(item.report, previous.get(sid)))}
+    previous = previous_figures(con, [sid for sid, _ in accepted]) if review else {}
+    in_run = {}
+    if same_run and replaced:
+        frame = pd.DataFrame({"submission_id": pd.array(list(replaced), dtype="int64"),
+                              "superseded_id": pd.array(list(replaced.values()), dtype="int64")})
+        in_run = {r["submission_id"]: r["replaced_file"] for r in _scan(con, "replaced_frame", frame,
+                                                                         query("replaced_in_run"))}
+    added = {}
+    for sid, item in accepted:
+        found = (review(item.report, previous.get(sid)) if review else []) + (
+            same_run(item.report, in_run[sid]) if sid in in_run else [])
+        if found:
+            added[sid] = found
     if added:
         counts = pd.DataFrame([{"submission_id": sid, "added_errors": sum(p.is_error for p in found),
                                 "added_warnings": sum(not p.is_error for p in found)} for sid, found in added.items()])
@@ -140,11 +156,28 @@ def _review(con, items: list[Submission], ids: list[int], review: Review) -> dic
     return added
 
 
+def final_problems(problems: list[Problem], added) -> list[Problem]:
+    """A file's problems once loaded: its checks' and the load's own, in the steward's order (one definition
+    for what is recorded and what the steward's files show)."""
+    return sorted([*problems, *sorted(added, key=sort_key)], key=sort_key)
+
+
+def _rollback(con) -> None:
+    """Undo the open transaction; a failed COMMIT (a full disk) has already ended it, and saying so must not
+    hide the real fault."""
+    try:
+        con.execute("ROLLBACK")
+    except duckdb.Error:
+        pass
+
+
 def record_submissions(con: duckdb.DuckDBPyConnection, items: list[Submission], *, review: Review | None = None,
+                       same_run: SameRun | None = None,
                        failpoint: Callable[[str], None] | None = None) -> list[LoadResult]:
     """Register a batch of submissions (accepted with their facts, or rejected) and their problems, in ONE
     transaction, in the order given (a later report of the same province and period supersedes an earlier
-    one). `review(report, previous)` may add problems to accepted reports (e.g. period-over-period warnings).
+    one). `review(report, previous)` may add problems to accepted reports (e.g. period-over-period warnings),
+    `same_run(report, replaced_file)` to a report replacing one that arrived in the same ingest run.
     A `held` submission (a late report for an approved, locked period) is loaded with its facts and problems
     but supersedes nothing, and its hold is written to the approval trail.
     `failpoint(step)` is called after each step (begin, submission, facts:<sheet> — thong_tin's figures last —,
@@ -173,13 +206,14 @@ def record_submissions(con: duckdb.DuckDBPyConnection, items: list[Submission], 
             superseded = {r["submission_id"]: r["superseded_id"]
                           for r in _scan(con, "batch_ids", _ids_frame(ids), query("supersede"))}
         step("supersede")
-        added = _review(con, items, ids, review) if review and loaded else {}
+        added = _review(con, items, ids, review, superseded, same_run) if (review or same_run) and loaded else {}
         step("review")
-        _insert_issues(con, [(sid, p) for sid, item in zip(ids, items) for p in [*item.problems, *added.get(sid, [])]])
+        _insert_issues(con, [(sid, p) for sid, item in zip(ids, items)
+                             for p in final_problems(item.problems, added.get(sid, []))])
         step("issues")
         con.execute("COMMIT")
     except BaseException:
-        con.execute("ROLLBACK")
+        _rollback(con)
         raise
     return [LoadResult(sid, item.status, superseded.get(sid),
                        tuple(sorted(added.get(sid, []), key=sort_key))) for sid, item in zip(ids, items)]
@@ -191,11 +225,28 @@ def record_submission(con: duckdb.DuckDBPyConnection, *, file: FileFacts, report
     return record_submissions(con, [Submission(file, report, problems, accepted)], failpoint=failpoint)[0]
 
 
-def record_duplicate(con: duckdb.DuckDBPyConnection, file: FileFacts, original_id: int) -> int:
-    """A `duplicate` row pointing at the submission these bytes first arrived as."""
+def record_duplicate(con: duckdb.DuckDBPyConnection, file: FileFacts, original_id: int,
+                     stored_path: str | None = None) -> int:
+    """A `duplicate` row pointing at the submission these bytes first arrived as, with where it is filed."""
     return con.execute(query("insert_duplicate"), {"file_name": file.file_name, "original_path": file.original_path,
                                                    "size_bytes": file.size_bytes, "received_at": file.received_at,
-                                                   "original_id": original_id}).fetchone()[0]
+                                                   "original_id": original_id, "stored_path": stored_path}).fetchone()[0]
+
+
+def unfiled_duplicate(con: duckdb.DuckDBPyConnection, file: FileFacts) -> tuple[int, str] | None:
+    """The duplicate row an interrupted run recorded for this very inbox file without filing it, if any."""
+    for sid, stored in con.execute(query("find_unfiled_duplicate"), {"sha256": file.sha256,
+                                                                     "original_path": file.original_path}).fetchall():
+        if stored and not Path(stored).exists():
+            return sid, stored
+    return None
+
+
+def recorded_problems(con: duckdb.DuckDBPyConnection, submission_id: int) -> list[Problem]:
+    """The problems the warehouse recorded for a submission (its checks' and its load's), as recorded."""
+    rows = con.execute(query("recorded_problems"), {"submission_id": submission_id}).fetchall()
+    return [Problem(sev, rule, mvi, men, fvi or "", fen or "", sheet, row, column, cell, value)
+            for sev, rule, mvi, men, fvi, fen, sheet, row, column, cell, value in rows]
 
 
 def record_run(con: duckdb.DuckDBPyConnection, started_at: datetime, outcomes) -> None:

@@ -19,6 +19,8 @@ docs/configuration.md) once:
 | COTMOC_ROLLUP_CRON           | "0 2 * * *" (nightly)     |
 | COTMOC_CHECK_WORKERS         | 0: one process per core (1: check in the run's own process) |
 | COTMOC_BATCH_FILES           | 32: files checked, then loaded, together          |
+| COTMOC_WARN_FREE_MB          | 1024: less free space than this: a warning        |
+| COTMOC_MIN_FREE_MB           | 200: less free space than this: the run is refused |
 
 In `cotmoc.toml` the paths go under `[paths]` and the rest under `[limits]` and `[schedule]` with the same names
 in lower case without the prefix (e.g. `[schedule] ingest_every_minutes = 5`). Reporting deadlines are
@@ -98,6 +100,8 @@ class Settings:
     check_workers: int = 0            # processes that read and check workbooks; 0 = one per core
     batch_files: int = 32             # files checked (one schema run) and loaded (one transaction) together
     report: ReportDocument = ReportDocument()
+    warn_free_bytes: int = 1024 * 1024 * 1024    # free space under this on a folder cotmoc writes: a warning
+    min_free_bytes: int = 200 * 1024 * 1024      # under this: the run is refused before it touches anything
 
     def with_overrides(self, **changes) -> "Settings":
         """A copy with some paths replaced (CLI options); None values are ignored."""
@@ -143,6 +147,8 @@ _OTHER = {
     "rollup_cron": ("rollup_cron", str),
     "check_workers": ("check_workers", int),
     "batch_files": ("batch_files", lambda v: max(int(v), 1)),
+    "warn_free_mb": ("warn_free_bytes", lambda v: int(float(v) * _MB)),
+    "min_free_mb": ("min_free_bytes", lambda v: int(float(v) * _MB)),
 }
 
 

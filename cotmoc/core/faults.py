@@ -1,14 +1,110 @@
-"""Crash points for the fault-injection tests: `COTMOC_CRASH_AT=<step>` kills the process (SIGKILL, as
-the OOM killer or a power cut would) when the ingest, or an approval command, reaches that step. Inert unless
-the variable is set."""
+"""Faults: what cotmoc says, and with which exit code, when it cannot do its job. Every fault a person can
+meet (another writer, a full disk, a read-only folder, a damaged warehouse) is one of these, raised with a
+Vietnamese-then-English message; the CLI prints the message (never a traceback) and exits with the code:
+
+| code | meaning                                                                     |
+|------|-----------------------------------------------------------------------------|
+| 0    | done                                                                        |
+| 2    | usage: a wrong option or value                                              |
+| 3    | busy: another writer holds the warehouse past the wait                      |
+| 4    | a fault in the environment: disk full, read-only folder, permissions, inbox gone |
+| 5    | the warehouse is damaged (see `cotmoc rebuild`)                             |
+| 130/143 | stopped by SIGINT/SIGTERM (cotmoc/stopping.py): what was done is complete |
+
+Also the crash (and pause) points of the fault-injection tests: `COTMOC_CRASH_AT=<step>` kills the process (SIGKILL, as
+the OOM killer or a power cut would) when the ingest, or an approval command, reaches that step. Inert unless the variable is set."""
 from __future__ import annotations
 
+import errno
 import os
 import signal
+from pathlib import Path
 
 STEPS = ("read", "validate", "mid_transaction", "after_commit", "before_move", "after_move")
 #: cotmoc approve / unlock (cotmoc.pipeline.approval): inside each one's transaction, and a release's file move
 APPROVAL_STEPS = ("approve", "unlock", "release", "release_move")
+EXIT_OK, EXIT_USAGE, EXIT_BUSY, EXIT_ENVIRONMENT, EXIT_DAMAGED = 0, 2, 3, 4, 5
+
+
+class Fault(RuntimeError):
+    """A fault cotmoc explains instead of crashing; `exit_code` is what the CLI exits with."""
+    exit_code = 1
+    reported = False          # already said (in a flow run's log): the CLI does not say it again
+
+    def failed_state(self, logger):
+        """A flow's end on this fault: the message logged once, a Failed state naming the exit code (calling
+        the flow raises this fault again, so the CLI still exits with its code, without repeating it)."""
+        from prefect.states import Failed
+        logger.error(str(self))
+        self.reported = True
+        return Failed(message=f"{type(self).__name__} (exit {self.exit_code}): xem nhật ký — see the log", data=self)
+
+
+class Busy(Fault):
+    """Another process holds the warehouse."""
+    exit_code = EXIT_BUSY
+
+
+class EnvironmentFault(Fault):
+    """The machine stopped the job: no space, a read-only folder, a missing permission, a vanished folder."""
+    exit_code = EXIT_ENVIRONMENT
+
+
+class WarehouseDamaged(Fault):
+    """The warehouse file cannot be trusted (truncated, overwritten, a corrupt block)."""
+    exit_code = EXIT_DAMAGED
+
+
+_WHY = {
+    errno.ENOSPC: ("ổ đĩa đã đầy", "the disk is full", "Giải phóng dung lượng rồi chạy lại", "Free some space and run again"),
+    errno.EDQUOT: ("đã hết hạn mức đĩa", "the disk quota is used up", "Giải phóng dung lượng rồi chạy lại",
+                   "Free some space and run again"),
+    errno.EROFS: ("thư mục chỉ cho phép đọc", "the folder is on a read-only file system",
+                  "Cho phép ghi vào thư mục (mount lại ở chế độ ghi)", "Make the folder writable (remount it read-write)"),
+    errno.EACCES: ("không có quyền ghi/đọc", "permission denied", "Cấp quyền cho tài khoản chạy cotmoc",
+                   "Give the account running cotmoc access"),
+    errno.EPERM: ("không được phép", "operation not permitted", "Cấp quyền cho tài khoản chạy cotmoc",
+                  "Give the account running cotmoc access"),
+    errno.ENOENT: ("thư mục hoặc file không còn", "a folder or file vanished", "Kiểm tra đường dẫn trong cấu hình",
+                   "Check the paths in the configuration"),
+}
+
+
+def environment_fault(exc: BaseException, doing_vi: str, doing_en: str) -> EnvironmentFault | None:
+    """An OSError (or DuckDB's I/O error wrapping one) as an EnvironmentFault, or None when it is not one of
+    the machine's faults (then it is a bug and stays a bug)."""
+    code = getattr(exc, "errno", None)
+    text = str(exc)
+    if code is None:                      # DuckDB reports OS errors as text
+        for candidate, needle in ((errno.ENOSPC, "No space left"), (errno.EROFS, "Read-only file system"),
+                                  (errno.EACCES, "Permission denied"), (errno.EDQUOT, "Disk quota")):
+            if needle in text:
+                code = candidate
+    if code not in _WHY:
+        return None
+    vi, en, fix_vi, fix_en = _WHY[code]
+    where = getattr(exc, "filename", None)
+    at = f" ({where})" if where else ""
+    return EnvironmentFault(f"Không thể {doing_vi}: {vi}{at}. {fix_vi}; không có gì bị ghi dở — cannot {doing_en}: "
+                            f"{en}{at}. {fix_en}; nothing was left half-done. [{text}]")
+
+
+def command_line(pid: int) -> str:
+    """The command a process runs (from /proc), or '?' when it cannot be read."""
+    try:
+        raw = Path(f"/proc/{pid}/cmdline").read_bytes()
+    except OSError:
+        return "?"
+    parts = [p.decode(errors="replace") for p in raw.split(b"\0") if p]
+    return " ".join(Path(parts[0]).name if i == 0 else p for i, p in enumerate(parts)) or "?"
+
+
+def pause_point(step: str) -> None:
+    """`COTMOC_PAUSE_AT=<step>:<seconds>` makes the job wait there (the lock tests hold a real writer)."""
+    name, _, seconds = os.environ.get("COTMOC_PAUSE_AT", "").partition(":")
+    if name == step:
+        import time
+        time.sleep(float(seconds or 1))
 
 
 def crash_point(step: str) -> None:

@@ -307,6 +307,9 @@ def write_problems_json(problems: list[Problem], out: Path, *, file_name: str, s
     out = Path(out)
     out.parent.mkdir(parents=True, exist_ok=True)
     part = out.with_name(f".{out.name}.part")
-    part.write_text(json.dumps(doc, ensure_ascii=False, indent=2, default=str) + "\n", encoding="utf-8")
-    os.replace(part, out)
+    try:
+        part.write_text(json.dumps(doc, ensure_ascii=False, indent=2, default=str) + "\n", encoding="utf-8")
+        os.replace(part, out)
+    finally:
+        part.unlink(missing_ok=True)      # a full disk leaves no half file behind
     return out

@@ -19,6 +19,7 @@ cannot complete). The Prefect flow in flows/ingest.py only orchestrates these.
 """
 from __future__ import annotations
 
+import errno
 import logging
 from dataclasses import dataclass, field
 import time
@@ -27,13 +28,14 @@ from pathlib import Path
 
 from cotmoc.core import reference
 from cotmoc.core.config import Settings
-from cotmoc.core.faults import crash_point
+from cotmoc.core.faults import crash_point, environment_fault
 from cotmoc.core.inert import shown_name, terminal_text
 from cotmoc.core.problems import ERROR, WARNING, Problem, sort_key
 from cotmoc.core.records import FileOutcome, left_outcome
 from cotmoc.outputs.steward_report import report_paths, write_annotated_copy, write_problem_list, write_problems_json
 from cotmoc.pipeline import approval, staging
 from cotmoc.pipeline.inbox import batched, discover, fingerprint  # noqa: F401  (discover: part of this module's API)
+from cotmoc.pipeline.stopping import critical, stop_on_signals
 from cotmoc.pipeline.stored_names import stored_name
 from cotmoc.reading.normalise import Report, normalise_report
 from cotmoc.reading.workbook import UnreadableWorkbook, check_failed, read_report
@@ -86,10 +88,14 @@ class CheckedFile:
 def file_facts(path: Path, sha256: str | None = None, source: Path | None = None) -> wh.FileFacts:
     """What the warehouse records of a file: its name as people are shown it (cotmoc.core.inert.shown_name)."""
     stat = (source or path).stat()
+    try:                           # received: when the inbox entry was written, not when it was staged
+        received = path.lstat().st_mtime
+    except OSError:
+        received = stat.st_mtime
     return wh.FileFacts(file_name=shown_name(path.name), original_path=shown_name(path),
                         sha256=sha256 or fingerprint(source or path),
                         size_bytes=stat.st_size,
-                        received_at=datetime.fromtimestamp(stat.st_mtime, tz=timezone.utc).replace(tzinfo=None))
+                        received_at=datetime.fromtimestamp(received, tz=timezone.utc).replace(tzinfo=None))
 
 
 def _folder_problem(inbox: Path, path: Path, report: Report | None) -> Problem | None:
@@ -263,11 +269,15 @@ def write_steward_outputs(checked: CheckedFile, dest: Path, status: str) -> list
 
 
 def _duplicate_outcome(con, checked: CheckedFile, original_id: int, settings: Settings) -> FileOutcome:
-    """Bytes already processed: recorded as a duplicate, kept under archive/_trung_lap/, never loaded."""
+    """Bytes already processed: recorded as a duplicate, kept under archive/_trung_lap/, never loaded. The row
+    and where it is filed are one statement; a run stopped before the move files it under that same row."""
     facts = checked.facts
-    dup_id = wh.record_duplicate(con, facts, original_id)
-    dest = _free_path(settings.archive / DUPLICATES_DIR / stored_name(facts.file_name, facts.sha256))
-    wh.set_stored_path(con, dup_id, str(dest))
+    unfiled = wh.unfiled_duplicate(con, facts)
+    if unfiled:
+        dup_id, dest = unfiled[0], Path(unfiled[1])
+    else:
+        dest = _free_path(settings.archive / DUPLICATES_DIR / stored_name(facts.file_name, facts.sha256))
+        dup_id = wh.record_duplicate(con, facts, original_id, str(dest))
     dest = _move(checked, dest)
     status, stored, loaded_at, province, period, errors, first_error = con.execute(
         query("earlier_verdict"), {"submission_id": original_id}).fetchone()
@@ -303,15 +313,14 @@ def load_and_file(con, checked: list[CheckedFile], settings: Settings, *, failpo
         results = wh.record_submissions(
             con, [wh.Submission(c.facts, c.report, c.problems, c.accepted, str(d), h)
                   for c, d, h in zip(checked, dests, held)],
-            review=history_rules, failpoint=failpoint)
+            review=history_rules, same_run=_same_period_warning, failpoint=failpoint)
     except Exception as exc:              # rolled back: nothing of the batch is in the warehouse
-        if not isolate:
-            raise
+        if not isolate or environment_fault(exc, "", "") is not None:
+            raise                         # a full disk is the machine's fault, not the files': the run stops
         return _loaded_one_by_one(con, checked, settings, exc, failpoint)
     outcomes = []
     for c, dest, h, result in zip(checked, dests, held, results):
-        if result.reviewed:
-            c.problems = sorted([*c.problems, *result.reviewed], key=sort_key)
+        c.problems = wh.final_problems(c.problems, result.reviewed)
         outcome = "rejected" if not c.accepted else "held" if h else ("superseding" if result.superseded_id else "new")
         outcomes.append(_filed_or_left(con, c, result.submission_id, c.accepted, outcome, settings, dest=dest,
                                        held=h))
@@ -345,6 +354,8 @@ def _filed_or_left(con, checked: CheckedFile, submission_id: int, accepted: bool
     try:
         return _file(con, checked, submission_id, accepted, outcome, settings, dest=dest, held=held)
     except Exception as exc:             # committed already: never load it again, the next run's recovery files it
+        if environment_fault(exc, "", "") is not None:
+            raise                        # a full disk, a read-only folder: the run stops (exit 4), said once
         log.exception("filing %s failed", terminal_text(checked.facts.file_name))
         return left_outcome(checked.path, _FILING_FAILED.format(detail=terminal_text(exc)), checked.facts.sha256)
 
@@ -380,18 +391,21 @@ def _file(con, checked: CheckedFile, submission_id: int, accepted: bool, outcome
 
 
 def _recover(con, item: tuple, known: wh.KnownFile, settings: Settings, today: date | None) -> FileOutcome:
-    """Committed earlier, never filed (the run was killed in between): file it now, load nothing again (a held
-    report under the held folder, with why it waits). What cannot be completed is skipped with a message (the
-    file waits in the inbox) and the run goes on."""
+    """Committed earlier, never filed (the run was killed in between): file it now where the load said, load
+    nothing again. The steward's files list the problems the warehouse recorded (the load's own review
+    included); the file is read again only to annotate it. What cannot be completed is skipped with a message
+    (the file waits in the inbox) and the run goes on. A held report stays under the held folder, with why it
+    waits among its recorded problems."""
     path = item[0]
     try:
         checked = check_files([item], settings, today=today)[0]
+        checked.problems = wh.recorded_problems(con, known.submission_id)
         accepted, held = known.status in ("accepted", "superseded", "held"), known.status == "held"
-        lock = approval.locks(con).get((checked.province, checked.period)) if held else None
-        if lock:
-            checked.problems = sorted([*checked.problems, approval.hold_notice(lock)], key=sort_key)
-        return _file(con, checked, known.submission_id, accepted, "recovered", settings, held=held)
+        dest = Path(known.stored_path) if known.stored_path else None
+        return _file(con, checked, known.submission_id, accepted, "recovered", settings, dest=dest, held=held)
     except Exception as exc:
+        if environment_fault(exc, "", "") is not None:
+            raise
         log.exception("recovering %s failed", terminal_text(shown_name(path.name)))
         return left_outcome(path, _FILING_FAILED.format(detail=terminal_text(f"{type(exc).__name__}: {exc}")),
                             item[1])
@@ -415,7 +429,9 @@ def plan_run(con, files: list) -> Plan:
     for item in items:
         sha = item[1]
         known = known_files.get(sha)
-        if known is not None and (known.stored_path is None or not Path(known.stored_path).exists()):
+        unfiled = known is not None and (known.stored_path is None or not Path(known.stored_path).exists())
+        if unfiled and sha not in seen:           # the first copy completes the filing, later ones are duplicates
+            seen.add(sha)
             plan.unfiled.append((item, known))
         elif known is not None:
             plan.duplicates.append((item, known.submission_id))
@@ -427,6 +443,9 @@ def plan_run(con, files: list) -> Plan:
     return plan
 
 
+_CANNOT_WRITE = {errno.ENOSPC, errno.EDQUOT, errno.EROFS}
+
+
 def take_inbox(settings: Settings, since_ns: int) -> tuple[list, list[FileOutcome]]:
     """The inbox's regular files, each staged (cotmoc.pipeline.staging), and an outcome `left` for what stays there."""
     files, left = staging.scan(settings.inbox)
@@ -435,6 +454,9 @@ def take_inbox(settings: Settings, since_ns: int) -> tuple[list, list[FileOutcom
         try:
             got = staging.take(path, settings.archive, since_ns=since_ns, max_copy_bytes=settings.max_file_bytes)
         except OSError as exc:         # unreadable on disk (permissions, I/O): it waits, and the run says why
+            if exc.errno in _CANNOT_WRITE:   # no room or no right to write the staged copy: the run stops
+                staging.clear_staging(settings.archive)
+                raise environment_fault(exc, "chép file vào thư mục lưu trữ", "copy files into the archive") from None
             left_msg = (f"Không đọc được file trên đĩa ({terminal_text(exc)}); để lại trong hộp thư — the file "
                         f"cannot be read from disk; left in the inbox")
             left.append((path, left_msg))
@@ -446,14 +468,26 @@ def take_inbox(settings: Settings, since_ns: int) -> tuple[list, list[FileOutcom
     return taken, outcomes
 
 
-def _same_period_warning(checked: CheckedFile, earlier: str) -> Problem:
-    return Problem(WARNING, "run.same_province_period",
-                   f"Cùng lượt nhận có hai báo cáo của cùng tỉnh, cùng kỳ ({checked.period}); file này đến sau "
-                   f"nên thay thế file '{earlier}'",
-                   f"Two reports for the same province and period ({checked.period}) arrived in one run; this "
-                   f"later one supersedes '{earlier}'",
-                   "Nếu file trước mới là bản đúng, gửi lại file đó", "If the earlier file is the right one, "
-                   "send it again", sheet="thong_tin", column="period", value=checked.period)
+def _same_period_warning(report: Report, earlier: str) -> list[Problem]:
+    """The load's warning on a report that replaces one of the same run (`earlier`: the file it replaces)."""
+    period = report.info.get("period")
+    return [Problem(WARNING, "run.same_province_period",
+                    f"Cùng lượt nhận có hai báo cáo của cùng tỉnh, cùng kỳ ({period}); file này đến sau "
+                    f"nên thay thế file '{earlier}'",
+                    f"Two reports for the same province and period ({period}) arrived in one run; this "
+                    f"later one supersedes '{earlier}'",
+                    "Nếu file trước mới là bản đúng, gửi lại file đó", "If the earlier file is the right one, "
+                    "send it again", sheet="thong_tin", column="period", value=period)]
+
+
+def clear_leftovers(settings: Settings) -> None:
+    """What a killed run left half-written: staged copies, and the steward's `.<name>.part` files in the archive
+    and rejected folders. Removed before anything else (the run writes them again)."""
+    staging.clear_staging(settings.archive)
+    for root in (settings.archive, settings.rejected):
+        if root.exists():
+            for part in root.rglob(".*.part"):
+                part.unlink(missing_ok=True)
 
 
 def _crash_between_inserts(step: str) -> None:
@@ -472,29 +506,33 @@ def run_ingest(con, settings: Settings, *, today: date | None = None, check_many
     DuckDB allows one writer.
     """
     started = datetime.now()
-    staging.clear_staging(settings.archive)
+    clear_leftovers(settings)
     approval.finish_releases(con, settings)          # a release's filing that a crash left undone
+    try:
+        return _run(con, settings, started, today, check_many, on_file, on_plan)
+    except BaseException:
+        staging.clear_staging(settings.archive)     # copies only: the inbox entries of unfiled files remain
+        raise
+
+
+def _run(con, settings: Settings, started: datetime, today, check_many, on_file, on_plan) -> list[FileOutcome]:
     taken, left = take_inbox(settings, time.time_ns())
     plan = plan_run(con, taken)
     if on_plan:
         on_plan(len(plan.unfiled) + len(plan.to_check) + len(plan.duplicates))
     outcomes = list(left)
     for item, known in plan.unfiled:
-        outcomes.append(_recover(con, item, known, settings, today))
+        with critical():
+            outcomes.append(_recover(con, item, known, settings, today))
     check = check_many or (lambda batches: (check_files(b, settings, today=today) for b in batches))
-    first_of: dict[tuple, str] = {}
     ids_by_sha: dict[str, int] = {}
-    # an iterator: each batch is checked, loaded, then let go
+    # an iterator: each batch is checked, loaded, then let go. Every review the load makes is judged against
+    # the warehouse and the files before it (submission order), so batching never changes a result.
     for checked_batch in check(batched(plan.to_check, settings.batch_files)):
-        for checked in checked_batch:
-            key = (checked.province, checked.period)
-            if checked.accepted and None not in key:
-                if key in first_of:
-                    checked.problems = sorted([*checked.problems, _same_period_warning(checked, first_of[key])],
-                                              key=sort_key)
-                first_of.setdefault(key, checked.facts.file_name)
-        for outcome in load_and_file(con, checked_batch, settings, failpoint=_crash_between_inserts,
-                                     isolate=True):
+        with critical():                  # a signal waits for the batch's load and filing (pipeline/stopping.py)
+            batch_outcomes = load_and_file(con, checked_batch, settings, failpoint=_crash_between_inserts,
+                                           isolate=True)
+        for outcome in batch_outcomes:
             if outcome.outcome != "left":
                 ids_by_sha[outcome.sha256] = outcome.submission_id
             outcomes.append(outcome)
@@ -509,8 +547,11 @@ def run_ingest(con, settings: Settings, *, today: date | None = None, check_many
                                    "bytes as a file that could not be filed; left in the inbox", sha)
         else:
             try:
-                outcome = _duplicate_outcome(con, dup, original or ids_by_sha[sha], settings)
+                with critical():
+                    outcome = _duplicate_outcome(con, dup, original or ids_by_sha[sha], settings)
             except Exception as exc:     # e.g. the duplicates' folder cannot be written: it waits, the run goes on
+                if environment_fault(exc, "", "") is not None:
+                    raise
                 log.exception("filing the duplicate %s failed", terminal_text(dup.facts.file_name))
                 outcome = left_outcome(path, _FILING_FAILED.format(detail=terminal_text(exc)), sha)
         outcomes.append(outcome)
@@ -522,11 +563,19 @@ def run_ingest(con, settings: Settings, *, today: date | None = None, check_many
 
 
 def ingest_inbox(settings: Settings, *, today: date | None = None, check_many=None, on_file=None,
-                 on_wait=None, on_plan=None) -> list[FileOutcome]:
-    """The whole job for one inbox: take the warehouse's ingest lock, open (and migrate) the warehouse,
-    run. The CLI's plain mode and the Prefect flow both call this."""
-    from cotmoc.pipeline.locking import ingest_lock
+                 on_wait=None, on_plan=None, on_warning=None) -> list[FileOutcome]:
+    """The whole job for one inbox: take the warehouse's writer lock, check the folders it writes (writable,
+    with room: `on_warning(message)` hears of low space), open the warehouse (checked whole, then migrated),
+    run. The CLI's plain mode and the Prefect flow both call this. A fault of the machine is raised as an
+    EnvironmentFault, a damaged warehouse as WarehouseDamaged, before any file is moved where it can be."""
+    from cotmoc.pipeline.locking import warehouse_lock
+    from cotmoc.pipeline.preflight import inbox_present, ingest_folders, machine_faults, preflight
     from cotmoc.warehouse.db import open_warehouse
-    with ingest_lock(settings.warehouse, wait_seconds=settings.lock_wait_seconds, on_wait=on_wait):
-        with open_warehouse(settings.warehouse, today=today) as con:
-            return run_ingest(con, settings, today=today, check_many=check_many, on_file=on_file, on_plan=on_plan)
+    inbox_present(settings.inbox)
+    with warehouse_lock(settings.warehouse, purpose="ingest", wait_seconds=settings.lock_wait_seconds,
+                        on_wait=on_wait):
+        preflight(settings, ingest_folders(settings), on_warning=on_warning)
+        with machine_faults("nhận báo cáo", "ingest the inbox"), stop_on_signals():
+            with open_warehouse(settings.warehouse, today=today, wait_seconds=settings.lock_wait_seconds) as con:
+                return run_ingest(con, settings, today=today, check_many=check_many, on_file=on_file,
+                                  on_plan=on_plan)

@@ -45,7 +45,15 @@ def checking_processes(workers: int):
     _pool = pool
     try:
         yield
-    finally:
+    except BaseException:
+        # a stop or a fault: the workers only read and check, so they are ended now rather than waited for
+        current, _pool = _pool, None
+        for opened in {pool, current} - {None}:
+            for process in list((getattr(opened, "_processes", None) or {}).values()):
+                process.terminate()
+            opened.shutdown(wait=True, cancel_futures=True)
+        raise
+    else:
         current, _pool = _pool, None            # a pool restarted after a worker died replaces the first
         for opened in {pool, current} - {None}:
             opened.shutdown(wait=True, cancel_futures=True)

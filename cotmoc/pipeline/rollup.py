@@ -87,3 +87,28 @@ def run_rollup(con: duckdb.DuckDBPyConnection, warehouse: Path, exports: Path, *
                                                         document=document, today=today))
     result.published = publish(con, warehouse)
     return result
+
+
+def rollup_warehouse(settings, *, periods: list[str] | None = None, csv: bool = False, today=None, on_wait=None,
+                     on_warning=None, document: ReportDocument | None = None) -> RollupResult:
+    """The rollup job: take the warehouse's writer lock (the same as the ingest's: one writer at a time), check
+    the folders it writes, open the warehouse (checked whole), clear its own leftovers, run."""
+    from cotmoc.pipeline.locking import warehouse_lock
+    from cotmoc.pipeline.preflight import machine_faults, preflight
+    from cotmoc.warehouse.db import open_warehouse
+    with warehouse_lock(settings.warehouse, purpose="rollup", wait_seconds=settings.lock_wait_seconds,
+                        on_wait=on_wait):
+        preflight(settings, [settings.warehouse.parent, settings.exports], on_warning=on_warning)
+        with machine_faults("tổng hợp", "roll up"):
+            clear_leftovers(settings.warehouse, settings.exports)
+            with open_warehouse(settings.warehouse, today=today, wait_seconds=settings.lock_wait_seconds) as con:
+                return run_rollup(con, settings.warehouse, settings.exports, periods=periods, csv=csv,
+                                  document=document or settings.report, today=today)
+
+
+def clear_leftovers(warehouse: Path, exports: Path) -> None:
+    """Half-written exports and published copies (`.<name>.tmp`) a killed rollup left behind."""
+    leftovers = list(exports.rglob(".*.tmp")) if exports.exists() else []
+    leftovers.append(published_path(warehouse).with_name(f".{published_path(warehouse).name}.tmp"))
+    for path in leftovers:
+        path.unlink(missing_ok=True)

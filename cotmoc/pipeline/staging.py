@@ -90,15 +90,18 @@ def scan(inbox: Path) -> tuple[list[Path], list[Left]]:
                 left.append(Left(path, "special"))
             else:
                 files.append(path)
-    files.sort(key=lambda p: (_mtime(p), str(p)))
+    files.sort(key=received_order)
     return files, left
 
 
-def _mtime(path: Path) -> float:
+def received_order(path: Path) -> tuple:
+    """The stable key files are handled in: received time (the file's modification time), then name, then
+    where in the inbox. This order is the run's, whatever the batching, the workers or an earlier kill."""
     try:
-        return path.lstat().st_mtime
+        mtime = path.lstat().st_mtime_ns
     except FileNotFoundError:
-        return 0.0
+        mtime = 0
+    return (mtime, path.name, str(path))
 
 
 def staging_dir(archive: Path) -> Path:
@@ -150,6 +153,7 @@ def take(path: Path, archive: Path, *, since_ns: int, max_copy_bytes: int) -> St
     sha = digest.hexdigest()
     os.utime(part, ns=(before.st_atime_ns, before.st_mtime_ns))     # the copy keeps when the file arrived
     copy = folder / f"{sha[:16]}-{before.st_ino}{_suffix(path)}"    # two inbox files may hold the same bytes
+    os.utime(part, ns=(before.st_atime_ns, before.st_mtime_ns))   # the filed copy keeps the received time
     os.replace(part, copy)
     return Staged(path, copy, sha, _identity(before))
 
@@ -162,7 +166,20 @@ def _suffix(path: Path) -> str:
 def file_away(staged_copy: Path, inbox_entry: Path, identity: tuple | None, dest: Path) -> Path:
     """Move the checked bytes to `dest`, then remove the inbox entry if it is still the file that was copied."""
     dest.parent.mkdir(parents=True, exist_ok=True)
-    shutil.move(str(staged_copy), str(dest))
+    try:
+        os.rename(staged_copy, dest)
+    except OSError as exc:            # another file system (rejected/ elsewhere): never half a file under `dest`
+        if exc.errno != errno.EXDEV:
+            raise
+        part = dest.with_name(f".{dest.name}.part")
+        try:
+            shutil.copy2(staged_copy, part)
+            with part.open("rb") as fh:
+                os.fsync(fh.fileno())
+            os.replace(part, dest)
+        finally:
+            part.unlink(missing_ok=True)
+        os.unlink(staged_copy)
     if staged_copy != inbox_entry:
         try:
             now = os.lstat(inbox_entry)
