@@ -147,6 +147,47 @@ def _cmd_demo(args) -> int:
     return 0
 
 
+def _cmd_web(args) -> int:
+    from cotmoc.portal.commands import serve
+    serve(host=args.host, port=args.port)
+    return 0
+
+
+def _cmd_users(args) -> int:
+    from cotmoc.portal import commands
+    if args.action == "add":
+        return commands.users_add(args.name, province=args.province, office=args.office,
+                                  password_file=args.password_file)
+    if args.action == "disable":
+        return commands.users_disable(args.name)
+    if args.action == "password":
+        return commands.users_password(args.name, args.password_file)
+    return commands.users_demo() if args.action == "demo" else commands.users_list()
+
+
+def _add_portal_parsers(sub) -> None:
+    p = sub.add_parser("web", help="cổng báo cáo cho các tỉnh / the reporting portal (docs/portal.md)")
+    p.add_argument("--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1)")
+    p.add_argument("--port", type=int, default=8080, help="port (default 8080)")
+    p.set_defaults(func=_cmd_web)
+    p = sub.add_parser("users", help="tài khoản cổng báo cáo / portal accounts")
+    users = p.add_subparsers(dest="action", required=True)
+    u = users.add_parser("add", help="thêm tài khoản / add an account")
+    u.add_argument("name")
+    who = u.add_mutually_exclusive_group(required=True)
+    who.add_argument("--province", help="mã tỉnh của cán bộ / the steward's province code")
+    who.add_argument("--office", action="store_true", help="tài khoản văn phòng (xem mọi tỉnh) / office account")
+    u.add_argument("--password-file", help="file whose first line is the password (else asked twice)")
+    users.add_parser("list", help="danh sách tài khoản / list accounts")
+    u = users.add_parser("disable", help="khoá tài khoản / disable an account (ends its sessions)")
+    u.add_argument("name")
+    u = users.add_parser("password", help="đổi mật khẩu / set a new password")
+    u.add_argument("name")
+    u.add_argument("--password-file", help="file whose first line is the password (else asked twice)")
+    users.add_parser("demo", help="hai tài khoản thử (văn phòng, Điện Biên) / the quick start's two accounts")
+    p.set_defaults(func=_cmd_users)
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="cotmoc", description="Tổng hợp báo cáo phong trào toàn dân bảo vệ biên giới (Chỉ thị 01/CT-TTg) — "
@@ -198,6 +239,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("demo", help="chạy thử với báo cáo mẫu / run the job on the bundled samples")
     p.set_defaults(func=_cmd_demo)
+    _add_portal_parsers(sub)
     return parser
 
 
