@@ -176,7 +176,7 @@ def periods_owed(settings: Settings, province: str, *, today: date | None = None
                     "due_date": due, "status": cell.get("status", "missing"), "errors": cell.get("errors"),
                     "on_time": cell.get("on_time"), "received_at": cell.get("received_at"),
                     "overdue": due < today})
-    return out
+    return sorted(out, key=lambda r: (r["due_date"], r["period"], r["province"]), reverse=True)
 
 
 def office_status(settings: Settings, *, today: date | None = None, last: int = 4,
@@ -230,6 +230,16 @@ def submission(settings: Settings, submission_id: int) -> dict | None:
     head["problems"] = [{k[2:]: r[k] for k in r if k.startswith("p_")} for r in rows if r["p_severity"]]
     head["province_name"] = display.province_name(head["province_code"])
     return head
+
+
+def filed_annotated(stored_path: str | None) -> Path | None:
+    """The steward's annotated copy the ingest wrote beside a filed file (cotmoc.steward_report.report_paths:
+    written by cotmoc, values only), or None."""
+    from cotmoc.steward_report import report_paths
+    if not stored_path:
+        return None
+    loi = report_paths(Path(stored_path), Path(stored_path).parent)[0]
+    return loi if loi.is_file() else None
 
 
 def national(settings: Settings, period: str) -> dict:

@@ -6,7 +6,7 @@ The approval work (approve / unlock a province's report) belongs on the submissi
 has the place for its buttons (`{% block decisions %}`), and its routes go in `routes()` below."""
 from __future__ import annotations
 
-from pathlib import Path
+import re
 
 from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException
@@ -22,7 +22,7 @@ from cotmoc.portal.pages import XLSX
 
 def _periods(request: Request) -> list[str] | None:
     """Periods chosen in the query string (?ky=2016&ky=2019), validated; None for the default."""
-    chosen = request.query_params.getlist("ky")
+    chosen = [p for typed in request.query_params.getlist("ky") for p in re.split(r"[\s,;]+", typed) if p]
     try:
         return [Period.parse(p).code for p in chosen] or None
     except ValueError:
@@ -53,17 +53,8 @@ async def office_submission(request: Request):
     if sub is None:
         raise HTTPException(404)
     sub["upload"] = portal.store.uploads_by_sha([sub["sha256"]]).get(sub["sha256"])
-    loi = _loi_of(sub)
+    loi = library.filed_annotated(sub["stored_path"])
     return RENDER.page(request, "office_submission.html", sub=sub, has_loi=loi is not None)
-
-
-def _loi_of(sub: dict) -> Path | None:
-    """The steward's annotated copy the ingest wrote beside the filed file (written by cotmoc: values only)."""
-    if not sub.get("stored_path"):
-        return None
-    stored = Path(sub["stored_path"])
-    loi = stored.with_name(f"{stored.stem}.loi.xlsx")
-    return loi if loi.is_file() else None
 
 
 async def office_submission_loi(request: Request):
@@ -73,7 +64,7 @@ async def office_submission_loi(request: Request):
         sub = await run_in_threadpool(library.submission, portal.settings, int(request.path_params["submission_id"]))
     except ValueError:
         raise HTTPException(404) from None
-    loi = _loi_of(sub) if sub else None
+    loi = library.filed_annotated(sub["stored_path"]) if sub else None
     if loi is None:
         raise HTTPException(404)
     portal.audit(request, "download", what="annotated", submission=sub["submission_id"])

@@ -75,12 +75,14 @@ async def province_home(request: Request):
     portal: Portal = request.app.state.portal
     province = request.path_params["province"]
     portal.scope_province(request, province)
-    periods = await run_in_threadpool(library.periods_owed, portal.settings, province, today=portal.today)
+    show_all = request.query_params.get("tat-ca") == "1"
+    periods = await run_in_threadpool(library.periods_owed, portal.settings, province, today=portal.today,
+                                      last=1000 if show_all else 8)
     pending = {(u["result"]["province"], u["period"]): u for u in
                reversed(portal.store.uploads(province=province, submitted=True, limit=50))}
     for p in periods:
         p["sent"] = pending.get((p["province"], p["period"]))
-    return RENDER.page(request, "province_home.html", province=province, periods=periods,
+    return RENDER.page(request, "province_home.html", province=province, periods=periods, show_all=show_all,
                        province_name=display.province_name(province))
 
 
@@ -224,9 +226,27 @@ async def history(request: Request):
     for s in published:
         s["upload"] = by_sha.get(s["sha256"])
         s["province_name"] = display.province_name(s["province_code"])
+        s["has_loi"] = library.filed_annotated(s["stored_path"]) is not None
     checks = portal.store.uploads(province=province, submitted=False, limit=20)
     return RENDER.page(request, "history.html", province=province, province_name=display.province_name(province),
                        published=published, waiting=waiting, checks=checks)
+
+
+async def filed_annotated_download(request: Request):
+    """The annotated copy of one of the province's submissions that reached the warehouse another way (the
+    office's inbox): 404 for any other province's."""
+    portal: Portal = request.app.state.portal
+    province = request.path_params["province"]
+    portal.scope_province(request, province)
+    try:
+        sub = await run_in_threadpool(library.submission, portal.settings, int(request.path_params["submission_id"]))
+    except ValueError:
+        raise HTTPException(404) from None
+    loi = library.filed_annotated(sub["stored_path"]) if sub else None
+    if loi is None or sub["province_code"] not in library.reporting_codes(province):
+        raise HTTPException(404)
+    portal.audit(request, "download", what="annotated", submission=sub["submission_id"])
+    return FileResponse(loi, media_type=XLSX, filename=loi.name)
 
 
 def routes() -> list[Route]:
@@ -241,6 +261,7 @@ def routes() -> list[Route]:
         Route(p + "/lan-gui/{upload_id}/gui", submit, methods=["POST"]),
         Route(p + "/lan-gui/{upload_id}/ban-chu-thich.xlsx", annotated_download),
         Route(p + "/lich-su", history),
+        Route(p + "/ho-so/{submission_id}/loi.xlsx", filed_annotated_download),
         *office.routes(),
     ]
 
