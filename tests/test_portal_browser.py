@@ -74,6 +74,13 @@ def _no_formulas(path: Path) -> None:
     assert not live, f"{path.name} holds live formulas: {live[:5]}"
 
 
+def _wait(condition, why="", timeout: float = 15):
+    deadline = time.monotonic() + timeout
+    while not condition():
+        assert time.monotonic() < deadline, f"timed out: {why() if callable(why) else why}"[:3000]
+        time.sleep(0.1)
+
+
 def _login(driver, base: str, name: str) -> None:
     from selenium.webdriver.common.by import By
     driver.get(f"{base}/dang-nhap")
@@ -98,7 +105,7 @@ def test_steward_checks_fixes_and_sends_a_report_and_the_office_sees_it(tmp_path
     with portal_server(home) as base:
         # 1. the steward logs in and lands on the province's periods
         _login(browser, base, "dien_bien")
-        assert browser.current_url.endswith("/tinh/dien_bien")
+        _wait(lambda: browser.current_url.endswith("/tinh/dien_bien"), lambda: browser.page_source)
         assert "Điện Biên" in browser.find_element(By.TAG_NAME, "h1").text
         rows = browser.find_elements(By.CSS_SELECTOR, "table.periods tbody tr")
         assert len(rows) >= 4 and "quá hạn" in browser.page_source
@@ -163,16 +170,19 @@ def test_steward_checks_fixes_and_sends_a_report_and_the_office_sees_it(tmp_path
         assert "dien_bien_2016" in history and "dien_bien" in history and "đã nhận" in history
         _shot(browser, tmp_path, "portal-history.png")
         browser.find_element(By.CSS_SELECTOR, "header form button").click()
+        _wait(lambda: browser.current_url.endswith("/dang-nhap") and browser.find_elements(By.NAME, "password"))
 
         # 7. the office: the matrix shows Điện Biên 2016 accepted, the rejections, the national figures
         _login(browser, base, "van_phong")
-        assert browser.current_url.endswith("/van-phong")
+        _wait(lambda: browser.current_url.endswith("/van-phong"), lambda: browser.page_source)
         field = browser.find_element(By.NAME, "ky")
-        field.send_keys("2016")
+        field.clear()
+        field.send_keys("2016 2019")
         field.submit()
         row = [r for r in browser.find_elements(By.CSS_SELECTOR, "#matrix tbody tr")
                if r.find_element(By.TAG_NAME, "th").text == "Điện Biên"][0]
-        assert "đã nhận" in row.find_element(By.TAG_NAME, "td").text
+        mark = row.find_element(By.CSS_SELECTOR, "td .mark.ok")          # the first period column: 2016
+        assert mark.text.startswith("✓") and "đã nhận" in mark.get_attribute("title")
         browser.get(f"{base}/van-phong?ky=2016&ky=2019&ky=2020S1&ky=2021")
         assert "Lai Châu · 2019" in browser.page_source
         _shot(browser, tmp_path, "portal-office.png")
