@@ -100,7 +100,7 @@ def _upload(driver, base: str, path: Path) -> None:
 def test_steward_checks_fixes_and_sends_a_report_and_the_office_sees_it(tmp_path, browser):
     from selenium.webdriver.common.by import By
     from cotmoc.config import load_settings
-    home = make_home(tmp_path / "office")
+    home = make_home(tmp_path / "office", skip=())
     settings = load_settings(home, environ={})
     with portal_server(home) as base:
         # 1. the steward logs in and lands on the province's periods
@@ -147,27 +147,34 @@ def test_steward_checks_fixes_and_sends_a_report_and_the_office_sees_it(tmp_path
         assert wb["doan_bien_gioi"]["K8"].comment is not None
         _no_formulas(annotated)
 
-        # 5. the fixed report: no problem; sent; the page follows it
-        _upload(browser, base, SAMPLES / "seed" / "dien_bien_2016.xlsx")
+        # 5. the steward fixes the red cell in the annotated copy and checks it again: no problem; it will
+        # supersede the report accepted before; sent; the page follows it
+        fixed = tmp_path / "dien_bien_2016_da_sua.xlsx"
+        wb["doan_bien_gioi"]["K8"] = 18                                 # the row's persons, as on the paper
+        wb.save(fixed)
+        _upload(browser, base, fixed)
         assert "Không có lỗi" in browser.find_element(By.ID, "verdict").text
+        assert "dien_bien_2016.xlsx" in browser.find_element(By.ID, "supersedes").text
+        assert "3.816 người" in browser.find_element(By.CSS_SELECTOR, ".figures").text      # the article's total
         figures = browser.find_element(By.CSS_SELECTOR, ".figures").text
         assert "365,861 km" in figures and "2.041" in figures        # the article's figures, as read
         browser.find_element(By.CSS_SELECTOR, "#submit button").click()
         assert "đang chờ nhận" in browser.find_element(By.ID, "follow").text
-        waiting = list((settings.inbox / "dien_bien").glob("dien_bien_2016__*.xlsx"))
+        waiting = list((settings.inbox / "dien_bien").glob("dien_bien_2016_da_sua__*.xlsx"))
         assert len(waiting) == 1 and not any(p.name.startswith(".") for p in waiting[0].parent.iterdir())
         _shot(browser, tmp_path, "portal-submitted.png")
 
         # 6. the office's ingest and rollup take it; the page says it is loaded
         outcomes = ingest_and_publish(settings)
-        assert [o.outcome for o in outcomes] == ["new"]
+        assert [o.outcome for o in outcomes] == ["superseding"]
         browser.refresh()
         follow = browser.find_element(By.ID, "follow").text
         assert "đã nạp vào kho" in follow and f"submission {outcomes[0].submission_id}" in follow
+        assert "Thay thế báo cáo trước: dien_bien_2016.xlsx" in follow
         _shot(browser, tmp_path, "portal-loaded.png")
         browser.get(f"{base}/tinh/dien_bien/lich-su")
         history = browser.find_element(By.CSS_SELECTOR, "table.history").text
-        assert "dien_bien_2016" in history and "dien_bien" in history and "đã nhận" in history
+        assert "dien_bien_2016_da_sua.xlsx" in history and "đã được thay" in history and "đã nhận" in history
         _shot(browser, tmp_path, "portal-history.png")
         browser.find_element(By.CSS_SELECTOR, "header form button").click()
         _wait(lambda: browser.current_url.endswith("/dang-nhap") and browser.find_elements(By.NAME, "password"))

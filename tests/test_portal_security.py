@@ -234,11 +234,44 @@ def test_other_file_types_and_names_are_never_paths(site):
     assert not (site["home"].parent / "etc").exists()
 
 
+def _raw_post(site, path: str, headers: dict, body: bytes = b"") -> tuple[int, str]:
+    """A POST on a bare socket (so an early answer can be read before the body is all sent)."""
+    import socket
+    from urllib.parse import urlparse
+    url = urlparse(site["base"])
+    cookies = "; ".join(f"{c.name}={c.value}" for c in site["a"].jar)
+    head = "".join(f"{k}: {v}\r\n" for k, v in {"Host": url.netloc, "Cookie": cookies, **headers}.items())
+    with socket.create_connection((url.hostname, url.port), timeout=30) as sock:
+        sock.sendall(f"POST {path} HTTP/1.1\r\n{head}\r\n".encode())
+        try:
+            sock.sendall(body)
+        except (BrokenPipeError, ConnectionResetError):
+            pass
+        data = b""
+        while b"\r\n\r\n" not in data and (chunk := sock.recv(65536)):
+            data += chunk
+        head, _, rest = data.partition(b"\r\n\r\n")
+        length = int(re.search(rb"content-length: (\d+)", head, re.I).group(1))
+        while len(rest) < length and (chunk := sock.recv(65536)):
+            rest += chunk
+    return int(head.split(b" ", 2)[1]), rest.decode("utf-8", "replace")
+
+
 def test_too_large_is_refused_at_the_ingests_limit(site):
     a = site["a"]
-    # past the limit and the form's margin: refused while it arrives, with the limit said
-    status, _, body = a.upload("dien_bien", "big.xlsx", b"PK" + b"\0" * (2 * 1024 * 1024))
-    assert status == 413 and "File quá lớn" in body.decode() and "1 MB" in body.decode()
+    form = "multipart/form-data; boundary=x"
+    # announced past the limit and the form's margin: refused before a byte of it is read, with the limit said
+    status, text = _raw_post(site, "/tinh/dien_bien/kiem-tra", {"Content-Type": form, "Content-Length": str(3 << 20)})
+    assert status == 413 and "File quá lớn" in text and "1 MB" in text
+    # sent without announcing its length: refused as soon as it passes the limit
+    token = a.csrf("/tinh/dien_bien/kiem-tra")
+    start = (f'--x\r\nContent-Disposition: form-data; name="csrf"\r\n\r\n{token}\r\n--x\r\nContent-Disposition: '
+             f'form-data; name="file"; filename="big.xlsx"\r\n\r\n').encode()
+    chunk = b"\0" * (256 * 1024)
+    chunked = b"".join(b"%x\r\n%s\r\n" % (len(c), c) for c in [start] + [chunk] * 5) + b"0\r\n\r\n"
+    status, text = _raw_post(site, "/tinh/dien_bien/kiem-tra", {"Content-Type": form, "Transfer-Encoding": "chunked"},
+                             chunked)
+    assert status == 413 and "File quá lớn" in text
     # just past the limit: the ingest's own check says it (file.too_large)
     status, headers, _ = a.upload("dien_bien", "big.xlsx", b"PK" + b"\0" * (1024 * 1024 + 10))
     assert status == 303
@@ -272,6 +305,15 @@ def test_warnings_need_an_explicit_confirmation_and_a_file_is_sent_once(site, tm
     assert len(sent) == 1 and sent[0].read_bytes() == path.read_bytes()
     assert "đang chờ nhận" in a.get(page_url)[2].decode()
     sent[0].unlink()
+
+
+def test_bytes_the_warehouse_already_has_are_not_sent_again(site):
+    office = _client(site, "office")
+    status, headers, _ = office.upload("quang_ninh", "qn.xlsx", (SAMPLES / "seed" / "quang_ninh_2018.xlsx").read_bytes())
+    page = office.get(headers["location"])[2].decode()
+    assert 'id="known"' in page and 'id="submit"' not in page
+    assert office.post(headers["location"] + "/gui", {"csrf": office.csrf(headers["location"])})[0] == 409
+    assert not (site["home"] / "inputs" / "inbox" / "quang_ninh").exists()
 
 
 def test_downloads_of_a_workbook_with_formulas_hold_none(site, tmp_path):

@@ -242,6 +242,14 @@ def filed_annotated(stored_path: str | None) -> Path | None:
     return loi if loi.is_file() else None
 
 
+def before_sending(settings: Settings, sha256: str, province: str | None, period: str | None) -> dict:
+    """What the published copy says about a checked file before it is sent: the same bytes already received
+    (sending them again would load nothing) and the current report it would supersede."""
+    known = _query(settings, "known_file", {"sha256": sha256})
+    current = _query(settings, "current_report", {"province": province, "period": period}) if province and period else []
+    return {"known": known[0] if known else None, "supersedes": current[0] if current else None}
+
+
 def national(settings: Settings, period: str) -> dict:
     """The national figures of a period (the analyst views of the published copy)."""
     out = {}

@@ -166,11 +166,15 @@ async def upload_page(request: Request, message: str = "", status: int = 200):
     portal: Portal = request.app.state.portal
     province, upload_id = request.path_params["province"], request.path_params["upload_id"]
     row = _own_upload(portal, request, province, upload_id)
-    followed = None
+    followed, before = None, None
     if row["submitted_at"]:
         followed = await run_in_threadpool(library.follow, portal.settings, row["inbox_path"], row["sha256"])
+    else:
+        before = await run_in_threadpool(library.before_sending, portal.settings, row["sha256"],
+                                         row["result"]["province"], row["result"]["period"])
     return RENDER.page(request, "upload.html", status=status, province=province, row=row, result=row["result"],
-                       followed=followed, message=message, province_name=display.province_name(province))
+                       followed=followed, before=before, message=message,
+                       province_name=display.province_name(province))
 
 
 async def submit(request: Request):
@@ -180,6 +184,9 @@ async def submit(request: Request):
     form = await portal.form(request)
     if row["submitted_at"]:
         return RedirectResponse(f"/tinh/{province}/lan-gui/{upload_id}", status_code=303)
+    if library.before_sending(portal.settings, row["sha256"], None, None)["known"]:
+        return await upload_page(request, "Kho đã có đúng file này: gửi lại sẽ không nạp gì — the warehouse already "
+                                          "has these exact bytes: sending them again would load nothing", 409)
     if row["errors"]:
         return await upload_page(request, "Báo cáo còn lỗi nên chưa gửi được: sửa rồi kiểm tra lại — the report has "
                                           "errors and cannot be sent: fix them and check again", 409)
