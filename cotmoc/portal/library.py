@@ -140,11 +140,16 @@ def _rows(cur) -> list[dict]:
 
 
 def _query(settings: Settings, name: str, params) -> list[dict]:
+    return _queries(settings, [(name, params)])[0]
+
+
+def _queries(settings: Settings, asked: list[tuple[str, dict]]) -> list[list[dict]]:
+    """Several queries on ONE read-only connection (opening the file is most of a small query's time)."""
     con = _published(settings)
     if con is None:
-        return []
+        return [[] for _ in asked]
     try:
-        return _rows(con.execute(_sql(name), params))
+        return [_rows(con.execute(_sql(name), params)) for name, params in asked]
     finally:
         con.close()
 
@@ -245,16 +250,16 @@ def filed_annotated(stored_path: str | None) -> Path | None:
 def before_sending(settings: Settings, sha256: str, province: str | None, period: str | None) -> dict:
     """What the published copy says about a checked file before it is sent: the same bytes already received
     (sending them again would load nothing) and the current report it would supersede."""
-    known = _query(settings, "known_file", {"sha256": sha256})
-    current = _query(settings, "current_report", {"province": province, "period": period}) if province and period else []
+    known, current = _queries(settings, [("known_file", {"sha256": sha256}),
+                                         ("current_report", {"province": province, "period": period})])
     return {"known": known[0] if known else None, "supersedes": current[0] if current else None}
 
 
 def national(settings: Settings, period: str) -> dict:
     """The national figures of a period (the analyst views of the published copy)."""
     out = {}
-    for view in ("teams", "segments", "awards"):
-        rows = _query(settings, f"national_{view}", {"period": period})
+    views = ("teams", "segments", "awards")
+    for view, rows in zip(views, _queries(settings, [(f"national_{v}", {"period": period}) for v in views])):
         for r in rows:
             for enum in ("team_type", "border", "issuer", "award_form"):
                 if enum in r:
