@@ -79,3 +79,23 @@ def test_hand_over_is_atomic_and_the_ingest_sees_only_whole_files(tmp_path):
     assert target == settings.inbox / "dien_bien" / "bao_cao__abc.xlsx" and target.read_bytes() == src.read_bytes()
     assert discover(settings.inbox) == [target]
     assert [p.name for p in target.parent.iterdir()] == ["bao_cao__abc.xlsx"]          # no temporary file left
+
+
+def test_the_portal_works_before_the_first_ingest(tmp_path):
+    """No warehouse, no published copy yet: every page answers, periods are 'missing', a check still works."""
+    from tests.portal_support import SAMPLES, Client, portal_server
+    store = Store(tmp_path / "warehouse" / "portal.sqlite")
+    store.add_account("van_phong", "office-pass-123", province=None)
+    store.add_account("dien_bien", "dien-bien-pass-1", province="dien_bien")
+    with portal_server(tmp_path) as base:
+        office, steward = Client(base), Client(base)
+        assert office.login("van_phong")[0] == steward.login("dien_bien")[0] == 303
+        status, _, body = office.get("/van-phong")
+        assert status == 200 and "Chưa có bản công bố" in body.decode() and "quá hạn" in body.decode()
+        for path in ("/van-phong/toan-quoc/2016", "/van-phong/nhat-ky"):
+            assert office.get(path)[0] == 200
+        for path in ("/tinh/dien_bien", "/tinh/dien_bien?tat-ca=1", "/tinh/dien_bien/lich-su"):
+            assert steward.get(path)[0] == 200
+        status, headers, _ = steward.upload("dien_bien", "db.xlsx", (SAMPLES / "seed" / "dien_bien_2016.xlsx").read_bytes())
+        assert status == 303 and "Không có lỗi" in steward.get(headers["location"])[2].decode()
+    assert not (tmp_path / "warehouse" / "cotmoc.duckdb").exists()          # checking wrote no warehouse
