@@ -11,7 +11,7 @@ export PREFECT_SERVER_SERVICES_TASK_RUN_RECORDER_FLUSH_INTERVAL := 3600
 export PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS := 120
 export PREFECT_LOGGING_LEVEL ?= WARNING
 
-.PHONY: install demo test bench bench-quick bench-portal clean
+.PHONY: install demo test lint bench bench-quick bench-portal clean
 
 install: $(STAMP)
 
@@ -26,6 +26,11 @@ demo: $(STAMP)
 
 test: $(STAMP)
 	$(BIN)/python -m pytest
+
+# ruff, and the layer contract of docs/architecture.md checked on the installed layout (tests/test_structure.py)
+lint: $(STAMP)
+	$(BIN)/ruff check .
+	$(BIN)/python -m pytest -q tests/test_structure.py -k "ruff or layers"
 
 # The benchmark (bench/run.py): the full run checks the targets and writes bench/results.md;
 # the quick run only proves the benchmark works (CI runs it: CI machines are too noisy for targets).

@@ -44,11 +44,11 @@ def naive(folder: str, db: str) -> None:
 
 #: step → (file, function) whose cumulative time the profile reports
 PROFILED_STEPS = {
-    "plan (fingerprints)": ("cotmoc/ingest.py", "plan_run"),
-    "read": ("cotmoc/workbook.py", "read_report"),
-    "normalise": ("cotmoc/normalise.py", "normalise_report"),
+    "plan (fingerprints)": ("cotmoc/pipeline/ingest.py", "plan_run"),
+    "read": ("cotmoc/reading/workbook.py", "read_report"),
+    "normalise": ("cotmoc/reading/normalise.py", "normalise_report"),
     "validate": ("schemas/__init__.py", "validate_reports"),
-    "load and file": ("cotmoc/ingest.py", "load_and_file"),
+    "load and file": ("cotmoc/pipeline/ingest.py", "load_and_file"),
 }
 
 
@@ -66,8 +66,8 @@ def profile(folder: str, count: str) -> None:
     started = time.perf_counter()
     import prefect  # noqa: F401
     prefect_import = time.perf_counter() - started
-    from cotmoc.config import load_settings
-    from cotmoc.ingest import ingest_inbox
+    from cotmoc.core.config import load_settings
+    from cotmoc.pipeline.ingest import ingest_inbox
     files = sorted(Path(folder).glob("*.xlsx"))[: int(count)]
     with tempfile.TemporaryDirectory(prefix="cotmoc-profile-") as home:
         inbox = Path(home) / "inputs" / "inbox"

@@ -90,12 +90,12 @@ def _free_port() -> int:
 
 def prepare(home: Path) -> None:
     """The demo data ingested and published (the plain ingest and the rollup), and a steward's account."""
-    from cotmoc.config import load_settings
-    from cotmoc.ingest import ingest_inbox
+    from cotmoc.core.config import load_settings
+    from cotmoc.pipeline.ingest import ingest_inbox
     from cotmoc.portal import library
     from cotmoc.portal.store import Store
-    from cotmoc.rollup import run_rollup
-    from warehouse.db import open_warehouse
+    from cotmoc.pipeline.rollup import run_rollup
+    from cotmoc.warehouse.db import open_warehouse
     shutil.rmtree(home, ignore_errors=True)
     inbox = home / "inputs" / "inbox"
     inbox.mkdir(parents=True)
@@ -136,7 +136,7 @@ def main() -> int:
                 break
             except OSError:
                 if server.poll() is not None or time.perf_counter() - started > 120:
-                    raise SystemExit("the portal did not start")
+                    raise SystemExit("the portal did not start") from None
                 time.sleep(0.2)
         startup = time.perf_counter() - started
         content = {k: p.read_bytes() for k, p in REPORTS.items()}

@@ -9,12 +9,12 @@ import sys
 from datetime import date
 from pathlib import Path
 
-from cotmoc.config import load_settings
-from cotmoc.inbox import discover, worth_worker_processes
+from cotmoc.core.config import load_settings
+from cotmoc.pipeline.inbox import discover, worth_worker_processes
 
 
 def _cmd_template(args) -> int:
-    from cotmoc.template import build_template
+    from cotmoc.outputs.template import build_template
     out = build_template(Path(args.output), province=args.province, period=args.period)
     print(f"Đã tạo mẫu báo cáo / template written: {out}")
     return 0
@@ -43,10 +43,10 @@ def _periods(args):
 
 def _run_ingest(settings, today=None, plain: bool = False, dask_workers: int | None = None,
                 dask_address: str | None = None, waiting: list[Path] | None = None):
-    from cotmoc.summary import print_summary
+    from cotmoc.outputs.summary import print_summary
     if plain:
         from rich.progress import Progress
-        from cotmoc.ingest import ingest_inbox
+        from cotmoc.pipeline.ingest import ingest_inbox
         with Progress(transient=True, disable=not sys.stdout.isatty()) as bar:
             task = bar.add_task("Nhận báo cáo / ingesting", total=None)
 
@@ -58,15 +58,15 @@ def _run_ingest(settings, today=None, plain: bool = False, dask_workers: int | N
                                     on_wait=lambda pid: print(f"Chờ lượt nhận báo cáo khác (tiến trình {pid}) — waiting "
                                                               f"for another ingest run (pid {pid})", file=sys.stderr))
     elif dask_workers or dask_address:
-        from flows.ingest import dask_ingest_flow
+        from cotmoc.flows.ingest import dask_ingest_flow
         outcomes = dask_ingest_flow(dask_workers or 2, dask_address)(settings=settings, today=today)
     else:
-        from cotmoc.parallel import checking_processes, worker_count
+        from cotmoc.pipeline.parallel import checking_processes, worker_count
         # workers are spawned now, so that their imports overlap Prefect's
         waiting = discover(settings.inbox) if waiting is None else waiting
         worth = worth_worker_processes(waiting, settings.batch_files)
         with checking_processes(worker_count(settings.check_workers) if worth else 1):
-            from flows.ingest import ingest_flow
+            from cotmoc.flows.ingest import ingest_flow
             outcomes = ingest_flow(settings=settings, today=today)
     print_summary(outcomes, home=settings.home)
     return outcomes
@@ -81,8 +81,8 @@ def _cmd_ingest(args) -> int:
         # `cotmoc serve` still runs its flow, so the Prefect UI shows it)
         print(f"Hộp thư trống, không có báo cáo mới — the inbox is empty, nothing to ingest: {settings.inbox}")
         return 0
-    from cotmoc.locking import WarehouseLocked
-    from warehouse.db import WarehouseBusy
+    from cotmoc.pipeline.locking import WarehouseLocked
+    from cotmoc.warehouse.db import WarehouseBusy
     from prefect.exceptions import FailedRun
     try:
         _run_ingest(settings, today, plain=args.plain, dask_workers=args.dask_workers, dask_address=args.dask_address,
@@ -94,8 +94,8 @@ def _cmd_ingest(args) -> int:
 
 
 def _cmd_rollup(args) -> int:
-    from cotmoc.rollup_print import print_national_rollup
-    from flows.rollup import rollup_flow
+    from cotmoc.outputs.rollup_print import print_national_rollup
+    from cotmoc.flows.rollup import rollup_flow
     settings = load_settings().with_overrides(warehouse=args.warehouse, exports=args.exports)
     result = rollup_flow(periods=args.period or None, csv=args.csv, settings=settings)
     for period in result.periods:
@@ -107,7 +107,7 @@ def _cmd_rollup(args) -> int:
 
 
 def _cmd_serve(args) -> int:
-    from flows.serve import serve_deployments
+    from cotmoc.flows.serve import serve_deployments
     settings = load_settings()
     print(f"Phục vụ lịch chạy: nhận báo cáo mỗi {settings.ingest_every_minutes:g} phút, tổng hợp theo lịch "
           f"'{settings.rollup_cron}' — serving: ingest every {settings.ingest_every_minutes:g} min, rollup "
@@ -117,7 +117,7 @@ def _cmd_serve(args) -> int:
 
 
 def _cmd_status(args) -> int:
-    from cotmoc.status import print_status, read_status
+    from cotmoc.outputs.status import print_status, read_status
     settings = load_settings().with_overrides(warehouse=args.warehouse)
     status = read_status(settings.warehouse, periods=args.period or None, last=args.last)
     if args.json:
@@ -129,17 +129,24 @@ def _cmd_status(args) -> int:
 
 def _cmd_demo(args) -> int:
     """The quick start: the bundled sample reports go into the inbox and through the whole job."""
+    from importlib import resources
     settings = load_settings()
-    samples = Path(__file__).resolve().parent.parent / "inputs" / "samples"
+    # inputs/samples/ in the repo, cotmoc/bundled_samples/ in an installed wheel (package data)
+    samples = Path(str(resources.files("cotmoc.bundled_samples")))
+    found = sorted(samples.glob("*/*.xlsx"))
+    if not found:
+        print(f"Lỗi / error: không tìm thấy báo cáo mẫu trong {samples} — no sample reports found in {samples}; "
+              f"the installation is incomplete", file=sys.stderr)
+        return 4
     settings.inbox.mkdir(parents=True, exist_ok=True)
     copied = 0
-    for src in sorted(samples.glob("*/*.xlsx")):
+    for src in found:
         shutil.copy2(src, settings.inbox / src.name)
         copied += 1
     print(f"Đã chép {copied} báo cáo mẫu vào hộp thư / copied {copied} sample reports into {settings.inbox}")
     _run_ingest(settings)
-    from cotmoc.rollup_print import print_national_rollup
-    from flows.rollup import rollup_flow
+    from cotmoc.outputs.rollup_print import print_national_rollup
+    from cotmoc.flows.rollup import rollup_flow
     result = rollup_flow(settings=settings)
     print_national_rollup(result.published)
     print("Báo cáo toàn quốc / national workbooks: " + ", ".join(str(p.relative_to(settings.home)) for p in result.workbooks))

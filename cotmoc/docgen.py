@@ -6,7 +6,7 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
-from cotmoc import contract, reference
+from cotmoc.core import contract, reference
 
 ROOT = Path(__file__).resolve().parent.parent
 DOC_PATH = ROOT / "docs" / "workbook.md"
@@ -23,7 +23,7 @@ _KIND_VI = {
 
 _INTRO = f"""# The report workbook (template version {contract.TEMPLATE_VERSION})
 
-*Generated from `cotmoc/contract.py` and `warehouse/reference/enumerations.csv` by `python -m cotmoc.docgen`;
+*Generated from `cotmoc/core/contract.py` and `warehouse/reference/enumerations.csv` by `python -m cotmoc.docgen`;
 do not edit by hand.*
 
 One `.xlsx` per province per period (`.xlsm`, `.xls` and `.ods` are read too). Get a blank one with
@@ -118,7 +118,7 @@ def render_dictionary() -> str:
     """The in-database comments of every table, view and column, as a page."""
     import duckdb
 
-    from warehouse.db import migrate
+    from cotmoc.warehouse.db import migrate
     con = duckdb.connect()
     migrate(con)
     objects = con.execute("""

@@ -1,15 +1,14 @@
-"""The ingest flow: a thin Prefect layer over cotmoc.ingest.
+"""The ingest flow: a thin Prefect layer over cotmoc.pipeline.ingest.
 
 Checking files (read → normalise → validate) runs as one Prefect task per batch of files (a task run costs
 ≈ 10 ms and a flow run ≈ 1 s, so a task per file would cost more than the checks): the UI shows each batch,
-and the batches run on every core (cotmoc/parallel.py) or on Dask workers. Every warehouse write stays in
+and the batches run on every core (cotmoc/pipeline/parallel.py) or on Dask workers. Every warehouse write stays in
 the flow's one DuckDB connection, because DuckDB allows a single writing process.
 """
 from __future__ import annotations
 
 from collections import deque
 from datetime import date
-from pathlib import Path
 
 from prefect import flow, get_run_logger, task
 from prefect.cache_policies import NO_CACHE
@@ -18,25 +17,28 @@ from prefect.task_runners import ThreadPoolTaskRunner
 from prefect.states import Failed
 from prefect.artifacts import create_markdown_artifact, create_progress_artifact, update_progress_artifact
 
-from cotmoc.config import Settings, load_settings
-from cotmoc.locking import WarehouseLocked
-from cotmoc.inbox import worth_worker_processes
-from cotmoc.ingest import CheckedFile, FileOutcome, ingest_inbox
-from cotmoc.parallel import check_batch, checking_processes, worker_count
-from cotmoc.summary import summary_markdown
-from warehouse.db import WarehouseBusy
+from cotmoc.core.config import Settings, load_settings
+from cotmoc.core.inert import shown_name, terminal_text
+from cotmoc.pipeline.locking import WarehouseLocked
+from cotmoc.pipeline.inbox import worth_worker_processes
+from cotmoc.core.records import FileOutcome
+from cotmoc.pipeline.ingest import CheckedFile, ingest_inbox
+from cotmoc.pipeline.parallel import check_alone, check_batch, checking_processes, worker_count
+from cotmoc.outputs.summary import summary_markdown
+from cotmoc.warehouse.db import WarehouseBusy
 
 
 @task(name="check-workbooks", task_run_name="check {label}", retries=2, retry_delay_seconds=1,
       cache_policy=NO_CACHE)
-def check_workbooks(items: list[tuple[Path, str]], settings: Settings, today: date | None,
+def check_workbooks(items: list[tuple], settings: Settings, today: date | None,
                     label: str) -> list[CheckedFile]:
     """Read, normalise and validate a batch of workbooks. File-system hiccups are retried; bad content is not."""
     return check_batch(items, settings, today)
 
 
-def _label(items: list[tuple[Path, str]]) -> str:
-    return items[0][0].name if len(items) == 1 else f"{len(items)} files: {items[0][0].name} …"
+def _label(items: list[tuple]) -> str:
+    first = terminal_text(shown_name(items[0][0].name))
+    return first if len(items) == 1 else f"{len(items)} files: {first} …"
 
 
 @flow(name="cotmoc-ingest", log_prints=False)
@@ -53,10 +55,10 @@ def ingest_flow(inbox: str | None = None, warehouse: str | None = None, today: d
         memory holds a few batches, not the backfill."""
         if not batches:
             return                  # nothing new: no worker processes are started (a no-change run stays quick)
-        # on this machine's cores when that pays (cotmoc.inbox.worth_worker_processes), unless the flow runs with
+        # on this machine's cores when that pays (cotmoc.pipeline.inbox.worth_worker_processes), unless the flow runs with
         # another task runner (Dask: its workers); a few small files are checked in this process (no start-up)
         local = isinstance(FlowRunContext.get().task_runner, ThreadPoolTaskRunner) and worth_worker_processes(
-            [path for items in batches for path, _ in items], settings.batch_files)
+            [item[0] for items in batches for item in items], settings.batch_files)
         with checking_processes(workers if local else 1):
             yield from _checked_in_window(batches)
 
@@ -77,10 +79,10 @@ def ingest_flow(inbox: str | None = None, warehouse: str | None = None, today: d
             top_up()
             try:
                 yield future.result()
-            except Exception as exc:  # a bug or a lasting I/O fault: the files stay in the inbox for next time
-                for path, _ in items:
-                    logger.error(f"{path.name}: chưa xử lý được, để lại trong hộp thư — not processed, left in the "
-                                 f"inbox: {type(exc).__name__}: {exc}")
+            except Exception as exc:  # e.g. a worker killed by one file: each file is checked alone, here
+                logger.warning(f"Kiểm tra lô {_label(items)} thất bại, kiểm tra lại từng file — the batch check "
+                               f"failed ({type(exc).__name__}), checking file by file")
+                yield check_alone(items, settings, today)
 
     def waiting(pid):
         logger.warning(f"Một lượt nhận báo cáo khác (tiến trình {pid}) đang chạy; chờ tối đa "

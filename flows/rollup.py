@@ -1,4 +1,4 @@
-"""The rollup flow: a thin Prefect layer over cotmoc.rollup (exports, national workbook, published copy)."""
+"""The rollup flow: a thin Prefect layer over cotmoc.pipeline.rollup (exports, national workbook, published copy)."""
 from __future__ import annotations
 
 from datetime import date
@@ -6,9 +6,9 @@ from datetime import date
 from prefect import flow, get_run_logger
 from prefect.artifacts import create_markdown_artifact
 
-from cotmoc.config import Settings, load_settings
-from cotmoc.rollup import RollupResult, run_rollup
-from warehouse.db import open_warehouse
+from cotmoc.core.config import Settings, load_settings
+from cotmoc.pipeline.rollup import RollupResult, run_rollup
+from cotmoc.warehouse.db import open_warehouse
 
 
 @flow(name="cotmoc-rollup")

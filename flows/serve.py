@@ -1,7 +1,7 @@
 """`cotmoc serve`: the office's unattended operation. Registers two deployments with the Prefect API (the
 embedded server, or the one PREFECT_API_URL names) and runs their flow runs here:
 ingest every N minutes, rollup on a cron schedule (nightly by default). One ingest at a time: the
-deployment's concurrency limit of 1, and the warehouse's own lock (cotmoc/locking.py) for runs started
+deployment's concurrency limit of 1, and the warehouse's own lock (cotmoc/pipeline/locking.py) for runs started
 any other way."""
 from __future__ import annotations
 
@@ -9,9 +9,9 @@ from datetime import timedelta
 
 from prefect import serve
 
-from cotmoc.config import Settings
-from flows.ingest import ingest_flow
-from flows.rollup import rollup_flow
+from cotmoc.core.config import Settings
+from cotmoc.flows.ingest import ingest_flow
+from cotmoc.flows.rollup import rollup_flow
 
 INGEST_DEPLOYMENT = "cotmoc-ingest/ingest"
 ROLLUP_DEPLOYMENT = "cotmoc-rollup/rollup"

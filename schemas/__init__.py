@@ -10,13 +10,13 @@ from __future__ import annotations
 
 from datetime import date
 
-from cotmoc.problems import Problem, sort_key
-from schemas.awards import AwardsSchema
-from schemas.batch import ReportBatch, schema_problems
-from schemas.info import InfoSchema
-from schemas.rules import award_rules, border_rules, info_rules
-from schemas.segments import SegmentsSchema
-from schemas.teams import TeamsSchema
+from cotmoc.core.problems import Problem, sort_key
+from cotmoc.schemas.awards import AwardsSchema
+from cotmoc.schemas.batch import ReportBatch, schema_problems
+from cotmoc.schemas.info import InfoSchema
+from cotmoc.schemas.rules import award_rules, border_rules, info_rules
+from cotmoc.schemas.segments import SegmentsSchema
+from cotmoc.schemas.teams import TeamsSchema
 
 SHEET_SCHEMAS = {"to_tu_quan": TeamsSchema, "doan_bien_gioi": SegmentsSchema, "khen_thuong": AwardsSchema}
 

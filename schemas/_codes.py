@@ -1,5 +1,5 @@
 """Enumeration codes for the schemas' `isin` checks, read once from the reference data."""
-from cotmoc import reference
+from cotmoc.core import reference
 
 
 def codes(enum: str) -> list[str]:

@@ -4,7 +4,7 @@ import pandas as pd
 import pandera.pandas as pa
 from pandera.typing import Series
 
-from schemas._codes import codes
+from cotmoc.schemas._codes import codes
 
 
 class AwardsSchema(pa.DataFrameModel):

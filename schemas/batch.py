@@ -13,10 +13,11 @@ import numpy as np
 import pandas as pd
 import pandera.pandas as pa
 
-from cotmoc import contract
-from cotmoc.problems import Problem
-from schemas.failures import validate_frame
-from schemas.info import InfoSchema, info_frame, info_locator
+from cotmoc.core import contract
+from cotmoc.core.problems import Problem
+from cotmoc.core.records import Report
+from cotmoc.schemas.failures import validate_frame
+from cotmoc.schemas.info import InfoSchema, info_frame, info_locator
 
 REPORT = "report"            # the owner column: position of the row's report in the batch
 TABLE_SHEETS = tuple(s.code for s in contract.TABLE_SHEETS)
@@ -27,11 +28,11 @@ Owned = tuple[int, Problem]
 
 @dataclass
 class ReportBatch:
-    reports: list                             # normalised cotmoc.normalise.Report objects
+    reports: list[Report]                     # the normalised reports of the batch
     tables: dict[str, pd.DataFrame]           # sheet code → every report's rows, plus REPORT; RangeIndex
 
     @classmethod
-    def of(cls, reports: list) -> "ReportBatch":
+    def of(cls, reports: list[Report]) -> "ReportBatch":
         tables = {}
         for sheet in TABLE_SHEETS:
             parts = [r.table(sheet) for r in reports]

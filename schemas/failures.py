@@ -15,9 +15,9 @@ from typing import Callable
 import pandas as pd
 import pandera.pandas as pa
 
-from cotmoc import contract, reference
-from cotmoc.contract import SHEETS_BY_CODE
-from cotmoc.problems import ERROR, Problem
+from cotmoc.core import contract, reference
+from cotmoc.core.contract import SHEETS_BY_CODE
+from cotmoc.core.problems import ERROR, Problem
 
 #: (position in the frame, column code) → (Excel row, cell reference), either may be None.
 Locator = Callable[[int, str], tuple[int | None, str | None]]

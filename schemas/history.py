@@ -7,7 +7,7 @@ The file is still accepted; the steward and `validation_issues` get a WARNING sa
 """
 from __future__ import annotations
 
-from cotmoc.problems import WARNING, Problem
+from cotmoc.core.problems import WARNING, Problem
 
 MEMBERS_PER_TEAM = (2, 60)
 JUMP = 0.5

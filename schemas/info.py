@@ -12,9 +12,9 @@ import pandas as pd
 import pandera.pandas as pa
 from pandera.typing import Series
 
-from cotmoc import contract, reference
-from schemas.failures import Locator
-from schemas.teams import present_text
+from cotmoc.core import contract, reference
+from cotmoc.schemas.failures import Locator
+from cotmoc.schemas.teams import present_text
 
 #: Directive 01/CT-TTg was signed on 9 January 2015: no period before 2015 can be reported on.
 FIRST_YEAR = 2015

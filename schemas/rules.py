@@ -33,10 +33,10 @@ from functools import partial
 
 import pandas as pd
 
-from cotmoc import contract, reference
-from cotmoc.periods import BadPeriod, Period
-from cotmoc.problems import ERROR, WARNING, Problem
-from schemas.batch import REPORT
+from cotmoc.core import contract, reference
+from cotmoc.core.periods import BadPeriod, Period
+from cotmoc.core.problems import ERROR, WARNING, Problem
+from cotmoc.schemas.batch import REPORT
 
 LATE_REPORT = timedelta(days=730)
 DECISION_GRACE = timedelta(days=183)

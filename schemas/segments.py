@@ -4,8 +4,8 @@ import pandas as pd
 import pandera.pandas as pa
 from pandera.typing import Series
 
-from schemas._codes import codes
-from schemas.teams import present_text
+from cotmoc.schemas._codes import codes
+from cotmoc.schemas.teams import present_text
 
 
 class SegmentsSchema(pa.DataFrameModel):

@@ -8,7 +8,7 @@ import pandas as pd
 import pandera.pandas as pa
 from pandera.typing import Series
 
-from schemas._codes import codes
+from cotmoc.schemas._codes import codes
 
 
 def present_text(text: pd.Series) -> pd.Series:

@@ -33,7 +33,7 @@ def cotmoc_env(home: Path) -> dict:
 def make_home(home: Path, *, skip: tuple[str, ...] = ("dien_bien_2016.xlsx",)) -> Path:
     """The demo data (every sample but `skip`) ingested with the plain ingest and published by the rollup, and
     three accounts: the office, Điện Biên's steward and Lai Châu's steward."""
-    from cotmoc.config import load_settings
+    from cotmoc.core.config import load_settings
     inbox = home / "inputs" / "inbox"
     inbox.mkdir(parents=True)
     for src in sorted(SAMPLES.glob("*/*.xlsx")):
@@ -53,9 +53,9 @@ def make_home(home: Path, *, skip: tuple[str, ...] = ("dien_bien_2016.xlsx",)) -
 
 def ingest_and_publish(settings) -> list:
     """What the office's scheduled runs do, without Prefect: the plain ingest, then the rollup and publish."""
-    from cotmoc.ingest import ingest_inbox
-    from cotmoc.rollup import run_rollup
-    from warehouse.db import open_warehouse
+    from cotmoc.pipeline.ingest import ingest_inbox
+    from cotmoc.pipeline.rollup import run_rollup
+    from cotmoc.warehouse.db import open_warehouse
     outcomes = ingest_inbox(settings)
     with open_warehouse(settings.warehouse) as con:
         run_rollup(con, settings.warehouse, settings.exports)

@@ -8,13 +8,13 @@ from pathlib import Path
 
 import pytest
 
-from cotmoc.config import load_settings
+from cotmoc.core.config import load_settings
 from cotmoc.docgen import QUERIES_DIR
-from cotmoc.ingest import run_ingest
-from cotmoc.rollup import open_published, run_rollup
+from cotmoc.pipeline.ingest import run_ingest
+from cotmoc.pipeline.rollup import open_published, run_rollup
 from cotmoc.samples.generator import generate_report
 from cotmoc.samples.seeds import dien_bien_2016
-from warehouse.db import open_warehouse
+from cotmoc.warehouse.db import open_warehouse
 
 TODAY = date(2026, 11, 22)
 SAMPLES = Path(__file__).resolve().parent.parent / "inputs" / "samples"

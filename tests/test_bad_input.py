@@ -6,8 +6,8 @@ from datetime import date
 
 import pytest
 
-from cotmoc.config import load_settings
-from cotmoc.ingest import check_file
+from cotmoc.core.config import load_settings
+from cotmoc.pipeline.ingest import check_file
 from cotmoc.samples import faulty
 
 TODAY = date(2026, 11, 22)

@@ -10,11 +10,11 @@ from pathlib import Path
 
 import pytest
 
-from cotmoc.config import load_settings
-from cotmoc.ingest import commit_and_file, check_file, discover, run_ingest
+from cotmoc.core.config import load_settings
+from cotmoc.pipeline.ingest import commit_and_file, check_file, discover, run_ingest
 from cotmoc.samples import broken_files
 from cotmoc.samples.seeds import seed_reports
-from warehouse.db import open_warehouse
+from cotmoc.warehouse.db import open_warehouse
 
 TODAY = date(2026, 11, 22)
 SAMPLES = Path(__file__).resolve().parent.parent / "inputs" / "samples"
@@ -164,7 +164,7 @@ def test_province_must_match_its_folder(settings, con, tmp_path):
 
 
 def test_a_crash_after_commit_before_the_move_is_completed_by_the_next_run(settings, con, tmp_path):
-    from warehouse import load as wh
+    from cotmoc.warehouse import load as wh
     src = _drop(settings, _seed_file(tmp_path, "dien_bien"))
     checked = check_file(src, settings, today=TODAY)
     wh.record_submission(con, file=checked.facts, report=checked.report, problems=checked.problems,

@@ -10,13 +10,13 @@ from decimal import Decimal
 import pytest
 from hypothesis import HealthCheck, given, settings as hyp_settings, strategies as st
 
-from cotmoc import reference
-from cotmoc.config import load_settings
-from cotmoc.ingest import check_file, run_ingest
-from cotmoc.libreoffice import convert, soffice
+from cotmoc.core import reference
+from cotmoc.core.config import load_settings
+from cotmoc.pipeline.ingest import check_file, run_ingest
+from cotmoc.outputs.libreoffice import convert, soffice
 from cotmoc.samples.generator import generate_report
 from cotmoc.samples.seeds import dien_bien_2016
-from warehouse.db import open_warehouse
+from cotmoc.warehouse.db import open_warehouse
 
 TODAY = date(2026, 11, 22)
 

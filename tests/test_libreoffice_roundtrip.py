@@ -1,6 +1,6 @@
 """The template and a filled report survive LibreOffice Calc (soffice --headless --convert-to): every sheet,
 code, dropdown, protection, format and value. Headless conversion has no view, so frozen panes are not
-expected to survive it (cotmoc/libreoffice.py); everything else is."""
+expected to survive it (cotmoc/outputs/libreoffice.py); everything else is."""
 from __future__ import annotations
 
 from datetime import date
@@ -10,9 +10,9 @@ import pytest
 from openpyxl.utils import get_column_letter
 from python_calamine import CalamineWorkbook
 
-from cotmoc import contract, reference
-from cotmoc.libreoffice import convert, soffice
-from cotmoc.template import LISTS_SHEET, VERSION_PROPERTY, build_template, write_report
+from cotmoc.core import contract, reference
+from cotmoc.outputs.libreoffice import convert, soffice
+from cotmoc.outputs.template import LISTS_SHEET, VERSION_PROPERTY, build_template, write_report
 from tests.test_template import info_values, labels, list_values, table_records, validations
 
 pytestmark = [pytest.mark.slow,

@@ -1,7 +1,7 @@
 """Vietnamese number text: read only when it cannot mean two things."""
 import pytest
 
-from cotmoc.numbers import parse_number
+from cotmoc.core.numbers import parse_number
 
 
 @pytest.mark.parametrize("text, column, integer, value", [

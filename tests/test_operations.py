@@ -12,7 +12,7 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from cotmoc.faults import STEPS
+from cotmoc.core.faults import STEPS
 
 ROOT = Path(__file__).resolve().parent.parent
 SAMPLES = ROOT / "inputs" / "samples"

@@ -1,4 +1,4 @@
-"""Checks on every core (cotmoc/parallel.py): batches checked by worker processes and loaded one batch per
+"""Checks on every core (cotmoc/pipeline/parallel.py): batches checked by worker processes and loaded one batch per
 transaction end in exactly the state of one batch checked in the flow's own process."""
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from cotmoc.inbox import batched
+from cotmoc.pipeline.inbox import batched
 from tests.test_operations import end_state
 
 SAMPLES = sorted((Path(__file__).resolve().parent.parent / "inputs" / "samples").glob("*/*.xlsx"))

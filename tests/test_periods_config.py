@@ -5,8 +5,8 @@ from pathlib import Path
 
 import pytest
 
-from cotmoc.config import load_settings
-from cotmoc.periods import BadPeriod, Period, periods_between
+from cotmoc.core.config import load_settings
+from cotmoc.core.periods import BadPeriod, Period, periods_between
 
 
 @pytest.mark.parametrize("text, code, start, end", [
@@ -50,7 +50,7 @@ def test_settings_defaults_env_and_toml(tmp_path):
 
 
 def test_check_settings_default_to_every_core_and_batches_of_32(tmp_path):
-    from cotmoc.parallel import worker_count
+    from cotmoc.pipeline.parallel import worker_count
     s = load_settings(tmp_path, environ={})
     assert (s.check_workers, s.batch_files) == (0, 32) and worker_count(s.check_workers) == (os.cpu_count() or 1)
     s = load_settings(tmp_path, environ={"COTMOC_CHECK_WORKERS": "1", "COTMOC_BATCH_FILES": "0"})

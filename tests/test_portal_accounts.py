@@ -69,8 +69,8 @@ def test_uploaded_names_become_server_names(tmp_path):
 
 
 def test_hand_over_is_atomic_and_the_ingest_sees_only_whole_files(tmp_path):
-    from cotmoc.config import load_settings
-    from cotmoc.inbox import discover
+    from cotmoc.core.config import load_settings
+    from cotmoc.pipeline.inbox import discover
     from cotmoc.portal import library
     settings = load_settings(tmp_path, environ={})
     src = tmp_path / "src.xlsx"

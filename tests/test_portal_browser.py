@@ -99,7 +99,7 @@ def _upload(driver, base: str, path: Path) -> None:
 
 def test_steward_checks_fixes_and_sends_a_report_and_the_office_sees_it(tmp_path, browser):
     from selenium.webdriver.common.by import By
-    from cotmoc.config import load_settings
+    from cotmoc.core.config import load_settings
     home = make_home(tmp_path / "office", skip=())
     settings = load_settings(home, environ={})
     with portal_server(home) as base:

@@ -38,7 +38,7 @@ async def _flow_run_state(run_id: str) -> str:
 
 def test_a_submission_triggers_the_ingest_deployment_and_is_followed_until_loaded(prefect_server, tmp_path):
     from prefect.settings import PREFECT_API_URL, temporary_settings
-    from flows.serve import INGEST_DEPLOYMENT
+    from cotmoc.flows.serve import INGEST_DEPLOYMENT
     home = make_home(tmp_path / "office")
     env = {**cotmoc_env(home), "PREFECT_API_URL": prefect_server, "COTMOC_INGEST_EVERY_MINUTES": "1440"}
     log = (home / "serve.log").open("w")

@@ -95,7 +95,7 @@ def _matrix(site):
 
 
 def test_every_route_for_anonymous_two_provinces_and_the_office(site):
-    from cotmoc.config import load_settings
+    from cotmoc.core.config import load_settings
     from cotmoc.portal.app import create_app
     matrix = _matrix(site)
     # the matrix covers every route the app has
@@ -193,8 +193,8 @@ def test_a_report_of_another_province_is_refused_at_upload(site):
 
 
 def _check(path: Path):
-    from cotmoc.config import load_settings
-    from cotmoc.ingest import check_file
+    from cotmoc.core.config import load_settings
+    from cotmoc.pipeline.ingest import check_file
     return check_file(path, load_settings(path.parent, environ={"COTMOC_MAX_FILE_MB": "1",
                                                                "COTMOC_MAX_UNCOMPRESSED_MB": "20"}))
 

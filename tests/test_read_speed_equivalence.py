@@ -19,13 +19,15 @@ import pandas as pd
 import pytest
 from python_calamine import CalamineWorkbook
 
-from cotmoc import contract, formulas, normalise, reference, workbook
-from cotmoc.normalise import _Cells, _commune, _convert_cell, normalise_report
-from cotmoc.problems import WARNING, Problem
+from cotmoc.core import contract, formulas, reference
+
+from cotmoc.reading import normalise, workbook
+from cotmoc.reading.normalise import _Cells, _commune, _convert_cell, normalise_report
+from cotmoc.core.problems import WARNING, Problem
 from cotmoc.samples import faulty
 from cotmoc.samples.seeds import dien_bien_2016
-from cotmoc.vntext import encode_legacy, fold
-from cotmoc.workbook import FORMULA_WITHOUT_VALUE, read_report
+from cotmoc.core.vntext import encode_legacy, fold
+from cotmoc.reading.workbook import FORMULA_WITHOUT_VALUE, read_report
 
 SAMPLES = Path(__file__).resolve().parent.parent / "inputs" / "samples"
 _TOTALS = {fold(m) for m in contract.TOTAL_ROW_MARKERS}

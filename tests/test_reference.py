@@ -6,7 +6,7 @@ from datetime import date
 
 import pytest
 
-from cotmoc import reference as ref
+from cotmoc.core import reference as ref
 
 CONTRACT_ENUMS = {
     "team_type": {"duong_bien_cot_moc", "antt_thon_ban", "doan_ket_antt", "ket_nghia_cum_dan_cu",

@@ -10,13 +10,14 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from cotmoc.config import load_settings
-from cotmoc.ingest import run_ingest
-from cotmoc.libreoffice import convert, soffice
-from cotmoc.rollup import EXPORTED_VIEWS, open_published, published_path, run_rollup
+from cotmoc.core.config import load_settings
+from cotmoc.pipeline.ingest import run_ingest
+from cotmoc.outputs.libreoffice import convert, soffice
+from cotmoc.core.config import published_path
+from cotmoc.pipeline.rollup import EXPORTED_VIEWS, open_published, run_rollup
 from cotmoc.samples.generator import generate_report
 from cotmoc.samples.seeds import dien_bien_2016
-from warehouse.db import open_warehouse
+from cotmoc.warehouse.db import open_warehouse
 
 TODAY = date(2026, 11, 22)
 SAMPLES = Path(__file__).resolve().parent.parent / "inputs" / "samples"

@@ -10,12 +10,12 @@ import openpyxl
 import pytest
 from python_calamine import CalamineWorkbook
 
-from cotmoc import contract, reference
-from cotmoc.periods import Period
+from cotmoc.core import contract, reference
+from cotmoc.core.periods import Period
 from cotmoc.samples import faulty
 from cotmoc.samples.generator import generate_report, sample_periods, write_samples
 from cotmoc.samples.seeds import dien_bien_2016, seed_reports
-from cotmoc.vntext import encode_legacy
+from cotmoc.core.vntext import encode_legacy
 
 SAMPLES = Path(__file__).resolve().parent.parent / "inputs" / "samples"
 

@@ -33,7 +33,7 @@ async def _deployment_id(client, name: str, deadline: float):
 
 async def _run_and_wait(api_url: str, deadline: float):
     from prefect.client.orchestration import get_client
-    from flows.serve import INGEST_DEPLOYMENT
+    from cotmoc.flows.serve import INGEST_DEPLOYMENT
     async with get_client() as client:
         deployment_id = await _deployment_id(client, INGEST_DEPLOYMENT, deadline)
         run = await client.create_flow_run_from_deployment(deployment_id)

@@ -12,11 +12,11 @@ from pathlib import Path
 import pytest
 from rich.console import Console
 
-from cotmoc.config import load_settings
-from cotmoc.ingest import run_ingest
-from cotmoc.rollup import run_rollup
-from cotmoc.status import print_status, read_status
-from warehouse.db import open_warehouse
+from cotmoc.core.config import load_settings
+from cotmoc.pipeline.ingest import run_ingest
+from cotmoc.pipeline.rollup import run_rollup
+from cotmoc.outputs.status import print_status, read_status
+from cotmoc.warehouse.db import open_warehouse
 
 TODAY = date(2026, 11, 22)
 SAMPLES = Path(__file__).resolve().parent.parent / "inputs" / "samples"

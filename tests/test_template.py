@@ -11,8 +11,8 @@ import pytest
 from openpyxl.utils import get_column_letter
 from python_calamine import CalamineWorkbook
 
-from cotmoc import contract, reference
-from cotmoc.template import BLANK_ROWS, LISTS_SHEET, SPARE_ROWS, VERSION_PROPERTY, build_template, write_report
+from cotmoc.core import contract, reference
+from cotmoc.outputs.template import BLANK_ROWS, LISTS_SHEET, SPARE_ROWS, VERSION_PROPERTY, build_template, write_report
 
 
 def list_values(wb, formula: str) -> list[str]:

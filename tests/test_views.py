@@ -9,15 +9,15 @@ from decimal import Decimal
 import pytest
 from hypothesis import HealthCheck, given, settings as hyp_settings, strategies as st
 
-from cotmoc import reference
-from cotmoc.config import load_settings
-from cotmoc.ingest import check_file
-from cotmoc.periods import Period
-from cotmoc.problems import ERROR, Problem
+from cotmoc.core import reference
+from cotmoc.core.config import load_settings
+from cotmoc.pipeline.ingest import check_file
+from cotmoc.core.periods import Period
+from cotmoc.core.problems import ERROR, Problem
 from cotmoc.samples.seeds import dien_bien_2016
 from tests.test_warehouse import TODAY, make_report, record, segment
-from warehouse import load as wh
-from warehouse.db import open_warehouse
+from cotmoc.warehouse import load as wh
+from cotmoc.warehouse.db import open_warehouse
 
 CONTRACT_VIEWS = {   # copied from CONTRACT.md §2: view → key columns
     "province_teams": "period, province_code, province_name, team_type, teams, members, households",

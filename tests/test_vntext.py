@@ -3,7 +3,7 @@ import unicodedata
 
 import pytest
 
-from cotmoc.vntext import (clean, closest, decode_legacy, detect_legacy, encode_legacy, fold, strip_accents,
+from cotmoc.core.vntext import (clean, closest, decode_legacy, detect_legacy, encode_legacy, fold, strip_accents,
                            strip_prefix)
 
 NAMES = ["Điện Biên", "Mường Nhé", "Tổ tự quản an ninh trật tự thôn, bản", "Đăk Glei", "Ngọc Hồi", "Quảng Ngãi",

@@ -11,18 +11,18 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from cotmoc import contract, reference
-from cotmoc.normalise import Report
-from cotmoc.problems import ERROR, WARNING, Problem
-from warehouse import load as wh
-from warehouse.db import migrate, open_warehouse, refresh_reference
+from cotmoc.core import contract, reference
+from cotmoc.reading.normalise import Report
+from cotmoc.core.problems import ERROR, WARNING, Problem
+from cotmoc.warehouse import load as wh
+from cotmoc.warehouse.db import migrate, open_warehouse, refresh_reference
 
 TODAY = date(2026, 11, 22)
 _DTYPES = {contract.TEXT: "string", contract.ENUM: "string", contract.INT: "Int64", contract.KM: "Float64"}
 
 
 def _frame(sheet_code: str, rows: list[dict]) -> pd.DataFrame:
-    """A typed sheet as cotmoc.normalise produces it: contract codes (nullable dtypes) + excel_row."""
+    """A typed sheet as cotmoc.reading.normalise produces it: contract codes (nullable dtypes) + excel_row."""
     sheet = contract.SHEETS_BY_CODE[sheet_code]
     data = {}
     for col in sheet.columns:
@@ -255,7 +255,7 @@ def test_bulk_load_of_100_000_segment_rows(con):
 def test_a_batch_loads_in_order_and_its_review_sees_the_reports_loaded_with_it(con):
     """One transaction for several files: the later report of the same province and period supersedes the
     earlier one (a chain), and the period-over-period review compares 2020 with the 2019 of the same batch."""
-    from schemas.history import history_rules
+    from cotmoc.schemas.history import history_rules
     items = [wh.Submission(file_facts(name), make_report("son_la", period, segments=[segment(km=km)]), [], True)
              for name, period, km in (("a2019.xlsx", "2019", 9.0), ("b2019.xlsx", "2019", 8.0),
                                       ("c2020.xlsx", "2020", 5.0))]

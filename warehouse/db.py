@@ -1,5 +1,5 @@
-"""The DuckDB warehouse: connecting, building it from warehouse/sql/*.sql, filling the reference
-tables, and documenting every table, view and column inside the database (COMMENT ON) from
+"""The DuckDB warehouse: connecting, building or upgrading it (warehouse/schema.py: versioned migrations for
+tables, views re-created from warehouse/sql/*.sql), filling the reference tables, and documenting every table, view and column inside the database (COMMENT ON) from
 warehouse/dictionary.csv, so that `duckdb_columns()` explains itself."""
 from __future__ import annotations
 
@@ -11,10 +11,10 @@ from pathlib import Path
 import duckdb
 import pandas as pd
 
-from cotmoc import reference
+from cotmoc.core import reference
+from cotmoc.warehouse.schema import rebuild_views, upgrade
 
 HERE = Path(__file__).resolve().parent
-SQL_DIR = HERE / "sql"
 QUERY_DIR = HERE / "queries"
 DICTIONARY = HERE / "dictionary.csv"
 
@@ -41,9 +41,10 @@ def query(name: str) -> str:
 
 
 def migrate(con: duckdb.DuckDBPyConnection) -> None:
-    """Create or update every table, view and macro (idempotent), then the comments."""
-    for path in sorted(SQL_DIR.glob("*.sql")):
-        con.execute(path.read_text(encoding="utf-8"))
+    """Take the warehouse to the current schema (pending migrations in one transaction), re-create every view
+    and macro, then the comments. Idempotent."""
+    upgrade(con)
+    rebuild_views(con)
     apply_comments(con)
 
 
@@ -74,7 +75,7 @@ def apply_comments(con: duckdb.DuckDBPyConnection) -> None:
 
 def _province_border_totals() -> pd.DataFrame:
     """Totals in force per province and border (and ALL): before the merger each province's own, from
-    1 July 2025 a continuing province's are the sum of its constituents' (cotmoc.reference)."""
+    1 July 2025 a continuing province's are the sum of its constituents' (cotmoc.core.reference)."""
     before_end = reference.MERGER_DAY - timedelta(days=1)
     spans = [(date(2004, 1, 1), before_end), (reference.MERGER_DAY, date(9999, 12, 31))]
     rows = []

@@ -4,7 +4,6 @@ an accepted report supersedes the earlier one for the same province and period. 
 whole batch back, so a half-done load never shows. `record_submission` is a batch of one."""
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import datetime
 from typing import Callable
 
@@ -12,63 +11,18 @@ import duckdb
 import numpy as np
 import pandas as pd
 
-from cotmoc import contract
-from cotmoc.problems import Problem, sort_key
-from warehouse.db import query
+from cotmoc.core import contract
+from cotmoc.core.problems import Problem, sort_key
+from cotmoc.core.records import FileFacts, KnownFile, LoadResult, Report, Submission
+from cotmoc.warehouse.db import query
 
 FACT_TABLES = {"to_tu_quan": "fact_teams", "doan_bien_gioi": "fact_segments", "khen_thuong": "fact_awards"}
 _ISSUE_FIELDS = ["severity", "rule", "sheet", "row", "column", "cell", "value", "message_vi", "message_en",
                  "fix_vi", "fix_en"]
 
 
-@dataclass(frozen=True)
-class FileFacts:
-    """What is known about a received file before it is read: its name, where it arrived, its bytes."""
-    file_name: str
-    original_path: str
-    sha256: str
-    size_bytes: int
-    received_at: datetime
-
-
-@dataclass(frozen=True)
-class KnownFile:
-    """A file already in the warehouse (found by SHA-256): its submission, status and where it was filed."""
-    submission_id: int
-    status: str
-    stored_path: str | None
-
-
-@dataclass(frozen=True)
-class LoadResult:
-    """The outcome of loading one file: its submission, status, the one it superseded, and what the load's
-    review added to its problems (period-over-period warnings)."""
-    submission_id: int
-    status: str
-    superseded_id: int | None
-    reviewed: tuple[Problem, ...] = ()
-
-
-@dataclass
-class Submission:
-    """One file to load: what it is, its report (None when unreadable), its problems, and its verdict.
-    `stored_path` is where it will be filed, recorded in the same transaction (the move comes after)."""
-    file: FileFacts
-    report: object | None
-    problems: list[Problem]
-    accepted: bool
-    stored_path: str | None = None
-
-    def __post_init__(self):
-        if self.accepted and self.report is None:
-            raise ValueError("Không thể nhận một báo cáo không đọc được — an unreadable report cannot be accepted")
-
-    def rows(self, sheet: str) -> int:
-        return 0 if self.report is None else len(self.report.table(sheet))
-
-
 #: the load's review: (report, its previous report's figures or None) → problems to add
-Review = Callable[[object, "dict | None"], list[Problem]]
+Review = Callable[[Report, "dict | None"], list[Problem]]
 
 
 def _scan(con, name: str, frame: pd.DataFrame, sql: str) -> list[dict]:
@@ -111,7 +65,7 @@ def previous_figures(con: duckdb.DuckDBPyConnection, submission_ids: list[int]) 
     return {row.pop("submission_id"): row for row in rows}
 
 
-def _insert_facts(con, loaded: list[tuple[int, object]], sheet_code: str) -> None:
+def _insert_facts(con, loaded: list[tuple[int, Report]], sheet_code: str) -> None:
     """Every accepted report's rows of one sheet in one insert, each row tagged with its submission."""
     tables = [(sid, report.table(sheet_code)) for sid, report in loaded]
     tables = [(sid, t) for sid, t in tables if len(t)]

@@ -23,7 +23,7 @@ from starlette.responses import HTMLResponse, RedirectResponse, Response
 from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 
-from cotmoc import display
+from cotmoc.core import display
 from cotmoc.portal import library, security
 from cotmoc.portal.store import Account, Store
 
@@ -162,7 +162,7 @@ class Portal:
         """The account, when it may see `province`'s pages; 404 otherwise (whatever was tried)."""
         account = self.require(request)
         if account.is_office:
-            from cotmoc import reference
+            from cotmoc.core import reference
             try:
                 if reference.province(province).current_code != province:
                     raise KeyError(province)

@@ -42,8 +42,8 @@ def _password(password_file: str | None) -> str:
 
 def _province(code: str) -> str:
     """A province code (or name) for an account: a province as it is today (after the 2025 merger)."""
-    from cotmoc import reference
-    from cotmoc.template import resolve_province
+    from cotmoc.core import reference
+    from cotmoc.outputs.template import resolve_province
     found = resolve_province(code)
     current = reference.province(found).current_code
     if current != found:
@@ -67,7 +67,7 @@ def users_add(name: str, *, province: str | None, office: bool, password_file: s
 def users_list(settings: library.Settings | None = None) -> int:
     from rich.console import Console
     from rich.table import Table
-    from cotmoc.display import province_name
+    from cotmoc.core.display import province_name
     table = Table(title="Tài khoản cổng báo cáo — Portal accounts")
     for col in ("Tên / Name", "Vai trò / Role", "Tỉnh / Province", "Trạng thái / State", "Tạo / Created",
                 "Đăng nhập gần nhất / Last login"):

@@ -2,11 +2,11 @@
 pages show comes from the functions the flow, the CLI and the tests call; this module only adapts them
 to what a page needs (plain dicts), and never writes the warehouse:
 
-- checking: `cotmoc.ingest.check_file` (read → normalise → validate; writes nothing) and the steward's
-  annotated copy `cotmoc.steward_report.write_annotated_copy`;
-- the pre-filled template: `cotmoc.template.build_template`;
-- states and figures: `cotmoc.status.read_status` and SQL files over the PUBLISHED copy
-  (`cotmoc.rollup.published_path`, opened read-only, so a load is never blocked);
+- checking: `cotmoc.pipeline.ingest.check_file` (read → normalise → validate; writes nothing) and the steward's
+  annotated copy `cotmoc.outputs.steward_report.write_annotated_copy`;
+- the pre-filled template: `cotmoc.outputs.template.build_template`;
+- states and figures: `cotmoc.outputs.status.read_status` and SQL files over the PUBLISHED copy
+  (`cotmoc.pipeline.rollup.published_path`, opened read-only, so a load is never blocked);
 - handing a file over: an atomic write into the inbox's province folder, then the ingest deployment is
   triggered through the Prefect API when one is configured (else the next scheduled run takes it);
 - following it (`follow`): see that function for how the file is found again.
@@ -22,10 +22,10 @@ from datetime import date
 from importlib.resources import files
 from pathlib import Path
 
-from cotmoc import display, reference
-from cotmoc.config import Settings, load_settings
-from cotmoc.contract import SHEETS_BY_CODE
-from cotmoc.rollup import published_path
+from cotmoc.core import display, reference
+from cotmoc.core.config import Settings, load_settings
+from cotmoc.core.contract import SHEETS_BY_CODE
+from cotmoc.pipeline.rollup import published_path
 
 log = logging.getLogger("cotmoc.portal")
 
@@ -41,7 +41,7 @@ def state_paths(settings: Settings) -> tuple[Path, Path]:
 
 def accepted_suffixes() -> tuple[str, ...]:
     """The file types the ingest reads (its own list): the upload form accepts exactly these."""
-    from cotmoc.ingest import WORKBOOK_SUFFIXES
+    from cotmoc.pipeline.ingest import WORKBOOK_SUFFIXES
     return tuple(sorted(WORKBOOK_SUFFIXES))
 
 
@@ -92,7 +92,7 @@ def _column_label(sheet: str | None, code: str | None) -> str:
 def check_upload(path: Path, settings: Settings, *, sha256: str, today: date | None = None) -> dict:
     """The verdict on one uploaded file, as the check page shows it (problems as the ingest gives them,
     errors first), and the figures as read. Nothing is written anywhere."""
-    from cotmoc.ingest import check_file
+    from cotmoc.pipeline.ingest import check_file
     checked = check_file(path, settings, sha256=sha256, today=today)
     problems = [{**p.as_dict(), "column_label": _column_label(p.sheet, p.column)} for p in checked.problems]
     info = checked.report.info if checked.report is not None else {}
@@ -106,8 +106,8 @@ def check_upload(path: Path, settings: Settings, *, sha256: str, today: date | N
 
 def annotated_copy(original: Path, result: dict, out: Path) -> Path:
     """The steward's own workbook annotated with the check's problems (values only, no live formula)."""
-    from cotmoc.problems import Problem
-    from cotmoc.steward_report import write_annotated_copy
+    from cotmoc.core.problems import Problem
+    from cotmoc.outputs.steward_report import write_annotated_copy
     fields = Problem.__dataclass_fields__
     problems = [Problem(**{k: v for k, v in p.items() if k in fields}) for p in result["errors"] + result["warnings"]]
     summary = {"province": result["province"], "period": result["period"],
@@ -116,7 +116,7 @@ def annotated_copy(original: Path, result: dict, out: Path) -> Path:
 
 
 def template(out: Path, province: str, period: str) -> Path:
-    from cotmoc.template import build_template
+    from cotmoc.outputs.template import build_template
     return build_template(out, province=province, period=period)
 
 
@@ -156,7 +156,7 @@ def _queries(settings: Settings, asked: list[tuple[str, dict]]) -> list[list[dic
 
 def _status_cells(settings: Settings, periods: list[str]) -> list[dict]:
     """Completeness cells from `cotmoc status`'s own reader, over the published copy ([] before it exists)."""
-    from cotmoc.status import read_status
+    from cotmoc.outputs.status import read_status
     path = published_path(settings.warehouse)
     if not path.exists() or not periods:
         return []
@@ -238,9 +238,9 @@ def submission(settings: Settings, submission_id: int) -> dict | None:
 
 
 def filed_annotated(stored_path: str | None) -> Path | None:
-    """The steward's annotated copy the ingest wrote beside a filed file (cotmoc.steward_report.report_paths:
+    """The steward's annotated copy the ingest wrote beside a filed file (cotmoc.outputs.steward_report.report_paths:
     written by cotmoc, values only), or None."""
-    from cotmoc.steward_report import report_paths
+    from cotmoc.outputs.steward_report import report_paths
     if not stored_path:
         return None
     loi = report_paths(Path(stored_path), Path(stored_path).parent)[0]
@@ -276,7 +276,7 @@ def national_periods(settings: Settings) -> list[str]:
 
 def national_workbook(settings: Settings, period: str) -> Path | None:
     """The national report workbook the rollup wrote for the period (None when there is none)."""
-    from cotmoc.periods import Period
+    from cotmoc.core.periods import Period
     code = Period.parse(period).code
     path = settings.exports / code / f"bao_cao_toan_quoc_{code}.xlsx"
     return path if path.is_file() else None
@@ -285,7 +285,7 @@ def national_workbook(settings: Settings, period: str) -> Path | None:
 # --- handing a file to the ingest ---------------------------------------------------------------------------
 def hand_to_inbox(src: Path, settings: Settings, province: str, stored_name: str) -> Path:
     """Copy `src` into `inbox/<province>/<stored_name>` atomically: written under a dot-name the ingest skips
-    (cotmoc.inbox.discover ignores hidden files), flushed, then renamed, so the ingest never sees half a file."""
+    (cotmoc.pipeline.inbox.discover ignores hidden files), flushed, then renamed, so the ingest never sees half a file."""
     folder = settings.inbox / province
     folder.mkdir(parents=True, exist_ok=True)
     target = folder / stored_name
@@ -315,7 +315,7 @@ def trigger_ingest(on_done=None) -> None:
                        "the next scheduled ingest takes the file"
             else:
                 from prefect.deployments import run_deployment
-                from flows.serve import INGEST_DEPLOYMENT
+                from cotmoc.flows.serve import INGEST_DEPLOYMENT
                 flow_run = run_deployment(INGEST_DEPLOYMENT, timeout=0)
                 note = f"Đã yêu cầu lượt nhận — ingest triggered: flow run {flow_run.name} ({flow_run.id})"
         except Exception as exc:        # the file is in the inbox either way: the schedule takes it
@@ -330,8 +330,8 @@ def trigger_ingest(on_done=None) -> None:
 
 def _filed(settings: Settings, inbox_path: Path, sha256: str) -> tuple[str, Path] | None:
     """Where the ingest filed the file: archive/<province>/<stem>__<sha8>…, rejected/… or the duplicates folder
-    (the names cotmoc.ingest.destination gives; the stem is the portal's own, unique per upload)."""
-    from cotmoc.ingest import DUPLICATES_DIR, UNKNOWN_PROVINCE_DIR
+    (the names cotmoc.pipeline.ingest.destination gives; the stem is the portal's own, unique per upload)."""
+    from cotmoc.pipeline.ingest import DUPLICATES_DIR, UNKNOWN_PROVINCE_DIR
     pattern = f"{inbox_path.stem}__{sha256[:8]}*{inbox_path.suffix}"
     for state, folder in (("loaded", settings.archive / inbox_path.parent.name),
                           ("rejected", settings.rejected / inbox_path.parent.name),

@@ -14,7 +14,7 @@ from starlette.requests import Request
 from starlette.responses import FileResponse
 from starlette.routing import Route
 
-from cotmoc.periods import Period
+from cotmoc.core.periods import Period
 from cotmoc.portal import library
 from cotmoc.portal.app import RENDER, Portal
 from cotmoc.portal.pages import XLSX

@@ -21,7 +21,7 @@ from starlette.requests import Request
 from starlette.responses import FileResponse, RedirectResponse
 from starlette.routing import Route
 
-from cotmoc import display, vntext
+from cotmoc.core import display, vntext
 from cotmoc.portal import library
 from cotmoc.portal.app import RENDER, Portal
 from cotmoc.portal.store import now_text

@@ -5,7 +5,7 @@ import random
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from cotmoc.template import write_report
+from cotmoc.outputs.template import write_report
 
 
 @dataclass

@@ -16,11 +16,11 @@ from pathlib import Path
 
 import openpyxl
 
-from cotmoc import contract
+from cotmoc.core import contract
 from cotmoc.samples.base import SampleReport
 from cotmoc.samples.generator import generate_report
 from cotmoc.samples.seeds import dien_bien_2016, seed_reports
-from cotmoc.vntext import encode_legacy
+from cotmoc.core.vntext import encode_legacy
 
 
 @dataclass(frozen=True)

@@ -12,8 +12,8 @@ import random
 from datetime import date, timedelta
 from pathlib import Path
 
-from cotmoc import reference
-from cotmoc.periods import HALF, YEAR, Period
+from cotmoc.core import reference
+from cotmoc.core.periods import HALF, YEAR, Period
 from cotmoc.samples.base import SampleReport, km_from_metres, marker_ranges, split_total
 from cotmoc.samples.names import village_names
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 import random
 from datetime import date
 
-from cotmoc import reference
+from cotmoc.core import reference
 from cotmoc.samples.base import SampleReport, km_from_metres, marker_ranges, split_total
 from cotmoc.samples.names import village_names
 

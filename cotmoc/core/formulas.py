@@ -1,0 +1,130 @@
+"""Formula cells that hold no saved result, per sheet (OOXML workbooks). No reader recalculates formulas, so
+such a cell has no value to read: the reader reports it to the steward. Almost no report has formulas, so each
+sheet's XML bytes are first searched for a formula tag, and only a sheet that has one is parsed."""
+from __future__ import annotations
+
+import posixpath
+import re
+import zipfile
+from pathlib import Path
+from xml.etree import ElementTree
+
+
+def _sheet_parts(zf: zipfile.ZipFile) -> dict[str, str]:
+    """Sheet name → its XML part in an OOXML package."""
+    ns = {"m": "http://schemas.openxmlformats.org/spreadsheetml/2006/main",
+          "r": "http://schemas.openxmlformats.org/officeDocument/2006/relationships"}
+    wb = ElementTree.fromstring(zf.read("xl/workbook.xml"))
+    rels = ElementTree.fromstring(zf.read("xl/_rels/workbook.xml.rels"))
+    targets = {r.get("Id"): r.get("Target") for r in rels}
+    out = {}
+    for s in wb.iterfind("m:sheets/m:sheet", ns):
+        target = targets.get(s.get(f"{{{ns['r']}}}id"), "")
+        out[s.get("name")] = target.lstrip("/") if target.startswith("/") else posixpath.normpath(f"xl/{target}")
+    return out
+
+
+# A formula element: "<f" or, with a namespace prefix, ":f", then a space, "/" or ">" ("<formula1>" of a dropdown
+# list does not count). Odd text content may look alike: the sheet is then simply parsed in full. Two patterns
+# with a literal start are searched far faster than one starting with a choice of characters.
+_FORMULA_TAGS = (re.compile(rb"<f[\s/>]"), re.compile(rb":f[\s/>]"))
+_SCAN_CHUNK = 1 << 20
+
+
+def formulas_without_values(path: Path, sheet_names: list[str]) -> dict[str, set[str]]:
+    """Cells holding a formula but no stored result, per sheet name (OOXML only). Almost no report holds a
+    formula, so the sheets' XML is parsed only when a scan of its bytes finds one (or cannot tell)."""
+    try:
+        with zipfile.ZipFile(path) as zf:
+            names = set(zf.namelist())
+            parts = _sheet_parts(zf) if "xl/workbook.xml" in names else {}
+            if not any(parts.get(name) in names and _part_has_formula(zf, parts[name]) for name in sheet_names):
+                return {}
+    except Exception:             # the full parse meets the trouble again and handles it as it always has
+        pass
+    return _parse_formulas_without_values(path, sheet_names)
+
+
+def _part_has_formula(zf: zipfile.ZipFile, part: str) -> bool:
+    """Scan the decompressed XML in chunks (a 100,000-row sheet is tens of MB: never held at once); each
+    chunk starts with the previous one's last two bytes, so no three-byte tag is cut in two."""
+    tail = b""
+    with zf.open(part) as fh:
+        while chunk := fh.read(_SCAN_CHUNK):
+            text = tail + chunk
+            if any(tag.search(text) for tag in _FORMULA_TAGS):
+                return True
+            tail = text[-2:]
+    return False
+
+
+def _parse_formulas_without_values(path: Path, sheet_names: list[str]) -> dict[str, set[str]]:
+    """The full parse: each <c> holding an <f> but no (or an empty) <v>."""
+    out: dict[str, set[str]] = {}
+    try:
+        with zipfile.ZipFile(path) as zf:
+            if "xl/workbook.xml" not in zf.namelist():
+                return out
+            parts = _sheet_parts(zf)
+            for name in sheet_names:
+                part = parts.get(name)
+                if not part or part not in zf.namelist():
+                    continue
+                cells = set()
+                with zf.open(part) as fh:
+                    for _, el in ElementTree.iterparse(fh):
+                        if el.tag.endswith("}c"):
+                            f = v = None
+                            for child in el:
+                                if child.tag.endswith("}f"):
+                                    f = child
+                                elif child.tag.endswith("}v"):
+                                    v = child
+                            if f is not None and (v is None or not (v.text or "").strip()):
+                                cells.add(el.get("r"))
+                            el.clear()
+                out[name] = cells
+    except (KeyError, ElementTree.ParseError, zipfile.BadZipFile):
+        return out
+    return out
+
+
+# An error cell (`t="e"`: #REF!, #DIV/0!, #VALUE!, #NAME?, #N/A ...): the readers hand it over as an empty
+# text, which would read as "empty", so the reader asks here what the steward sees in it.
+_ERROR_TYPE = (re.compile(rb't="e"'), re.compile(rb"t='e'"))
+
+
+def error_cells(path: Path, sheet_names: list[str]) -> dict[str, dict[str, str]]:
+    """{sheet name: {cell: the error Excel shows, e.g. '#REF!'}} (OOXML only; a scan first, as above)."""
+    out: dict[str, dict[str, str]] = {}
+    try:
+        with zipfile.ZipFile(path) as zf:
+            names = set(zf.namelist())
+            parts = _sheet_parts(zf) if "xl/workbook.xml" in names else {}
+            for name in sheet_names:
+                part = parts.get(name)
+                if not part or part not in names or not _part_matches(zf, part, _ERROR_TYPE):
+                    continue
+                cells = {}
+                with zf.open(part) as fh:
+                    for _, el in ElementTree.iterparse(fh):
+                        if el.tag.endswith("}c"):
+                            if el.get("t") == "e":
+                                v = next((c for c in el if c.tag.endswith("}v")), None)
+                                cells[el.get("r")] = (v.text or "").strip() if v is not None else "#N/A"
+                            el.clear()
+                out[name] = cells
+    except (KeyError, ElementTree.ParseError, zipfile.BadZipFile):
+        return out
+    return out
+
+
+def _part_matches(zf: zipfile.ZipFile, part: str, patterns) -> bool:
+    tail = b""
+    with zf.open(part) as fh:
+        while chunk := fh.read(_SCAN_CHUNK):
+            text = tail + chunk
+            if any(p.search(text) for p in patterns):
+                return True
+            tail = text[-8:]
+    return False

@@ -1,0 +1,59 @@
+"""A problem found in a report: the one record every check produces and every output reads.
+
+Readers, normalisers, schemas and cross-sheet rules all return ``Problem``s; the warehouse stores them
+in ``validation_issues``, the steward's annotated workbook colours their cells, and the JSON report
+lists them. Messages are written for a data steward who reads Vietnamese and works in Excel:
+Vietnamese first, English after, always with how to fix it.
+"""
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass
+
+ERROR = "error"      # blocks the file
+WARNING = "warning"  # recorded, the file still loads
+
+
+def column_letter(index: int) -> str:
+    """1-based column index -> Excel letters (1 -> A, 27 -> AA)."""
+    letters = ""
+    while index > 0:
+        index, rem = divmod(index - 1, 26)
+        letters = chr(65 + rem) + letters
+    return letters
+
+
+@dataclass(frozen=True)
+class Problem:
+    severity: str                 # ERROR or WARNING
+    rule: str                     # stable machine id, e.g. "number.ambiguous", "segments.km_over_total"
+    message_vi: str               # what is wrong, in Vietnamese
+    message_en: str               # the same in English
+    fix_vi: str = ""              # how to fix it, in Vietnamese
+    fix_en: str = ""              # how to fix it, in English
+    sheet: str | None = None      # sheet code (thong_tin, to_tu_quan, ...) or None for the whole file
+    row: int | None = None        # Excel row number (1-based), None for a whole sheet/column
+    column: str | None = None     # column machine code
+    cell: str | None = None       # Excel reference, e.g. "D14"
+    value: str | None = None      # the value as found in the file, as text
+
+    @property
+    def is_error(self) -> bool:
+        return self.severity == ERROR
+
+    def as_dict(self) -> dict:
+        return asdict(self)
+
+    def text_vi(self) -> str:
+        """One line for a steward: where, what, how to fix (Vietnamese then English)."""
+        where = " / ".join(x for x in (self.sheet, self.cell) if x)
+        msg = f"{self.message_vi} — {self.message_en}"
+        if self.fix_vi or self.fix_en:
+            msg += f". Cách sửa: {self.fix_vi} — Fix: {self.fix_en}"
+        return f"[{where}] {msg}" if where else msg
+
+
+def sort_key(p: Problem):
+    """Errors first, then by sheet order, row and column."""
+    from cotmoc.core.contract import SHEETS
+    order = {s.code: i for i, s in enumerate(SHEETS)}
+    return (0 if p.is_error else 1, order.get(p.sheet or "", -1), p.row or 0, p.cell or "")

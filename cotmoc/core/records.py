@@ -1,0 +1,112 @@
+"""The records passed between the steps of the pipeline (one definition each, in the core, so every layer can
+name them): what is known of a received file before it is read (`FileFacts`), a file the warehouse already
+knows (`KnownFile`), one file to load (`Submission`) and what loading it did (`LoadResult`), and what became
+of a file in a run (`FileOutcome`: the line the office reads); and the typed `Report` the reader and normaliser
+hand to the schemas and the loader."""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+
+import pandas as pd
+
+from cotmoc.core.problems import Problem
+
+#: table sheet code → the Report attribute holding its rows
+TABLES = {"to_tu_quan": "teams", "doan_bien_gioi": "segments", "khen_thuong": "awards"}
+
+
+@dataclass
+class Report:
+    path: Path
+    info: dict
+    teams: pd.DataFrame
+    segments: pd.DataFrame
+    awards: pd.DataFrame
+    columns: dict[str, dict[str, str]] = field(default_factory=dict)   # sheet → code → column letter
+    problems: list[Problem] = field(default_factory=list)
+
+    def table(self, sheet_code: str) -> pd.DataFrame:
+        return getattr(self, TABLES[sheet_code])
+
+
+@dataclass(frozen=True)
+class FileFacts:
+    """What is known about a received file before it is read: its name, where it arrived, its bytes."""
+    file_name: str
+    original_path: str
+    sha256: str
+    size_bytes: int
+    received_at: datetime
+
+
+@dataclass(frozen=True)
+class KnownFile:
+    """A file already in the warehouse (found by SHA-256): its submission, status and where it was filed."""
+    submission_id: int
+    status: str
+    stored_path: str | None
+
+
+@dataclass(frozen=True)
+class LoadResult:
+    """The outcome of loading one file: its submission, status, the one it superseded, and what the load's
+    review added to its problems (period-over-period warnings)."""
+    submission_id: int
+    status: str
+    superseded_id: int | None
+    reviewed: tuple[Problem, ...] = ()
+
+
+@dataclass
+class Submission:
+    """One file to load: what it is, its report (None when unreadable), its problems, and its verdict.
+    `stored_path` is where it will be filed, recorded in the same transaction (the move comes after)."""
+    file: FileFacts
+    report: Report | None
+    problems: list[Problem]
+    accepted: bool
+    stored_path: str | None = None
+
+    def __post_init__(self):
+        if self.accepted and self.report is None:
+            raise ValueError("Không thể nhận một báo cáo không đọc được — an unreadable report cannot be accepted")
+
+    def rows(self, sheet: str) -> int:
+        return 0 if self.report is None else len(self.report.table(sheet))
+
+
+@dataclass
+class FileOutcome:
+    """What happened to one file: the line the office reads in the run summary."""
+    file_name: str
+    outcome: str                       # new | superseding | duplicate | rejected | recovered | left
+    sha256: str
+    submission_id: int | None = None
+    province: str | None = None
+    period: str | None = None
+    rows: dict[str, int] = field(default_factory=dict)
+    errors: int = 0
+    warnings: int = 0
+    stored_path: Path | None = None
+    first_error: str = ""
+
+    def line(self) -> str:
+        """One log line a non-developer can follow (Vietnamese — English); nothing in it is a terminal escape."""
+        from cotmoc.core.inert import shown_name, terminal_text
+        vi = {"new": "đã nhận (mới)", "superseding": "đã nhận (thay thế báo cáo trước)",
+              "duplicate": "trùng lặp, bỏ qua", "rejected": "bị từ chối", "recovered": "hoàn tất lần chạy trước",
+              "left": "để lại trong hộp thư"}
+        where = f" → {shown_name(self.stored_path)}" if self.stored_path else ""
+        detail = f"; {self.errors} lỗi/errors, {self.warnings} cảnh báo/warnings" if (self.errors or self.warnings) else ""
+        reason = f": {self.first_error}" if self.outcome == "left" else ""
+        return terminal_text(f"{self.file_name}: {vi.get(self.outcome, self.outcome)} — {self.outcome}{detail}{where}"
+                             f"{reason}")
+
+
+def left_outcome(path: Path, message: str, sha256: str = "") -> FileOutcome:
+    """A file this run does not take to an end (it waits in the inbox: a link, a file still being written, a
+    filing that could not complete), and why."""
+    from cotmoc.core.inert import shown_name
+    return FileOutcome(shown_name(path.name), "left", sha256, first_error=message)

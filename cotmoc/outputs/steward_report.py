@@ -1,0 +1,323 @@
+"""The steward's report: THEIR OWN workbook with every bad cell filled red (warnings amber) and a note
+saying, in Vietnamese then English, what is wrong and how to fix it; a first sheet `Loi` listing every
+problem with links to the cells (cotmoc.outputs.steward_list); and the same list as JSON for machines.
+
+File names (`report_paths`): beside `dien_bien_2016.xlsx` go `dien_bien_2016.loi.xlsx` (annotated copy,
+or the `Loi` sheet alone when the file could not be opened) and `dien_bien_2016.loi.json`.
+
+Safety: nothing from the input can run in the copy. .xlsx/.xlsm are opened with cached values only (a
+formula becomes its last result; one without a result is shown as its text), every string cell stays a
+string (a value `=HYPERLINK(...)`, `+cmd|...` or `@SUM(...)` is text), VBA, external workbook links,
+data connections and links to outside addresses are dropped. .xls/.ods (which openpyxl cannot open) and
+any workbook openpyxl refuses are rebuilt, values only, from python-calamine.
+"""
+from __future__ import annotations
+
+import io
+import json
+import logging
+import math
+import os
+import posixpath
+import re
+import zipfile
+from collections import defaultdict
+from datetime import date, datetime, time, timedelta
+from pathlib import Path
+from xml.etree import ElementTree
+
+from openpyxl import Workbook, load_workbook
+from openpyxl.cell.cell import MergedCell
+from openpyxl.comments import Comment
+from openpyxl.formatting.formatting import ConditionalFormattingList
+from openpyxl.styles import Border, PatternFill, Side
+from openpyxl.utils import get_column_letter
+
+from cotmoc.core.inert import FORMULA_STARTS, shown_name, terminal_text
+from cotmoc.core.problems import Problem
+from cotmoc.outputs.steward_list import (ERROR_FILL, LOI_SHEET, LOI_TITLE_PREFIX, WARNING_FILL, add_loi_sheet,
+                                 find_sheet, ordered, parse_cell_ref, safe_str, set_text)
+
+__all__ = ["ERROR_FILL", "WARNING_FILL", "LOI_SHEET", "COMMENT_AUTHOR", "report_paths", "write_annotated_copy",
+           "write_problem_list", "write_problems_json"]
+
+log = logging.getLogger(__name__)
+COMMENT_AUTHOR = "cotmoc"
+JSON_FORMAT = "cotmoc.core.problems/1"
+ROW_TINT = {True: PatternFill("solid", fgColor="FDE2E1"), False: PatternFill("solid", fgColor="FFF2CC")}
+_EDGE = Side(style="medium", color="C00000")
+ERROR_BORDER = Border(left=_EDGE, right=_EDGE, top=_EDGE, bottom=_EDGE)
+_OPENPYXL_SUFFIXES = (".xlsx", ".xlsm")
+_FORMULA_TAG = re.compile(rb"<(?:\w+:)?f[\s>/]")
+_MAIN_NS = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
+_REL_ID = "{http://schemas.openxmlformats.org/officeDocument/2006/relationships}id"
+_CELL_TAG, _F_TAG, _V_TAG = (f"{{{_MAIN_NS}}}{t}" for t in ("c", "f", "v"))
+_NOTE_CHARS_PER_LINE = 52          # at the note width below, in a default 9-pt font
+_NOTE_WIDTH_PX, _NOTE_LINE_PX, _NOTE_MAX_PX = 380, 15, 640
+
+
+def report_paths(original: Path, dest_dir: Path) -> tuple[Path, Path]:
+    """`bao_cao.xlsx` → (`dest_dir/bao_cao.loi.xlsx`, `dest_dir/bao_cao.loi.json`), whatever the input's type."""
+    stem = Path(original).stem
+    return Path(dest_dir) / f"{stem}.loi.xlsx", Path(dest_dir) / f"{stem}.loi.json"
+
+
+# --- opening the steward's workbook safely ---------------------------------------------------------------
+def _formulas_without_results(path: Path, sheetnames: list[str]) -> dict[str, dict[str, str]]:
+    """{sheet name: {cell: formula text}} for formula cells that carry no stored result, so the copy can
+    show what the steward typed (as text) instead of an empty cell. A formula whose stored result is the
+    empty string (`t="str"` with an empty `<v>`, as Excel writes `=IF(...;"";...)`) has a result."""
+    out: dict[str, dict[str, str]] = {}
+    with zipfile.ZipFile(path) as zf:
+        book = ElementTree.fromstring(zf.read("xl/workbook.xml"))
+        rels = ElementTree.fromstring(zf.read("xl/_rels/workbook.xml.rels"))
+        targets = {r.get("Id"): r.get("Target") or "" for r in rels}
+        for sheet in book.iter(f"{{{_MAIN_NS}}}sheet"):
+            target = targets.get(sheet.get(_REL_ID), "")
+            part = target.lstrip("/") if target.startswith("/") else posixpath.normpath(f"xl/{target}")
+            if sheet.get("name") not in sheetnames or part not in zf.namelist():
+                continue
+            data = zf.read(part)
+            if not _FORMULA_TAG.search(data):
+                continue                              # most sheets: no formula at all, no second parse
+            for _, el in ElementTree.iterparse(io.BytesIO(data)):
+                if el.tag == _CELL_TAG:
+                    f, v = el.find(_F_TAG), el.find(_V_TAG)
+                    no_result = v is None or (not (v.text or "").strip() and el.get("t") != "str")
+                    if f is not None and f.text and no_result:
+                        out.setdefault(sheet.get("name"), {})[el.get("r")] = "=" + f.text
+                    el.clear()
+    return out
+
+
+def _open_own(original: Path) -> Workbook:
+    """The steward's .xlsx/.xlsm with cached values; made inert (see the module docstring)."""
+    wb = load_workbook(original, data_only=True, keep_vba=False, keep_links=False, rich_text=False)
+    try:
+        unresolved = _formulas_without_results(original, wb.sheetnames)
+    except (KeyError, zipfile.BadZipFile, ElementTree.ParseError):
+        unresolved = {}
+    for ws in wb.worksheets:
+        for cell in list(ws._cells.values()):        # existing cells only: never materialise empty ones
+            if cell.data_type == "f":              # only without cached values; kept as its text
+                set_text(cell, str(cell.value))
+            elif isinstance(cell.value, str) and cell.value.startswith(FORMULA_STARTS):
+                set_text(cell, cell.value)         # text that would become a formula once edited
+            if cell.hyperlink is not None and cell.hyperlink.target:
+                cell.hyperlink = None                    # a link to an outside address or file
+        for ref, formula in unresolved.get(ws.title, {}).items():
+            if ws[ref].value is None and not isinstance(ws[ref], MergedCell):
+                set_text(ws[ref], formula)
+        ws.conditional_formatting = ConditionalFormattingList()   # its formulas may call out (DDE, links)
+        for dv in list(ws.data_validations.dataValidation):      # a list drawn from outside the workbook
+            if any(ch in f"{dv.formula1 or ''}{dv.formula2 or ''}" for ch in "|["):
+                ws.data_validations.dataValidation.remove(dv)
+    sheets = set(wb.sheetnames)
+    for names in (wb.defined_names, *(ws.defined_names for ws in wb.worksheets)):
+        for name in [n for n, d in names.items() if not _inside(d.attr_text, sheets)]:
+            del names[name]                          # DDE (cmd|' /C calc'!A0), other workbooks, formulas
+    wb.vba_archive = None
+    return wb
+
+
+_CELLS = re.compile(r"^\$?[A-Z]{0,3}\$?\d*(?::\$?[A-Z]{0,3}\$?\d*)?$")
+
+
+def _inside(attr_text: str | None, sheets: set[str]) -> bool:
+    """Whether a defined name is only a reference to cells of this workbook (print areas, lists): anything else
+    (a DDE call such as cmd|' /C calc'!A0, another workbook, a formula, a constant) is dropped from the copy."""
+    parts = [p.strip() for p in (attr_text or "").split(",")]
+    for part in parts:
+        sheet, bang, cells = part.rpartition("!")
+        if sheet.startswith("'") and sheet.endswith("'") and len(sheet) > 1:
+            sheet = sheet[1:-1].replace("''", "'")
+        if not bang or sheet not in sheets or not cells or not _CELLS.match(cells):
+            return False
+    return bool(parts)
+
+
+def _plain(value):
+    """A calamine value as openpyxl should store it (whole floats as integers)."""
+    if isinstance(value, float) and math.isfinite(value) and value.is_integer() and abs(value) < 2**53:
+        return int(value)
+    if isinstance(value, (str, int, float, bool, date, time, timedelta)):
+        return value
+    return str(value)
+
+
+def _rebuilt(original: Path) -> Workbook:
+    """The sheets' values (never formulas) copied into a new workbook, for files openpyxl cannot open."""
+    from python_calamine import CalamineWorkbook
+    source = CalamineWorkbook.from_path(str(original))
+    wb = Workbook()
+    wb.remove(wb.active)
+    used: set[str] = set()
+    for meta in source.sheets_metadata:
+        if "WorkSheet" not in str(meta.typ):
+            continue                                  # chart and macro sheets hold no cells to annotate
+        name = meta.name
+        title = re.sub(r"[\\/*?:\[\]]", "_", name)[:31] or "Sheet"
+        while title.lower() in used:
+            title = f"{title[:28]}_{len(used)}"
+        used.add(title.lower())
+        ws = wb.create_sheet(title)
+        if not str(meta.visible).endswith(".Visible"):
+            ws.sheet_state = "hidden"                 # the template's list sheet stays out of the way
+        widths: dict[int, int] = {}
+        for r, row in enumerate(source.get_sheet_by_name(name).to_python(skip_empty_area=False), start=1):
+            for c, value in enumerate(row, start=1):
+                if value is None or value == "":
+                    continue
+                cell = ws.cell(r, c)
+                set_text(cell, _plain(value))
+                if isinstance(value, datetime):
+                    cell.number_format = "dd/mm/yyyy hh:mm"
+                elif isinstance(value, date):
+                    cell.number_format = "dd/mm/yyyy"
+                if r <= 200:
+                    widths[c] = max(widths.get(c, 0), len(str(value)))
+        for c, w in widths.items():
+            ws.column_dimensions[get_column_letter(c)].width = min(max(w + 2, 8), 50)
+    return wb
+
+
+def _drop_earlier_report(wb: Workbook) -> None:
+    """A steward may send our annotated copy back: remove our old `Loi` sheet and notes first."""
+    if LOI_SHEET in wb.sheetnames:
+        old = wb[LOI_SHEET]
+        if str(old["A1"].value or "").startswith(LOI_TITLE_PREFIX):
+            wb.remove(old)
+        else:
+            old.title = f"{LOI_SHEET}_goc"
+    for ws in wb.worksheets:
+        for cell in ws._cells.values():
+            if cell.comment is not None and cell.comment.author == COMMENT_AUTHOR:
+                cell.comment = None
+
+
+# --- annotating ------------------------------------------------------------------------------------------
+def _note(items: list[Problem], earlier: Comment | None) -> Comment:
+    parts = []
+    for p in items:
+        vi = f"{'LỖI' if p.is_error else 'CẢNH BÁO'}: {p.message_vi}"
+        if p.value not in (None, ""):
+            vi += f"\nGiá trị tìm thấy: {p.value}"
+        if p.fix_vi:
+            vi += f"\nCách sửa: {p.fix_vi}"
+        en = f"{'ERROR' if p.is_error else 'WARNING'}: {p.message_en}" + (f" Fix: {p.fix_en}" if p.fix_en else "")
+        parts.append(f"{vi}\n({en})")
+    if earlier is not None and earlier.text:
+        parts.append(f"Ghi chú gốc / original note: {earlier.text}")
+    text = safe_str("\n\n".join(parts))
+    lines = sum(math.ceil(max(len(line), 1) / _NOTE_CHARS_PER_LINE) for line in text.split("\n"))
+    return Comment(text, COMMENT_AUTHOR, height=min(_NOTE_LINE_PX * lines + 12, _NOTE_MAX_PX), width=_NOTE_WIDTH_PX)
+
+
+def _anchor(ws, row: int, col: int):
+    """The cell that can carry a fill and a note: the first cell of a merged range holding (row, col)."""
+    cell = ws.cell(row, col)
+    if isinstance(cell, MergedCell):
+        for rng in ws.merged_cells.ranges:
+            if rng.min_row <= row <= rng.max_row and rng.min_col <= col <= rng.max_col:
+                return ws.cell(rng.min_row, rng.min_col)
+    return cell
+
+
+def _annotate(wb: Workbook, problems: list[Problem]) -> int:
+    """Colour and note every located problem; returns how many problems were placed on a sheet."""
+    by_cell: dict[tuple[str, int, int], list[Problem]] = defaultdict(list)
+    by_row: dict[tuple[str, int], list[Problem]] = defaultdict(list)
+    placed = 0
+    for p in ordered(problems):
+        name = find_sheet(wb.sheetnames, p.sheet)
+        if name is None or name == LOI_SHEET:
+            continue                              # a whole-file problem, or a missing sheet: in Loi only
+        placed += 1
+        where = parse_cell_ref(p.cell)
+        if where:
+            by_cell[(name, *where)].append(p)
+        elif p.row and 1 <= p.row <= 1_048_576:
+            by_row[(name, p.row)].append(p)
+        else:
+            by_cell[(name, 1, 1)].append(p)        # a sheet-level problem: noted on A1
+    for (name, row), items in by_row.items():
+        ws = wb[name]
+        tint = ROW_TINT[any(p.is_error for p in items)]
+        for col in range(1, max(ws.max_column, 1) + 1):
+            cell = ws.cell(row, col)
+            if not isinstance(cell, MergedCell):
+                cell.fill = tint
+        by_cell[(name, row, 1)].extend(items)
+    anchored: dict[tuple[str, str], list[Problem]] = defaultdict(list)
+    for (name, row, col), items in by_cell.items():      # cells of one merged range share one note
+        anchored[(name, _anchor(wb[name], row, col).coordinate)].extend(items)
+    for (name, ref), items in anchored.items():
+        cell = wb[name][ref]
+        error = any(p.is_error for p in items)
+        cell.fill = ERROR_FILL if error else WARNING_FILL
+        if error:
+            cell.border = ERROR_BORDER
+        earlier = cell.comment if cell.comment is not None and cell.comment.author != COMMENT_AUTHOR else None
+        cell.comment = _note(items, earlier)
+    return placed
+
+
+def _save(wb: Workbook, out: Path) -> Path:
+    """Write through a temporary file so a crash never leaves half a report under the final name."""
+    out.parent.mkdir(parents=True, exist_ok=True)
+    part = out.with_name(f".{out.name}.part")
+    try:
+        wb.save(part)
+        os.replace(part, out)
+    finally:
+        part.unlink(missing_ok=True)
+    return out
+
+
+def write_annotated_copy(original: Path, problems: list[Problem], out: Path, *, summary: dict | None = None,
+                         file_name: str | None = None) -> Path:
+    """Write the steward's own workbook, annotated (see the module docstring), to `out` (.xlsx) and return
+    it. A workbook openpyxl refuses is rebuilt from its values; one that cannot be read at all gets the
+    `Loi` sheet alone (as `write_problem_list`). `file_name`: the name the steward sent (default: the file's)."""
+    original, out = Path(original), Path(out)
+    name = file_name or shown_name(original.name)
+    rebuilt_from = None
+    try:
+        if original.suffix.lower() not in _OPENPYXL_SUFFIXES:
+            raise ValueError("openpyxl cannot open this format")
+        wb = _open_own(original)
+    except Exception as exc:                       # any refusal: fall back to the values calamine can read
+        log.info("annotating %s from its values only: %s", terminal_text(name), terminal_text(exc))
+        try:
+            wb, rebuilt_from = _rebuilt(original), original.suffix.lower() or name
+        except Exception as exc2:
+            log.warning("no annotated copy of %s, the problem list only: %s", terminal_text(name), terminal_text(exc2))
+            return write_problem_list(problems, out, file_name=name, summary=summary)
+    _drop_earlier_report(wb)
+    _annotate(wb, problems)
+    add_loi_sheet(wb, problems, name, summary=summary, rebuilt_from=rebuilt_from)
+    return _save(wb, out)
+
+
+def write_problem_list(problems: list[Problem], out: Path, *, file_name: str, summary: dict | None = None) -> Path:
+    """For a file that could not be opened as a workbook: an .xlsx holding the `Loi` sheet alone."""
+    wb = Workbook()
+    wb.remove(wb.active)
+    add_loi_sheet(wb, problems, file_name, summary=summary, link=False)
+    return _save(wb, Path(out))
+
+
+def write_problems_json(problems: list[Problem], out: Path, *, file_name: str, sha256: str, status: str,
+                        summary: dict) -> Path:
+    """The same list for machines: UTF-8 JSON, errors first, keys in a fixed order (summary keys sorted)."""
+    items = ordered(problems)
+    doc = {"format": JSON_FORMAT, "file_name": file_name, "sha256": sha256, "status": status,
+           "errors": sum(p.is_error for p in items), "warnings": sum(not p.is_error for p in items),
+           "summary": {k: summary[k] for k in sorted(summary or {})},
+           "problems": [p.as_dict() for p in items]}
+    out = Path(out)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    part = out.with_name(f".{out.name}.part")
+    part.write_text(json.dumps(doc, ensure_ascii=False, indent=2, default=str) + "\n", encoding="utf-8")
+    os.replace(part, out)
+    return out

@@ -1,0 +1,96 @@
+"""Checking workbooks on every core while the warehouse load stays in one process (DuckDB: one writer).
+
+Reading, normalising and validating is CPU-bound Python, so threads would take turns on one core. The
+checks run in a process pool whose workers are *spawned* (a fresh interpreter importing only the checking
+code: nothing of the Prefect client, its threads or a DuckDB connection is copied, as a fork would), and are
+the run's own children, so their CPU time and memory count in the run's (the benchmark reads them there).
+Spawning costs ≈ 1.5 s of imports per worker, so `cotmoc ingest` opens the pool before it imports Prefect
+(the two overlap) when the inbox holds more than one batch. A Prefect task (flows/ingest.py) hands a batch
+of files to `check_batch`; where no pool is open (a Dask worker, the tests, `check_workers = 1`, a single
+batch), it checks in-process.
+"""
+from __future__ import annotations
+
+import multiprocessing
+import os
+from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
+from contextlib import contextmanager
+from datetime import date
+
+_pool: ProcessPoolExecutor | None = None
+
+
+def _warm_up() -> None:
+    import cotmoc.pipeline.ingest  # noqa: F401  pandas, pandera, calamine, the schemas: what every check needs
+
+
+def worker_count(setting: int) -> int:
+    """`check_workers` as set (0: one per core)."""
+    return setting if setting > 0 else (os.cpu_count() or 1)
+
+
+@contextmanager
+def checking_processes(workers: int):
+    """While open, `check_batch` runs in `workers` processes (nothing changes for one worker, or when a pool
+    is already open in this process)."""
+    global _pool
+    if workers <= 1 or _pool is not None:
+        yield
+        return
+    pool = ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("spawn"),
+                               initializer=_warm_up)
+    for _ in range(workers):              # start the workers now: they import while the caller gets ready
+        pool.submit(os.getpid)
+    _pool = pool
+    try:
+        yield
+    finally:
+        current, _pool = _pool, None            # a pool restarted after a worker died replaces the first
+        for opened in {pool, current} - {None}:
+            opened.shutdown(wait=True, cancel_futures=True)
+
+
+def _restart() -> None:
+    """A worker died (a file crashed or exhausted it): replace the broken pool by a new one of the same size."""
+    global _pool
+    broken, _pool = _pool, None
+    if broken is None:
+        return
+    workers = broken._max_workers
+    broken.shutdown(wait=False, cancel_futures=True)
+    _pool = ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("spawn"),
+                                initializer=_warm_up)
+
+
+def check_batch(items: list[tuple], settings, today: date | None):
+    """cotmoc.pipeline.ingest.check_files for one batch, in a worker process when a pool is open. If the worker dies
+    (BrokenProcessPool: a file crashed the reader or exhausted memory), the files are checked one by one in
+    fresh workers, so the one that kills its worker is rejected alone and the others are checked."""
+    from cotmoc.pipeline.ingest import check_files
+    if _pool is None:
+        return check_files(items, settings, today=today)
+    try:
+        return _pool.submit(check_files, items, settings, today=today).result()
+    except BrokenProcessPool:
+        _restart()
+        return check_alone(items, settings, today)
+
+
+def check_alone(items: list[tuple], settings, today: date | None):
+    """Each file checked on its own (in a worker when a pool is open); a file whose check fails or kills its
+    worker is returned rejected (cotmoc.pipeline.ingest.unchecked), never raised."""
+    from cotmoc.pipeline.ingest import check_files, unchecked
+    out = []
+    for item in items:
+        try:
+            if _pool is None:
+                out.extend(check_files([item], settings, today=today))
+            else:
+                out.extend(_pool.submit(check_files, [item], settings, today=today).result())
+        except BrokenProcessPool as exc:
+            _restart()
+            out.append(unchecked(item, exc))
+        except Exception as exc:
+            out.append(unchecked(item, exc))
+    return out

@@ -1,0 +1,376 @@
+"""Reading a province's workbook safely and finding the contract's sheets and columns by machine code.
+
+python-calamine reads .xlsx, .xlsm (nothing runs: only cached values are read), .xls and .ods, fast.
+Before any parsing the file's container is checked (cotmoc/refusals.py: magic bytes, size, zip bombs, XML
+entity declarations, passwords). Each refusal is one Problem for the steward; `read_report` is the reading
+layer's one boundary, where any failure to read a file becomes that file's refusal. Data the steward cannot see
+(hidden sheets, two sheets for one code) and Excel error values (#REF! ...) are errors on their own.
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from datetime import date, time
+from itertools import chain, islice
+from operator import itemgetter
+from pathlib import Path
+from typing import Iterator
+
+import numpy as np
+import pandas as pd
+from python_calamine import CalamineWorkbook
+
+from cotmoc.core import contract
+from cotmoc.core.formulas import error_cells, formulas_without_values
+from cotmoc.core.problems import ERROR, WARNING, Problem, column_letter
+from cotmoc.core.vntext import clean
+from cotmoc.reading.refusals import (UnreadableWorkbook, check_container, check_failed, refuse,  # noqa: F401 (API)
+                                     unreadable)
+
+HEADER_SEARCH_ROWS = 10
+
+
+class FormulaWithoutValue:
+    """Marks a formula cell that has no stored result (reported once, by the reader)."""
+
+    def __repr__(self) -> str:
+        return "<formula without cached value>"
+
+
+FORMULA_WITHOUT_VALUE = FormulaWithoutValue()
+
+
+class ExcelError:
+    """An error value Excel shows in the cell (#REF!, #DIV/0! ...): reported once, by the reader, never read as
+    empty or as text."""
+
+    def __init__(self, text: str):
+        self.text = text
+
+    def __str__(self) -> str:
+        return self.text
+
+    def __repr__(self) -> str:
+        return f"<Excel error {self.text}>"
+
+
+_EXCEL_ERRORS = {
+    "#REF!": ("công thức tham chiếu tới ô đã bị xóa", "the formula refers to cells that were deleted"),
+    "#DIV/0!": ("công thức chia cho 0", "the formula divides by zero"),
+    "#VALUE!": ("công thức dùng giá trị sai kiểu", "the formula uses a value of the wrong kind"),
+    "#NAME?": ("công thức có tên hàm hoặc tên vùng không đúng", "the formula names an unknown function or range"),
+    "#N/A": ("công thức không tìm thấy giá trị", "the formula found no value"),
+    "#NUM!": ("công thức cho kết quả không phải số hợp lệ", "the formula's result is not a valid number"),
+    "#NULL!": ("công thức dùng vùng ô không giao nhau", "the formula uses ranges that do not intersect"),
+}
+
+
+@dataclass
+class RawCell:
+    value: object
+    cell: str
+    row: int
+
+
+@dataclass
+class RawSheet:
+    code: str
+    name: str                                  # the sheet's name in the file
+    columns: dict[str, int]                    # code → 1-based column index
+    labels: dict[str, str]                     # code → label found above the code
+    extra_columns: list[str]
+    data: pd.DataFrame                         # raw values; index = Excel row; columns = codes found
+
+    def letter(self, code: str) -> str | None:
+        return column_letter(self.columns[code]) if code in self.columns else None
+
+
+@dataclass
+class RawReport:
+    path: Path
+    info: dict[str, RawCell] = field(default_factory=dict)
+    sheets: dict[str, RawSheet] = field(default_factory=dict)
+    problems: list[Problem] = field(default_factory=list)
+
+
+def _rows(ws) -> Iterator[list]:
+    """The sheet's rows from A1, as to_python(skip_empty_area=False) gives them, but one at a time when the
+    data starts in A1 (so a 100,000-row sheet is never held whole as Python lists; iter_rows does not pad
+    empty leading columns, hence the check)."""
+    return ws.iter_rows() if ws.start == (0, 0) else iter(ws.to_python(skip_empty_area=False))
+
+
+def _claimants(names: list[str], code: str) -> list[str]:
+    """Every sheet that claims `code`: named exactly so first, then named so but for case, spaces or accents."""
+    return ([code] if code in names else []) + [n for n in names if n != code
+                                                and clean(n).lower().replace(" ", "_") == code]
+
+
+def _find_sheet(names: list[str], code: str, hidden: set[str] = frozenset()) -> tuple[str | None, bool]:
+    """The sheet read for `code` (a visible one before a hidden one) and whether it is renamed."""
+    claimants = sorted(_claimants(names, code), key=lambda n: n in hidden)
+    return (claimants[0], claimants[0] != code) if claimants else (None, False)
+
+
+def _sheet_visibility_problems(names: list[str], hidden: dict[str, str], code: str) -> list[Problem]:
+    """Data the steward cannot see is never read silently: a hidden sheet claiming a report sheet's code, or
+    several sheets claiming one code, is an error."""
+    claimants = _claimants(names, code)
+    out = []
+    if len(claimants) > 1:
+        listed = ", ".join(f"'{n}'" + (" (ẩn)" if n in hidden else "") for n in claimants)
+        listed_en = ", ".join(f"'{n}'" + (" (hidden)" if n in hidden else "") for n in claimants)
+        out.append(Problem(ERROR, "sheet.ambiguous", f"Có {len(claimants)} sheet cùng là '{code}': {listed}",
+                           f"{len(claimants)} sheets claim to be '{code}': {listed_en}",
+                           f"Giữ lại một sheet '{code}' duy nhất (xóa hoặc đổi tên các sheet còn lại, kể cả sheet ẩn)",
+                           f"Keep one sheet '{code}' only (delete or rename the others, hidden ones too)",
+                           sheet=code, value="; ".join(claimants)))
+    for name in claimants:
+        if name in hidden:
+            how_vi, how_en = ("bị ẩn sâu (very hidden)", "very hidden") if hidden[name] == "very" else ("bị ẩn", "hidden")
+            out.append(Problem(ERROR, "sheet.hidden", f"Sheet '{name}' chứa dữ liệu báo cáo nhưng đang {how_vi}, "
+                               "người xem không thấy", f"Sheet '{name}' holds report data but is {how_en}: "
+                               "people reading the workbook cannot see it",
+                               "Bỏ ẩn sheet (chuột phải vào tên sheet > Bỏ ẩn) và kiểm tra dữ liệu, hoặc xóa sheet đó",
+                               "Unhide the sheet (right-click a sheet tab > Unhide) and check it, or delete it",
+                               sheet=code, value=name))
+    return out
+
+
+def _blank(value) -> bool:
+    return value is None or (isinstance(value, str) and not value.strip())
+
+
+def _read_table(sheet_def: contract.Sheet, name: str, ws, formulas: set[str],
+                problems: list[Problem]) -> RawSheet | None:
+    merged = ws.merged_cell_ranges or []
+    rows = _rows(ws)
+    del ws              # calamine's cells then live only as long as the rows are being read
+    codes = set(sheet_def.codes)
+    code_row = None
+    head = list(islice(rows, HEADER_SEARCH_ROWS))
+    for r, row in enumerate(head):
+        if sum(1 for v in row if isinstance(v, str) and v.strip() in codes) >= 2:
+            code_row = r
+            break
+    if code_row is None:
+        problems.append(Problem(ERROR, "sheet.no_codes", f"Sheet '{name}' không có dòng mã cột (dòng 3 của mẫu)",
+                                f"Sheet '{name}' has no row of column codes (row 3 of the template)",
+                                "Chép dữ liệu vào mẫu mới nhất (cotmoc template) rồi gửi lại",
+                                "Copy the data into the current template and send it again", sheet=sheet_def.code))
+        return None
+    columns, extra, seen = {}, [], {}
+    for c, value in enumerate(head[code_row], start=1):
+        text = value.strip() if isinstance(value, str) else value
+        if _blank(text):
+            continue
+        if text in codes:
+            if text in columns:
+                seen.setdefault(text, [column_letter(columns[text])]).append(column_letter(c))
+                continue
+            columns[text] = c
+        else:
+            extra.append(str(text))
+            problems.append(Problem(WARNING, "column.unknown", f"Cột '{text}' không có trong mẫu nên bị bỏ qua",
+                                    f"Column '{text}' is not in the template and is ignored",
+                                    "Xóa cột này nếu không cần", "Delete the column if it is not needed",
+                                    sheet=sheet_def.code, row=code_row + 1, cell=f"{column_letter(c)}{code_row + 1}",
+                                    value=str(text)))
+    for code, letters in seen.items():
+        problems.append(Problem(ERROR, "column.duplicated", f"Mã cột '{code}' xuất hiện nhiều lần (cột {', '.join(letters)})",
+                                f"Column code '{code}' appears more than once (columns {', '.join(letters)})",
+                                "Mỗi mã cột chỉ xuất hiện một lần: sửa lại dòng mã cột theo mẫu",
+                                "Each code appears once: restore the code row from the template",
+                                sheet=sheet_def.code, row=code_row + 1, column=code))
+    for col in sheet_def.columns:
+        if col.code not in columns and col.required:
+            problems.append(Problem(ERROR, "column.missing", f"Thiếu cột '{col.label_vi}' (mã {col.code})",
+                                    f"Column '{col.label_en}' (code {col.code}) is missing",
+                                    "Thêm lại cột này theo mẫu, không đổi mã ở dòng 3",
+                                    "Add the column back as in the template; do not change the codes in row 3",
+                                    sheet=sheet_def.code, column=col.code))
+    labels = {code: str(head[code_row - 1][c - 1]) if code_row > 0 and c - 1 < len(head[code_row - 1]) else ""
+              for code, c in columns.items()}
+    for (r0, c0), (r1, c1) in merged:
+        if r1 > code_row:
+            ref = f"{column_letter(c0 + 1)}{r0 + 1}:{column_letter(c1 + 1)}{r1 + 1}"
+            problems.append(Problem(ERROR, "cells.merged", f"Các ô {ref} đang bị gộp (merge) trong vùng dữ liệu",
+                                    f"Cells {ref} are merged inside the data rows",
+                                    "Bỏ gộp ô (Unmerge) và ghi giá trị vào từng dòng",
+                                    "Unmerge the cells and fill in the value on every row",
+                                    sheet=sheet_def.code, row=r0 + 1, cell=f"{column_letter(c0 + 1)}{r0 + 1}"))
+    index, values = _data_rows(sheet_def, chain(head[code_row + 1:], rows), code_row + 1, columns, formulas,
+                               problems)
+    del rows            # frees calamine's cells before the frame is built
+    data = _raw_frame(values, index, list(columns))
+    return RawSheet(sheet_def.code, name, columns, labels, extra, data)
+
+
+def _data_rows(sheet_def: contract.Sheet, rows: Iterator[list], first: int, columns: dict[str, int],
+               formulas: set[str], problems: list[Problem]) -> tuple[list[int], list]:
+    """Excel row numbers, and values column by column (in `columns` order), of the rows below the code row
+    that hold something; a formula without a stored result becomes FORMULA_WITHOUT_VALUE and a Problem."""
+    positions = [c - 1 for c in columns.values()]
+    take = itemgetter(*positions) if len(positions) > 1 else (lambda row: (row[positions[0]],))
+    width_needed = max(positions) + 1
+    formula_rows = {int(found.group()) for ref in formulas if (found := re.search(r"\d+$", ref or ""))}
+    # `formulas`: {cell: None for a formula without a stored result, or the Excel error the cell shows}
+    index, by_column, chunk = [], [[] for _ in positions], []
+    for r, row in enumerate(rows, start=first):
+        values = take(row) if len(row) >= width_needed else [row[i] if i < len(row) else None for i in positions]
+        if r + 1 in formula_rows:             # rare: only then is each cell's reference worth writing out
+            values = _mark_formulas(list(values), formulas, columns, sheet_def, r + 1, problems)
+        if all(_blank(v) for v in values):
+            continue
+        chunk.append(values)
+        index.append(r + 1)
+        if len(chunk) == _CHUNK_ROWS:
+            _append_chunk(by_column, chunk)
+            chunk = []
+    _append_chunk(by_column, chunk)
+    return index, by_column
+
+
+_CHUNK_ROWS = 4096
+
+
+def _append_chunk(columns: list[list], chunk: list) -> None:
+    """Add rows to the columns keeping one object per distinct text in the chunk, so a border or commune name
+    written on 100,000 rows is not held 100,000 times (all-text columns only: equal numbers such as 0.0 and
+    -0.0 must stay apart)."""
+    for column, values in zip(columns, zip(*chunk)):
+        if set(map(type, values)) == {str}:
+            distinct: dict[str, str] = {}
+            column.extend(map(distinct.setdefault, values, values))
+        else:
+            column.extend(values)
+
+
+def excel_error_problem(text: str, sheet: str, row: int, column: str | None, cell: str) -> Problem:
+    meaning_vi, meaning_en = _EXCEL_ERRORS.get(text.upper(), ("công thức bị lỗi", "the formula failed"))
+    return Problem(ERROR, "cell.excel_error", f"Ô đang hiện lỗi Excel {text}: {meaning_vi}",
+                   f"The cell shows the Excel error {text}: {meaning_en}",
+                   "Sửa công thức cho đúng hoặc gõ giá trị thay cho công thức (để trống nếu không có)",
+                   "Mend the formula or type the value instead (leave it empty if there is none)",
+                   sheet=sheet, row=row, column=column, cell=cell, value=text)
+
+
+def _mark_formulas(values: list, formulas: dict[str, str | None], columns: dict[str, int],
+                   sheet_def: contract.Sheet, excel_row: int, problems: list[Problem]) -> list:
+    for k, (code, c) in enumerate(columns.items()):
+        ref = f"{column_letter(c)}{excel_row}"
+        if ref not in formulas:
+            continue
+        if formulas[ref] is not None:
+            values[k] = ExcelError(formulas[ref])
+            problems.append(excel_error_problem(formulas[ref], sheet_def.code, excel_row, code, ref))
+            continue
+        values[k] = FORMULA_WITHOUT_VALUE
+        problems.append(Problem(ERROR, "formula.no_cached_value", "Ô có công thức nhưng chưa có kết quả được lưu",
+                                "The cell holds a formula whose result was never saved",
+                                "Mở file bằng Excel/LibreOffice, để bảng tính tự tính lại rồi lưu; hoặc gõ số thay cho công thức",
+                                "Open the file in Excel/LibreOffice so it recalculates, then save; or type the number",
+                                sheet=sheet_def.code, row=excel_row, column=code, cell=ref))
+    return values
+
+
+# Cell types pandas' inference in DataFrame.from_records hands back unchanged after .astype(object), alone or
+# mixed (a float column becomes float64 and back, a text column str and back). Other types may change (ints
+# mixed with floats become floats, datetimes Timestamps): a sheet holding any goes the generic way.
+_KEPT_AS_READ = frozenset({str, float, bool, date, time, FormulaWithoutValue, ExcelError})
+
+
+def _raw_frame(columns: list[list], index: list[int], codes: list[str]) -> pd.DataFrame:
+    """The raw values as an object frame, exactly as DataFrame.from_records(rows).astype(object) gives them,
+    built from the columns read (no second copy of every string and number) when that is the same."""
+    if index and all(set(map(type, values)) <= _KEPT_AS_READ for values in columns):
+        cells = np.empty((len(index), len(codes)), dtype=object)
+        for j, values in enumerate(columns):
+            cells[:, j] = values
+        return pd.DataFrame(cells, index=pd.Index(np.array(index, dtype="int64"), name="excel_row"), columns=codes,
+                            dtype=object, copy=False)
+    rows = [list(row) for row in zip(*columns)]
+    return pd.DataFrame.from_records(rows, index=pd.Index(index, name="excel_row"), columns=codes).astype(object)
+
+
+def _read_info(name: str, grid: list[list], formulas: set[str], problems: list[Problem]) -> dict[str, RawCell]:
+    info = {}
+    codes = set(contract.THONG_TIN.codes)
+    for r, row in enumerate(grid):
+        for c, value in enumerate(row):
+            if isinstance(value, str) and value.strip() in codes and value.strip() not in info:
+                v = row[c + 1] if c + 1 < len(row) else None
+                ref = f"{column_letter(c + 2)}{r + 1}"
+                if ref in formulas and formulas[ref] is not None:
+                    v = ExcelError(formulas[ref])
+                    problems.append(excel_error_problem(formulas[ref], "thong_tin", r + 1, value.strip(), ref))
+                elif ref in formulas:
+                    v = FORMULA_WITHOUT_VALUE
+                info[value.strip()] = RawCell(v, ref, r + 1)
+    return info
+
+
+def _marked_cells(path: Path, sheet_names: list[str]) -> dict[str, dict[str, str | None]]:
+    """Per sheet: {cell: None} for formulas without a stored result, {cell: '#REF!'} for Excel error values."""
+    marked: dict[str, dict[str, str | None]] = {}
+    for name, cells in formulas_without_values(path, sheet_names).items():
+        marked.setdefault(name, {}).update(dict.fromkeys(cells))
+    for name, cells in error_cells(path, sheet_names).items():
+        marked.setdefault(name, {}).update(cells)
+    return marked
+
+
+def read_report(path: Path | str, *, max_bytes: int = 50 * 1024 * 1024,
+                max_uncompressed_bytes: int = 500 * 1024 * 1024) -> RawReport:
+    """Read a report's raw cells, located by machine code. File-level refusals raise UnreadableWorkbook;
+    everything else found is returned as Problems on the RawReport.
+
+    This is the reading layer's one boundary: ANY failure while reading this file (the library's XML or zip
+    errors, an exception of ours on a shape nobody foresaw, memory) becomes an UnreadableWorkbook for this
+    file alone, with its own rule and a Vietnamese message, so no file can stop the others."""
+    try:
+        return _read_report(Path(path), max_bytes, max_uncompressed_bytes)
+    except UnreadableWorkbook:
+        raise
+    except Exception as exc:
+        raise unreadable(exc) from None
+
+
+def _read_report(path: Path, max_bytes: int, max_uncompressed_bytes: int) -> RawReport:
+    kind = check_container(path, max_bytes, max_uncompressed_bytes)
+    wb = CalamineWorkbook.from_path(str(path))
+    report = RawReport(path)
+    names = list(wb.sheet_names)
+    hidden = {m.name: ("very" if "VeryHidden" in str(m.visible) else "hidden") for m in wb.sheets_metadata
+              if not str(m.visible).endswith(".Visible")}
+    found = {s.code: _find_sheet(names, s.code, set(hidden)) for s in contract.SHEETS}
+    if not any(name for name, _ in found.values()):
+        raise refuse("workbook.not_template", "File không có sheet nào của mẫu báo cáo (thong_tin, to_tu_quan, "
+                      "doan_bien_gioi, khen_thuong)", "The workbook has none of the report's sheets "
+                      "(thong_tin, to_tu_quan, doan_bien_gioi, khen_thuong)",
+                      "Lập báo cáo trên mẫu (cotmoc template) rồi gửi lại",
+                      "Fill in the report template and send it again")
+    formulas = _marked_cells(path, [n for n, _ in found.values() if n]) if kind == "zip" else {}
+    for sheet_def in contract.SHEETS:
+        name, renamed = found[sheet_def.code]
+        report.problems.extend(_sheet_visibility_problems(names, hidden, sheet_def.code))
+        if name is None:
+            report.problems.append(Problem(ERROR, "sheet.missing", f"Thiếu sheet '{sheet_def.code}' ({sheet_def.title_vi})",
+                                           f"Sheet '{sheet_def.code}' ({sheet_def.title_en}) is missing",
+                                           "Thêm lại sheet theo mẫu, giữ nguyên tên sheet",
+                                           "Add the sheet back from the template, keeping its name", sheet=sheet_def.code))
+            continue
+        if renamed:
+            report.problems.append(Problem(WARNING, "sheet.renamed", f"Tên sheet '{name}' khác mẫu ('{sheet_def.code}')",
+                                           f"Sheet '{name}' is named differently from the template ('{sheet_def.code}')",
+                                           f"Đổi tên sheet thành '{sheet_def.code}'", f"Rename the sheet '{sheet_def.code}'",
+                                           sheet=sheet_def.code, value=name))
+        if sheet_def.is_form:
+            grid = wb.get_sheet_by_name(name).to_python(skip_empty_area=False)
+            report.info = _read_info(name, grid, formulas.get(name, {}), report.problems)
+        else:             # the sheet is handed over, not kept here, so _read_table can free it early
+            table = _read_table(sheet_def, name, wb.get_sheet_by_name(name), formulas.get(name, {}),
+                                report.problems)
+            if table is not None:
+                report.sheets[sheet_def.code] = table
+    return report
