@@ -12,7 +12,7 @@ from pathlib import Path
 import openpyxl
 import pytest
 
-from cotmoc.samples import broken_files, faulty
+from cotmoc.samples import broken_files, faulty, hostile
 from tests.portal_support import PASSWORDS, SAMPLES, Client, make_home, portal_server
 
 pytestmark = pytest.mark.slow
@@ -340,3 +340,19 @@ def test_audit_log_records_who_did_what(site):
     office = _client(site, "office")
     page = office.get("/van-phong/nhat-ky")[2].decode()
     assert "login_failed" in page and "submit" in page
+
+
+CATALOGUE = [k for k in hostile.CATALOGUE if k.outcome == "rejected" and not k.copying]
+
+
+@pytest.mark.parametrize("kind", CATALOGUE, ids=[k.name for k in CATALOGUE])
+def test_every_kind_the_ingest_rejects_is_refused_at_upload_with_its_rule(site, tmp_path, kind):
+    """The whole hostile-input catalogue (cotmoc/samples/hostile.py), sent by the office for Cao Bằng (the
+    province the hostile files are made from): the verdict names the rule the ingest gives, nothing is sent."""
+    office = site.setdefault("office", _client(site, "office"))
+    path = kind.build(tmp_path / kind.file_name)
+    status, headers, body = office.upload("cao_bang", kind.file_name, path.read_bytes())
+    assert status == 303, (status, body[:300])
+    status, _, body = office.get(headers["location"])
+    page = body.decode()
+    assert status == 200 and f'<code class="rule">{kind.rule}</code>' in page and 'id="submit"' not in page, kind.name
