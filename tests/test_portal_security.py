@@ -177,10 +177,12 @@ def test_cookies_are_httponly_samesite_and_secure_behind_tls(site):
     cookie = headers["set-cookie"].lower() if "set-cookie" in headers else headers["Set-Cookie"].lower()
     assert status == 303 and "cotmoc_session=" in cookie
     assert "httponly" in cookie and "samesite=lax" in cookie and "secure" in cookie
+    assert "max-age" in {k.lower(): v for k, v in headers.items()}["strict-transport-security"]
     plain = Client(site["base"])
     plain.login("dien_bien")
     assert all(not c.secure for c in plain.jar)
     _, headers, _ = plain.get("/tinh/dien_bien")
+    assert "strict-transport-security" not in {k.lower() for k in headers}
     assert "script-src" not in headers["content-security-policy"] and "default-src 'none'" in headers[
         "content-security-policy"]
 

@@ -62,7 +62,8 @@ class BodyLimit:
                 message["headers"] = list(message["headers"]) + [
                     (b"content-security-policy", CSP.encode()), (b"x-content-type-options", b"nosniff"),
                     (b"x-frame-options", b"DENY"), (b"referrer-policy", b"same-origin"),
-                    (b"cache-control", b"no-store")]
+                    (b"cache-control", b"no-store")] + (
+                    [(b"strict-transport-security", b"max-age=31536000")] if scope.get("scheme") == "https" else [])
             await send(message)
 
         try:
