@@ -11,6 +11,7 @@ Security in one place:
 """
 from __future__ import annotations
 
+import logging
 from datetime import date
 from pathlib import Path
 
@@ -27,6 +28,7 @@ from cotmoc.core import display
 from cotmoc.portal import library, security
 from cotmoc.portal.store import Account, Store
 
+log = logging.getLogger("cotmoc.portal")
 SESSION_COOKIE = "cotmoc_session"
 PRE_CSRF_COOKIE = "cotmoc_csrf"
 SMALL_BODY = 64 * 1024
@@ -142,8 +144,11 @@ class Portal:
         self.today = today
 
     def audit(self, request: Request, action: str, **detail) -> None:
+        """The audit log (store.py) and one log line (the service's journal); never a password."""
         user = getattr(request.state, "account", None)
         self.store.audit(action, account=user.name if user else None, client=client_of(request), **detail)
+        log.info("%s %s from %s %s", action, user.name if user else "-", client_of(request),
+                 " ".join(f"{k}={v}" for k, v in detail.items()))
 
     # --- who is asking ------------------------------------------------------------------------------
     def identify(self, request: Request) -> Account | None:

@@ -19,8 +19,10 @@ def store_for(settings: library.Settings) -> Store:
 def serve(host: str = "127.0.0.1", port: int = 8080, settings: library.Settings | None = None) -> None:
     """Serve the portal with uvicorn until interrupted. X-Forwarded-* headers are trusted from the loopback
     only (a TLS reverse proxy on the same machine: docs/portal.md), so cookies are Secure behind it."""
+    import logging
     import uvicorn
     from cotmoc.portal.app import create_app
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     settings = settings or library.load_settings()
     app = create_app(settings)
     print(f"Cổng báo cáo / reporting portal: http://{host}:{port}/  (Ctrl-C để dừng / to stop)", flush=True)

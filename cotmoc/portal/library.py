@@ -201,7 +201,8 @@ def office_status(settings: Settings, *, today: date | None = None, last: int = 
         name = c["province_name"] if c["province_name"] == c["reporting_province_name"] else \
             f"{c['province_name']} ({c['reporting_province_name']})"
         c = {**c, "overdue": c["status"] == "missing" and c["due_date"] is not None and c["due_date"] < today}
-        rows.setdefault((c["province_name"], name), {"name": name, "cells": {}})["cells"][c["period"]] = c
+        rows.setdefault((c["province_name"], name), {"name": name, "province": c["province_code"],
+                                                     "cells": {}})["cells"][c["period"]] = c
     counts = {s: sum(c["status"] == s for c in cells) for s in ("accepted", "rejected", "missing")}
     return {"periods": periods, "rows": [rows[k] for k in sorted(rows)], "counts": counts,
             "published": published_path(settings.warehouse).exists()}
