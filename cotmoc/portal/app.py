@@ -24,7 +24,6 @@ from starlette.responses import HTMLResponse, RedirectResponse, Response
 from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 
-from cotmoc.core import display
 from cotmoc.portal import library, security
 from cotmoc.portal.store import Account, Store
 
@@ -108,8 +107,8 @@ class Render:
     def __init__(self):
         self.env = Environment(loader=PackageLoader("cotmoc.portal", "templates"),
                                autoescape=select_autoescape(default=True, default_for_string=True))
-        self.env.filters.update(vi_number=display.vi_number, province_name=display.province_name,
-                                vi_percent=display.vi_percent,
+        self.env.filters.update(vi_number=library.vi_number, province_name=library.province_name,
+                                vi_percent=library.vi_percent,
                                 vi_date=lambda d: d.strftime("%d/%m/%Y") if d else "—",
                                 vi_time=lambda t: (t.strftime("%d/%m/%Y %H:%M") if hasattr(t, "strftime") else
                                                    str(t or "—")))
@@ -168,12 +167,8 @@ class Portal:
         """The account, when it may see `province`'s pages; 404 otherwise (whatever was tried)."""
         account = self.require(request)
         if account.is_office:
-            from cotmoc.core import reference
-            try:
-                if reference.province(province).current_code != province:
-                    raise KeyError(province)
-            except KeyError:
-                raise HTTPException(404) from None
+            if not library.is_current_province(province):
+                raise HTTPException(404)
             return account
         if account.province != province:
             raise HTTPException(404)

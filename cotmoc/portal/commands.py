@@ -42,25 +42,12 @@ def _password(password_file: str | None) -> str:
     return first
 
 
-def _province(code: str) -> str:
-    """A province code (or name) for an account: a province as it is today (after the 2025 merger)."""
-    from cotmoc.core import reference
-    from cotmoc.outputs.template import resolve_province
-    found = resolve_province(code)
-    current = reference.province(found).current_code
-    if current != found:
-        raise AccountError(f"{reference.province(found).name_vi} đã nhập vào {reference.province(current).name_vi} "
-                           f"(2025): tạo tài khoản cho '{current}' — it merged into {current}; make the account for "
-                           f"'{current}' (it sends {found}'s earlier reports too)")
-    return found
-
-
 def users_add(name: str, *, province: str | None, office: bool, password_file: str | None,
               settings: library.Settings | None = None) -> int:
     if bool(province) == bool(office):
         raise AccountError("Chọn --province CODE hoặc --office — choose --province CODE or --office")
     settings = settings or library.load_settings()
-    code = _province(province) if province else None
+    code = library.account_province(province) if province else None
     account = store_for(settings).add_account(name, _password(password_file), province=code)
     print(f"Đã tạo tài khoản / account created: {account.name} ({account.province or 'văn phòng / office'})")
     return 0
@@ -69,7 +56,7 @@ def users_add(name: str, *, province: str | None, office: bool, password_file: s
 def users_list(settings: library.Settings | None = None) -> int:
     from rich.console import Console
     from rich.table import Table
-    from cotmoc.core.display import province_name
+    province_name = library.province_name
     table = Table(title="Tài khoản cổng báo cáo — Portal accounts")
     for col in ("Tên / Name", "Vai trò / Role", "Tỉnh / Province", "Trạng thái / State", "Tạo / Created",
                 "Đăng nhập gần nhất / Last login"):

@@ -23,15 +23,47 @@ from importlib.resources import files
 from pathlib import Path
 
 from cotmoc.core import display, reference
-from cotmoc.core.config import Settings, load_settings
+from cotmoc.core.config import Settings, load_settings  # noqa: F401  (the portal reads its settings here)
 from cotmoc.core.contract import SHEETS_BY_CODE
 from cotmoc.pipeline.rollup import published_path
 
 log = logging.getLogger("cotmoc.portal")
 
-__all__ = ["load_settings", "Settings", "state_paths", "accepted_suffixes", "reporting_codes", "check_upload",
-           "annotated_copy", "template", "periods_owed", "office_status", "rejections", "national", "national_workbook",
-           "published_submissions", "submission", "hand_to_inbox", "trigger_ingest", "follow"]
+# --- showing and naming (cotmoc.core's own rules) ----------------------------------------------------------
+province_name, vi_number, vi_percent = display.province_name, display.vi_number, display.vi_percent
+
+
+def period_code(text: str) -> str:
+    """A period code validated by cotmoc.core.periods (ValueError otherwise): safe in a path or a query."""
+    from cotmoc.core.periods import Period
+    return Period.parse(text).code
+
+
+def is_current_province(code: str) -> bool:
+    """A province as it is today (a steward's account, a portal address); False for a merged or unknown one."""
+    try:
+        return reference.province(code).current_code == code
+    except KeyError:
+        return False
+
+
+def account_province(text: str) -> str:
+    """The province (name or code) a steward's account is for: one that exists today (ValueError otherwise)."""
+    from cotmoc.outputs.template import resolve_province
+    found = resolve_province(text)
+    current = reference.province(found).current_code
+    if current != found:
+        raise ValueError(f"{reference.province(found).name_vi} đã nhập vào {reference.province(current).name_vi} "
+                         f"(2025): tạo tài khoản cho '{current}' — it merged into {current}; make the account for "
+                         f"'{current}' (it sends {found}'s earlier reports too)")
+    return found
+
+
+def ascii_slug(text: str, limit: int = 60) -> str:
+    """Plain lower-case ASCII words joined by '_' (cotmoc.core.vntext.fold drops the diacritics)."""
+    import re
+    from cotmoc.core import vntext
+    return re.sub(r"[^a-z0-9]+", "_", vntext.fold(text).lower()).strip("_")[:limit]
 
 
 def state_paths(settings: Settings) -> tuple[Path, Path]:

@@ -14,7 +14,6 @@ from starlette.requests import Request
 from starlette.responses import FileResponse
 from starlette.routing import Route
 
-from cotmoc.core.periods import Period
 from cotmoc.portal import library
 from cotmoc.portal.app import RENDER, Portal
 from cotmoc.portal.pages import XLSX
@@ -24,7 +23,7 @@ def _periods(request: Request) -> list[str] | None:
     """Periods chosen in the query string (?ky=2016&ky=2019), validated; None for the default."""
     chosen = [p for typed in request.query_params.getlist("ky") for p in re.split(r"[\s,;]+", typed) if p]
     try:
-        return [Period.parse(p).code for p in chosen] or None
+        return [library.period_code(p) for p in chosen] or None
     except ValueError:
         raise HTTPException(404) from None
 
@@ -73,7 +72,7 @@ async def office_submission_loi(request: Request):
 
 def _period(request: Request) -> str:
     try:
-        return Period.parse(request.path_params["period"]).code
+        return library.period_code(request.path_params["period"])
     except ValueError:
         raise HTTPException(404) from None
 

@@ -21,7 +21,6 @@ from starlette.requests import Request
 from starlette.responses import FileResponse, RedirectResponse
 from starlette.routing import Route
 
-from cotmoc.core import display, vntext
 from cotmoc.portal import library
 from cotmoc.portal.app import RENDER, Portal
 from cotmoc.portal.store import now_text
@@ -53,7 +52,7 @@ def _stored_name(uploaded: str, upload_id: str) -> str:
     stem, dot, suffix = base.rpartition(".")
     if not dot:
         stem, suffix = base, ""
-    slug = re.sub(r"[^a-z0-9]+", "_", vntext.fold(stem).lower()).strip("_")[:60] or "bao_cao"
+    slug = library.ascii_slug(stem) or "bao_cao"
     suffix = f".{suffix.lower()}" if _SUFFIX.match(f".{suffix.lower()}") else ".bin"
     return f"{slug}__{upload_id[:10]}{suffix}"
 
@@ -83,7 +82,7 @@ async def province_home(request: Request):
     for p in periods:
         p["sent"] = pending.get((p["province"], p["period"]))
     return RENDER.page(request, "province_home.html", province=province, periods=periods, show_all=show_all,
-                       province_name=display.province_name(province))
+                       province_name=library.province_name(province))
 
 
 async def template_download(request: Request):
@@ -109,7 +108,7 @@ async def check_page(request: Request):
     portal: Portal = request.app.state.portal
     province = request.path_params["province"]
     portal.scope_province(request, province)
-    return RENDER.page(request, "check.html", province=province, province_name=display.province_name(province),
+    return RENDER.page(request, "check.html", province=province, province_name=library.province_name(province),
                        suffixes=library.accepted_suffixes(), limit_mb=portal.settings.max_file_bytes / 1e6)
 
 
@@ -121,7 +120,7 @@ async def check_upload(request: Request):
     upload = form.get("file")
     if not isinstance(upload, UploadFile) or not upload.filename:
         return RENDER.page(request, "check.html", status=400, province=province,
-                           province_name=display.province_name(province), suffixes=library.accepted_suffixes(),
+                           province_name=library.province_name(province), suffixes=library.accepted_suffixes(),
                            limit_mb=portal.settings.max_file_bytes / 1e6,
                            message="Chưa chọn file — no file chosen")
     upload_id = secrets.token_urlsafe(12)
@@ -144,12 +143,12 @@ async def check_upload(request: Request):
     if result["province"] and result["province"] not in allowed:
         shutil.rmtree(folder, ignore_errors=True)
         portal.audit(request, "refused", upload=upload_id, file=upload.filename, report_province=result["province"])
-        message = (f"Báo cáo này là của tỉnh {display.province_name(result['province'])} (ô Tỉnh ở sheet thong_tin); "
-                   f"tại đây chỉ gửi được báo cáo của tỉnh {display.province_name(province)}. File không được lưu — "
-                   f"This report is for {display.province_name(result['province'])} (the province on sheet thong_tin); "
-                   f"only {display.province_name(province)}'s reports can be sent here. The file was not kept.")
+        message = (f"Báo cáo này là của tỉnh {library.province_name(result['province'])} (ô Tỉnh ở sheet thong_tin); "
+                   f"tại đây chỉ gửi được báo cáo của tỉnh {library.province_name(province)}. File không được lưu — "
+                   f"This report is for {library.province_name(result['province'])} (the province on sheet thong_tin); "
+                   f"only {library.province_name(province)}'s reports can be sent here. The file was not kept.")
         return RENDER.page(request, "check.html", status=422, province=province,
-                           province_name=display.province_name(province), suffixes=library.accepted_suffixes(),
+                           province_name=library.province_name(province), suffixes=library.accepted_suffixes(),
                            limit_mb=portal.settings.max_file_bytes / 1e6, message=message)
     portal.store.add_upload({
         "upload_id": upload_id, "account": account.name, "province": province, "uploaded_name": upload.filename[:255],
@@ -174,7 +173,7 @@ async def upload_page(request: Request, message: str = "", status: int = 200):
                                          row["result"]["province"], row["result"]["period"])
     return RENDER.page(request, "upload.html", status=status, province=province, row=row, result=row["result"],
                        followed=followed, before=before, message=message,
-                       province_name=display.province_name(province))
+                       province_name=library.province_name(province))
 
 
 async def submit(request: Request):
@@ -232,10 +231,10 @@ async def history(request: Request):
             waiting.append(u)
     for s in published:
         s["upload"] = by_sha.get(s["sha256"])
-        s["province_name"] = display.province_name(s["province_code"])
+        s["province_name"] = library.province_name(s["province_code"])
         s["has_loi"] = library.filed_annotated(s["stored_path"]) is not None
     checks = portal.store.uploads(province=province, submitted=False, limit=20)
-    return RENDER.page(request, "history.html", province=province, province_name=display.province_name(province),
+    return RENDER.page(request, "history.html", province=province, province_name=library.province_name(province),
                        published=published, waiting=waiting, checks=checks)
 
 
