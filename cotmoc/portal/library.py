@@ -121,20 +121,11 @@ def _column_label(sheet: str | None, code: str | None) -> str:
         return code or ""
 
 
-def checking_processes(settings: Settings):
-    """While open, checks run in the ingest's own pool of spawned worker processes (cotmoc.pipeline.parallel:
-    `check_workers`, one per core by default): uploads checked at once use every core, and a file that crashes or
-    exhausts its worker is rejected alone while the server runs on."""
-    from cotmoc.pipeline.parallel import checking_processes as pool, worker_count
-    return pool(worker_count(settings.check_workers))
-
-
 def check_upload(path: Path, settings: Settings, *, sha256: str, today: date | None = None) -> dict:
     """The verdict on one uploaded file, as the check page shows it (problems as the ingest gives them,
-    errors first), and the figures as read. Nothing is written anywhere. `check_batch` is the flow's own call
-    (cotmoc.pipeline.ingest.check_files, in a worker process when the pool is open)."""
-    from cotmoc.pipeline.parallel import check_batch
-    checked = check_batch([(path, sha256)], settings, today)[0]
+    errors first), and the figures as read. Nothing is written anywhere."""
+    from cotmoc.pipeline.ingest import check_file
+    checked = check_file(path, settings, sha256=sha256, today=today)
     problems = [{**p.as_dict(), "column_label": _column_label(p.sheet, p.column)} for p in checked.problems]
     info = checked.report.info if checked.report is not None else {}
     return {"province": checked.province, "period": checked.period, "readable": checked.readable,

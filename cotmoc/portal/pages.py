@@ -3,9 +3,7 @@ history, and the downloads (pre-filled template, annotated copy). Every route fi
 (`Portal.scope_province`: another province's anything is a 404)."""
 from __future__ import annotations
 
-import asyncio
 import contextlib
-import os
 import hashlib
 import json
 import re
@@ -34,13 +32,11 @@ _SUFFIX = re.compile(r"^\.[a-z0-9]{1,8}$")
 
 @contextlib.asynccontextmanager
 async def lifespan(app):
-    """Open the checking processes and warm each one (imports, pandera's schemas), so the first steward's
-    verdict is as quick as every other one."""
+    """Warm the checking code once (imports, pandera's schemas) so the first steward's verdict is as quick
+    as every other one."""
     portal: Portal = app.state.portal
-    with library.checking_processes(portal.settings):
-        await asyncio.gather(*(run_in_threadpool(_warm, portal) for _ in range(max(portal.settings.check_workers,
-                                                                                   os.cpu_count() or 1))))
-        yield
+    await run_in_threadpool(_warm, portal)
+    yield
 
 
 def _warm(portal: Portal) -> None:
