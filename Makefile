@@ -12,7 +12,7 @@ export PREFECT_SERVER_SERVICES_TASK_RUN_RECORDER_FLUSH_INTERVAL := 2
 export PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS := 120
 export PREFECT_LOGGING_LEVEL ?= WARNING
 
-.PHONY: install demo test lint bench bench-quick clean
+.PHONY: install demo test lint bench bench-quick bench-portal clean
 
 install: $(STAMP)
 
@@ -40,6 +40,11 @@ bench: $(STAMP)
 
 bench-quick: $(STAMP)
 	$(BIN)/python bench/run.py --quick
+	$(BIN)/python bench/portal.py --quick
+
+# The portal's benchmark (bench/portal.py): upload → verdict on a warm server, and 20 uploads at once.
+bench-portal: $(STAMP)
+	$(BIN)/python bench/portal.py
 
 clean:
 	rm -rf $(VENV) .prefect .pytest_cache bench/work

@@ -241,6 +241,49 @@ class _Formatter(argparse.HelpFormatter):
 def _command(sub, name: str, summary: str, description: str, **kwargs) -> argparse.ArgumentParser:
     """A subcommand with its one-line summary (in `cotmoc --help`) and its description (in its own --help)."""
     return sub.add_parser(name, help=summary, description=description, formatter_class=_Formatter, **kwargs)
+def _cmd_web(args) -> int:
+    from cotmoc.portal.commands import serve
+    serve(host=args.host, port=args.port)
+    return 0
+
+
+def _cmd_users(args) -> int:
+    from cotmoc.portal import commands
+    if args.action == "add":
+        return commands.users_add(args.name, province=args.province, office=args.office,
+                                  password_file=args.password_file)
+    if args.action == "disable":
+        return commands.users_disable(args.name)
+    if args.action == "password":
+        return commands.users_password(args.name, args.password_file)
+    return commands.users_demo() if args.action == "demo" else commands.users_list()
+
+
+def _add_portal_parsers(sub) -> None:
+    p = _command(sub, "web", "cổng báo cáo cho các tỉnh / the reporting portal (docs/portal.md)",
+                 "Chạy cổng báo cáo: cán bộ tỉnh tự kiểm tra và gửi báo cáo, văn phòng xem mọi tỉnh — serves the "
+                 "reporting portal: stewards check and send their reports, the office sees every province.")
+    p.add_argument("--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1)")
+    p.add_argument("--port", type=int, default=8080, help="port (default 8080)")
+    p.set_defaults(func=_cmd_web)
+    p = _command(sub, "users", "tài khoản cổng báo cáo / portal accounts",
+                 "Thêm, liệt kê, khoá tài khoản của cổng báo cáo (mật khẩu băm bằng scrypt) — adds, lists and "
+                 "disables the portal's accounts (passwords stored as scrypt hashes).")
+    users = p.add_subparsers(dest="action", required=True)
+    u = users.add_parser("add", help="thêm tài khoản / add an account")
+    u.add_argument("name")
+    who = u.add_mutually_exclusive_group(required=True)
+    who.add_argument("--province", help="mã tỉnh của cán bộ / the steward's province code")
+    who.add_argument("--office", action="store_true", help="tài khoản văn phòng (xem mọi tỉnh) / office account")
+    u.add_argument("--password-file", help="file whose first line is the password (else asked twice)")
+    users.add_parser("list", help="danh sách tài khoản / list accounts")
+    u = users.add_parser("disable", help="khoá tài khoản / disable an account (ends its sessions)")
+    u.add_argument("name")
+    u = users.add_parser("password", help="đổi mật khẩu / set a new password")
+    u.add_argument("name")
+    u.add_argument("--password-file", help="file whose first line is the password (else asked twice)")
+    users.add_parser("demo", help="hai tài khoản thử (văn phòng, Điện Biên) / the quick start's two accounts")
+    p.set_defaults(func=_cmd_users)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -357,6 +400,7 @@ def build_parser() -> argparse.ArgumentParser:
                  "Chép các báo cáo mẫu vào hộp thư, nhận, tổng hợp và in kết quả — copies the bundled sample "
                  "reports into the inbox and runs ingest and rollup on them.")
     p.set_defaults(func=_cmd_demo)
+    _add_portal_parsers(sub)
     return parser
 
 
