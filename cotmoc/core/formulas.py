@@ -50,24 +50,11 @@ def formulas_without_values(path: Path, sheet_names: list[str]) -> dict[str, dic
         with zipfile.ZipFile(path) as zf:
             names = set(zf.namelist())
             parts = _sheet_parts(zf) if "xl/workbook.xml" in names else {}
-            if not any(parts.get(name) in names and _part_has_formula(zf, parts[name]) for name in sheet_names):
+            if not any(parts.get(name) in names and _part_matches(zf, parts[name], _FORMULA_TAGS) for name in sheet_names):
                 return {}
     except Exception:             # the full parse meets the trouble again and handles it as it always has
         pass
     return _parse_formulas_without_values(path, sheet_names)
-
-
-def _part_has_formula(zf: zipfile.ZipFile, part: str) -> bool:
-    """Scan the decompressed XML in chunks (a 100,000-row sheet is tens of MB: never held at once); each
-    chunk starts with the previous one's last two bytes, so no three-byte tag is cut in two."""
-    tail = b""
-    with zf.open(part) as fh:
-        while chunk := fh.read(_SCAN_CHUNK):
-            text = tail + chunk
-            if any(tag.search(text) for tag in _FORMULA_TAGS):
-                return True
-            tail = text[-2:]
-    return False
 
 
 def _parse_formulas_without_values(path: Path, sheet_names: list[str]) -> dict[str, dict[str, str | None]]:
@@ -132,6 +119,8 @@ def error_cells(path: Path, sheet_names: list[str]) -> dict[str, dict[str, str]]
 
 
 def _part_matches(zf: zipfile.ZipFile, part: str, patterns) -> bool:
+    """Whether any pattern occurs in the part's decompressed XML, scanned in chunks (a 100,000-row sheet is tens
+    of MB: never held at once); each chunk starts with the previous one's last bytes, so no short tag is cut."""
     tail = b""
     with zf.open(part) as fh:
         while chunk := fh.read(_SCAN_CHUNK):
