@@ -153,7 +153,6 @@ def take(path: Path, archive: Path, *, since_ns: int, max_copy_bytes: int) -> St
     sha = digest.hexdigest()
     os.utime(part, ns=(before.st_atime_ns, before.st_mtime_ns))     # the copy keeps when the file arrived
     copy = folder / f"{sha[:16]}-{before.st_ino}{_suffix(path)}"    # two inbox files may hold the same bytes
-    os.utime(part, ns=(before.st_atime_ns, before.st_mtime_ns))   # the filed copy keeps the received time
     os.replace(part, copy)
     return Staged(path, copy, sha, _identity(before))
 
