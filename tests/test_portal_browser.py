@@ -158,6 +158,8 @@ def test_steward_checks_fixes_and_sends_a_report_and_the_office_sees_it(tmp_path
         assert "3.816 người" in browser.find_element(By.CSS_SELECTOR, ".figures").text      # the article's total
         figures = browser.find_element(By.CSS_SELECTOR, ".figures").text
         assert "365,861 km" in figures and "2.041" in figures        # the article's figures, as read
+        for confirm in browser.find_elements(By.NAME, "confirm"):    # warnings (if any) need the explicit tick
+            confirm.click()
         browser.find_element(By.CSS_SELECTOR, "#submit button").click()
         assert "đang chờ nhận" in browser.find_element(By.ID, "follow").text
         waiting = list((settings.inbox / "dien_bien").glob("dien_bien_2016_da_sua__*.xlsx"))

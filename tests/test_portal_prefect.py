@@ -53,7 +53,7 @@ def test_a_submission_triggers_the_ingest_deployment_and_is_followed_until_loade
             status, headers, _ = steward.upload("dien_bien", "dien_bien_2016.xlsx",
                                                 (SAMPLES / "seed" / "dien_bien_2016.xlsx").read_bytes())
             page = headers["location"]
-            assert steward.post(page + "/gui", {"csrf": steward.csrf(page)})[0] == 303
+            assert steward.post(page + "/gui", {"csrf": steward.csrf(page), "confirm": "yes"})[0] == 303
             deadline, text = time.monotonic() + 180, ""
             while time.monotonic() < deadline:
                 text = steward.get(page)[2].decode()
