@@ -3,6 +3,7 @@ port (once per test session) so flow tests run exactly as the office runs them."
 from __future__ import annotations
 
 import os
+from datetime import date
 import socket
 import subprocess
 import sys
@@ -12,9 +13,14 @@ from pathlib import Path
 
 import pytest
 
+from cotmoc.core.config import load_settings
+from cotmoc.warehouse.db import open_warehouse
+
 from cotmoc.core.prefect_env import PREFECT_DEFAULTS
 
 ROOT = Path(__file__).resolve().parent.parent
+#: the day the tests judge "future" and "late" by (the sample reports are dated before it)
+TODAY = date(2026, 11, 22)
 QUIET_PREFECT = dict(PREFECT_DEFAULTS)         # the settings the office runs with (cotmoc/core/prefect_env.py)
 
 
@@ -78,3 +84,19 @@ def reference_home(tmp_path_factory, fault_corpus) -> Path:
     assert run.returncode == 0, run.stdout + run.stderr
     (home.parent / "seconds").write_text(f"{time.monotonic() - started:.2f}")   # how long a whole run takes here
     return home
+
+
+@pytest.fixture
+def settings(tmp_path):
+    """Settings for a cotmoc home in the test's own folder, with an empty inbox."""
+    s = load_settings(tmp_path, environ={})
+    s.inbox.mkdir(parents=True)
+    return s
+
+
+@pytest.fixture
+def con(settings):
+    """That home's warehouse, open for writing (tests that need another kind define their own)."""
+    c = open_warehouse(settings.warehouse, today=TODAY)
+    yield c
+    c.close()

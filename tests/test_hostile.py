@@ -25,19 +25,6 @@ TODAY = date(2026, 11, 22)
 ROOT = Path(__file__).resolve().parent.parent
 
 
-@pytest.fixture
-def settings(tmp_path):
-    s = load_settings(tmp_path, environ={})
-    s.inbox.mkdir(parents=True)
-    return s
-
-
-@pytest.fixture
-def con(settings):
-    c = open_warehouse(settings.warehouse, today=TODAY)
-    yield c
-    c.close()
-
 
 def _inbox_files(settings) -> list[str]:
     return sorted(str(p.relative_to(settings.inbox)) for p in settings.inbox.rglob("*") if not p.is_dir())

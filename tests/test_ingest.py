@@ -10,28 +10,13 @@ from pathlib import Path
 
 import pytest
 
-from cotmoc.core.config import load_settings
 from cotmoc.pipeline.ingest import commit_and_file, check_file, discover, run_ingest
 from cotmoc.samples import broken_files
 from cotmoc.samples.seeds import seed_reports
-from cotmoc.warehouse.db import open_warehouse
 
 TODAY = date(2026, 11, 22)
 SAMPLES = Path(__file__).resolve().parent.parent / "inputs" / "samples"
 
-
-@pytest.fixture
-def settings(tmp_path):
-    s = load_settings(tmp_path, environ={})
-    s.inbox.mkdir(parents=True)
-    return s
-
-
-@pytest.fixture
-def con(settings):
-    c = open_warehouse(settings.warehouse, today=TODAY)
-    yield c
-    c.close()
 
 
 def _drop(settings, src: Path, name: str | None = None) -> Path:

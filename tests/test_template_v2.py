@@ -11,7 +11,6 @@ import openpyxl
 import pytest
 
 from cotmoc.core import contract
-from cotmoc.core.config import load_settings
 from cotmoc.pipeline.ingest import run_ingest
 from cotmoc.reading.normalise import normalise_report
 from cotmoc.samples.faulty import DEMO_FAULTS, swapped_activity_figures
@@ -20,24 +19,10 @@ from cotmoc.outputs.steward_report import ERROR_FILL
 from cotmoc.outputs.template import write_report
 from cotmoc.reading.workbook import read_report
 from cotmoc.schemas import validate_report
-from cotmoc.warehouse.db import open_warehouse
 
 TODAY = date(2026, 11, 22)
 SAMPLES = Path(__file__).resolve().parent.parent / "inputs" / "samples"
 
-
-@pytest.fixture
-def settings(tmp_path):
-    s = load_settings(tmp_path, environ={})
-    s.inbox.mkdir(parents=True)
-    return s
-
-
-@pytest.fixture
-def con(settings):
-    c = open_warehouse(settings.warehouse, today=TODAY)
-    yield c
-    c.close()
 
 
 def _ingest(con, settings, *paths: Path) -> list:
