@@ -7,6 +7,8 @@ the flow's one DuckDB connection, because DuckDB allows a single writing process
 """
 from __future__ import annotations
 
+import logging
+import os
 from collections import deque
 from datetime import date, datetime
 
@@ -138,6 +140,11 @@ def name_this_run(name: str) -> None:
 def dask_ingest_flow(workers: int = 2, address: str | None = None):
     """The same flow with its checks on Dask: a local multi-process cluster of `workers`, or the cluster at
     `address` (e.g. tcp://scheduler:8786). The load stays in the flow's process: one DuckDB writer."""
+    # distributed logs at INFO, and its routine shutdown race ("Batched Comm Closed") with a full traceback:
+    # an office reads that as a crash. Warnings and errors still show. Set before distributed is imported,
+    # since it applies its logging config at import, and through the environment, which workers inherit.
+    os.environ.setdefault("DASK_LOGGING__DISTRIBUTED", "warning")
+    logging.getLogger("distributed").setLevel(os.environ["DASK_LOGGING__DISTRIBUTED"].upper())
     from prefect_dask import DaskTaskRunner
     runner = (DaskTaskRunner(address=address) if address else
               DaskTaskRunner(cluster_kwargs={"n_workers": workers, "threads_per_worker": 1, "processes": True,
