@@ -1,10 +1,12 @@
 """pandera failure cases → Problems a steward can act on: sheet, Excel row and cell, the value found, what
 is wrong and how to fix it, Vietnamese first, then English. No pandera vocabulary reaches the steward.
 
-Every check a schema runs has an entry in ``MESSAGES``, keyed by the check's name (built-in checks by the
-part before the bracket: ``greater_than_or_equal_to(0)`` → ``greater_than_or_equal_to``). A message may
-use ``{label_vi}``, ``{label_en}`` (the failing column's labels), ``{value}``, ``{allowed}`` (the labels of
-the column's enumeration) and any column of the failing row by its code (``{members}``, ``{teams}``...).
+Every check a schema runs has an entry in ``CHECKS``, keyed by the check's name (built-in checks by the
+part before the bracket: ``greater_than_or_equal_to(0)`` → ``greater_than_or_equal_to``): its rule, whose
+texts are in the message catalogue (cotmoc/core/messages.toml). A message may use ``{label_vi}``,
+``{label_en}`` (the failing column's labels), ``{value}``, ``{allowed}`` (the labels of the column's
+enumeration), ``{hint}`` (the provinces an unknown one resembles), ``{known}`` and ``{current}`` (template
+versions) and any column of the failing row by its code (``{members}``, ``{teams}``...).
 """
 from __future__ import annotations
 
@@ -19,108 +21,51 @@ import pandera.pandas as pa
 from cotmoc.core import contract, reference
 from cotmoc.core.contract import SHEETS_BY_CODE
 from cotmoc.core.display import en_number, vi_number
-from cotmoc.core.problems import ERROR, Problem
+from cotmoc.core.messages import problem
+from cotmoc.core.problems import Problem
 
 #: (position in the frame, column code) → (Excel row, cell reference), either may be None.
 Locator = Callable[[int, str], tuple[int | None, str | None]]
 
 
 @dataclass(frozen=True)
-class Message:
-    rule: str                 # stable rule id stored in validation_issues
-    vi: str
-    en: str
-    fix_vi: str
-    fix_en: str
-    column: str | None = None  # the column the problem sits on; None: the failing column itself
-    severity: str = ERROR
+class Check:
+    """What a failing pandera check is for the steward: its rule (the texts are the catalogue's,
+    cotmoc/core/messages.toml) and the column the problem sits on (None: the failing column itself)."""
+    rule: str
+    column: str | None = None
 
 
-_CHECK_ROW = ("Kiểm tra lại số liệu của dòng này", "Check this row's figures")
-
-MESSAGES: dict[str, Message] = {
+CHECKS: dict[str, Check] = {
     # value rules on one cell
-    "greater_than_or_equal_to": Message(
-        "value.negative", "{label_vi}: giá trị {value} là số âm", "{label_en}: {value} is negative",
-        "Nhập số không âm (0 nếu không có)", "Enter a number of 0 or more (0 if none)"),
-    "isin": Message(
-        "value.not_allowed", "{label_vi}: '{value}' không có trong danh sách", "{label_en}: '{value}' is not an allowed value",
-        "Chọn trong danh sách thả xuống: {allowed}", "Pick a value from the dropdown list"),
-    "at_most_three_decimals": Message(
-        "segments.km_decimals", "{label_vi}: {value} có quá 3 chữ số thập phân",
-        "{label_en}: {value} has more than three decimals",
-        "Làm tròn đến mét (3 chữ số sau dấu phẩy, vd 12,345)", "Round to the metre (three decimals, e.g. 12.345)"),
-    "not_blank": Message(
-        "value.blank", "{label_vi}: ô chỉ có dấu cách hoặc ký tự không đọc được",
-        "{label_en}: the cell holds only spaces or unreadable characters", "Nhập nội dung cho ô này", "Fill this cell in"),
-    # rules across the cells of one row
-    "members_not_fewer_than_teams": Message(
-        "teams.members_fewer_than_teams", "Số thành viên ({members}) nhỏ hơn số tổ ({teams})",
-        "Members ({members}) fewer than teams ({teams})",
-        "Kiểm tra lại số tổ và số thành viên: mỗi tổ có ít nhất một thành viên",
-        "Check teams and members: every team has at least one member", column="members"),
-    "persons_not_fewer_than_households": Message(
-        "segments.persons_fewer_than_households", "Số người ({persons}) nhỏ hơn số hộ ({households})",
-        "Persons ({persons}) fewer than households ({households})",
-        "Mỗi hộ đăng ký có ít nhất một người: kiểm tra hai cột này",
-        "Each registered household has at least one person: check both columns", column="persons"),
-    "someone_honoured": Message(
-        "awards.nobody_honoured", "Quyết định khen thưởng có số tập thể và số cá nhân đều bằng 0",
-        "The award decision honours no collective and no individual",
-        "Nhập số tập thể và/hoặc số cá nhân được khen theo quyết định",
-        "Enter the collectives and/or individuals the decision honours", column="collectives"),
-    # activities (sheet hoat_dong, template version 2)
-    "people_not_fewer_than_sessions": Message(
-        "activities.people_fewer_than_sessions", "Tuyên truyền: số lượt người ({people}) nhỏ hơn số buổi ({count})",
-        "Propaganda: attendances ({people}) fewer than sessions ({count})",
-        "Mỗi buổi tuyên truyền có ít nhất một người nghe: kiểm tra số buổi và số lượt người",
-        "Every session has at least one listener: check sessions and attendances", column="people"),
-    "some_activity_figure": Message(
-        "activities.nothing_reported", "Dòng hoạt động có mọi số liệu bằng 0",
-        "The activity row has every figure 0",
-        "Nhập số buổi, số lớp hoặc số mô hình đã thực hiện; không có thì xóa dòng",
-        "Enter the sessions, classes or models held; delete the row if there were none", column="count"),
-    "since_a_year": Message(
-        "activities.since_not_a_year", "{label_vi}: {value} không phải là năm",
-        "{label_en}: {value} is not a year",
-        "Ghi năm bắt đầu cộng dồn bằng 4 chữ số, vd 2013; để trống nếu chỉ tính trong kỳ",
-        "Write the year counting starts with four digits, e.g. 2013; leave it blank for this period only"),
+    "greater_than_or_equal_to": Check("value.negative"),
+    "isin": Check("value.not_allowed"),
+    "at_most_three_decimals": Check("segments.km_decimals"),
+    "not_blank": Check("value.blank"),
+    # rules across the cells of one row: the problem sits on the column named
+    "members_not_fewer_than_teams": Check("teams.members_fewer_than_teams", "members"),
+    "persons_not_fewer_than_households": Check("segments.persons_fewer_than_households", "persons"),
+    "someone_honoured": Check("awards.nobody_honoured", "collectives"),
+    "people_not_fewer_than_sessions": Check("activities.people_fewer_than_sessions", "people"),
+    "some_activity_figure": Check("activities.nothing_reported", "count"),
+    "since_a_year": Check("activities.since_not_a_year"),
     # the report's own fields (sheet thong_tin)
-    "communes_covered_within_total": Message(
-        "info.communes_covered_over_total",
-        "Số xã đã triển khai ({communes_covered}) lớn hơn tổng số xã biên giới ({communes_total})",
-        "Communes covered ({communes_covered}) exceed the border communes in total ({communes_total})",
-        "Kiểm tra hai ô này: số xã đã triển khai không vượt tổng số xã biên giới",
-        "Check both cells: the communes covered cannot exceed the total", column="communes_covered"),
-    "known_template_version": Message(
-        "template.version_unknown",
-        "Mẫu báo cáo phiên bản '{value}' đã cũ hoặc không được hỗ trợ (hệ thống đọc các phiên bản "
-        f"{', '.join(sorted(contract.KNOWN_TEMPLATE_VERSIONS))})",
-        "Template version '{value}' is stale or not supported (this system reads versions "
-        f"{', '.join(sorted(contract.KNOWN_TEMPLATE_VERSIONS))})",
-        f"Tải mẫu mới (phiên bản {contract.TEMPLATE_VERSION}), chép số liệu sang rồi gửi lại",
-        f"Download the current template (version {contract.TEMPLATE_VERSION}), copy the figures over and send it again"),
-    "known_province": Message(
-        "province.unknown", "{label_vi}: không có tỉnh mã '{value}'", "{label_en}: no province has the code '{value}'",
-        "Chọn tỉnh trong danh sách thả xuống", "Pick the province from the dropdown list"),
-    "period_code": Message(
-        "period.unreadable", "{label_vi}: '{value}' không phải mã kỳ báo cáo", "{label_en}: '{value}' is not a period code",
-        "Ghi năm (2024) hoặc 6 tháng (2024S1, 2024S2)", "Write a year (2024) or a half-year (2024S1, 2024S2)"),
-    "period_after_directive": Message(
-        "period.before_directive", "Kỳ báo cáo {value} trước khi có Chỉ thị 01/CT-TTg (9/1/2015)",
-        "The period {value} is before Directive 01/CT-TTg (9 January 2015)",
-        "Kiểm tra lại năm của kỳ báo cáo", "Check the period's year"),
+    "communes_covered_within_total": Check("info.communes_covered_over_total", "communes_covered"),
+    "known_template_version": Check("template.version_unknown"),
+    "known_province": Check("province.unknown"),
+    "period_code": Check("period.unreadable"),
+    "period_after_directive": Check("period.before_directive"),
 }
 
 # A frame that does not have the shape the normaliser promises is our fault, not the steward's.
-_INTERNAL = Message("sheet.internal", "Lỗi nội bộ khi kiểm tra sheet {sheet}, cột {column}: {what_vi}",
-                    "Internal error while checking sheet {sheet}, column {column}: {what_en}",
-                    "Gửi file này cho cơ quan tổng hợp để được hỗ trợ", "Send this file to the central office for help")
+_INTERNAL = "sheet.internal"
+#: fields every check's message may use besides the row's cells: the template versions this system reads
+_VERSIONS = {"known": ", ".join(sorted(contract.KNOWN_TEMPLATE_VERSIONS)), "current": contract.TEMPLATE_VERSION}
 
 
-def message_for(check: str) -> Message | None:
-    """The message for a pandera check name, or None for a check that is not about a cell's value."""
-    return MESSAGES.get(str(check).split("(", 1)[0])
+def message_for(check: str) -> Check | None:
+    """What a pandera check name is for the steward, or None for a check that is not about a cell's value."""
+    return CHECKS.get(str(check).split("(", 1)[0])
 
 
 def fmt(value, english: bool = False) -> str:
@@ -179,19 +124,18 @@ def validate_frame(model: type[pa.DataFrameModel], df: pd.DataFrame, sheet_code:
             continue                      # a row check reports each column of a failing row
         seen.add((spec.rule, position, column))
         col = sheet.column(column)
-        allowed = _allowed(sheet_code, column) if spec.rule == "value.not_allowed" else ""
         vi, en = ({c: fmt(v[position], english) for c, v in values.items()} for english in (False, True))
         vi.setdefault(column, fmt(case.failure_case))
         en.setdefault(column, fmt(case.failure_case, True))
-        vi.update(label_vi=col.label_vi, label_en=col.label_en, value=vi[column], allowed=allowed)
-        en.update(label_vi=col.label_vi, label_en=col.label_en, value=en[column], allowed=allowed)
+        extra = {"label_vi": col.label_vi, "label_en": col.label_en, **_VERSIONS,
+                 "allowed": _allowed(sheet_code, column) if spec.rule == "value.not_allowed" else "",
+                 "hint": reference.province_hint(vi[column]) if spec.rule == "province.unknown" else ""}
         excel_row, cell = locate(position, column)
-        found.append((position, Problem(spec.severity, spec.rule, spec.vi.format(**vi), spec.en.format(**en),
-                                        spec.fix_vi.format(**vi), spec.fix_en.format(**en), sheet=sheet_code,
+        found.append((position, problem(spec.rule, **vi, **extra, en={**en, "value": en[column]}, sheet=sheet_code,
                                         row=excel_row, column=column, cell=cell, value=vi[column])))
-    if any(p.rule == _INTERNAL.rule and p.column for _, p in found):
+    if any(p.rule == _INTERNAL and p.column for _, p in found):
         # a row check that crashed on a missing or mistyped column adds nothing to that column's problem
-        found = [(pos, p) for pos, p in found if p.rule != _INTERNAL.rule or p.column]
+        found = [(pos, p) for pos, p in found if p.rule != _INTERNAL or p.column]
     return list(dict.fromkeys(found))
 
 
@@ -203,7 +147,5 @@ def _internal(sheet_code: str, case) -> Problem:
     what_vi, what_en = _INTERNAL_WHAT.get(str(case.check).split("(", 1)[0], ("không chạy được phép kiểm tra",
                                                                              "a check could not run"))
     column = case.failure_case if str(case.check) == "column_in_dataframe" else case.column
-    fields = {"sheet": sheet_code, "column": column, "what_vi": what_vi, "what_en": what_en}
-    return Problem(ERROR, _INTERNAL.rule, _INTERNAL.vi.format(**fields), _INTERNAL.en.format(**fields),
-                   _INTERNAL.fix_vi, _INTERNAL.fix_en, sheet=sheet_code,
+    return problem(_INTERNAL, checked=column, what=what_vi, en={"what": what_en}, sheet=sheet_code,
                    column=column if column in SHEETS_BY_CODE[sheet_code].codes else None)

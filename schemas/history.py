@@ -8,16 +8,15 @@ The file is still accepted; the steward and `validation_issues` get a WARNING sa
 from __future__ import annotations
 
 from cotmoc.core.display import en_number, vi_number
-from cotmoc.core.problems import WARNING, Problem
+from cotmoc.core.messages import problem
+from cotmoc.core.problems import Problem
 
 MEMBERS_PER_TEAM = (2, 60)
 JUMP = 0.5
 
 
-def _warn(rule, sheet, column, vi, en, value) -> Problem:
-    return Problem(WARNING, rule, vi, en, "Kiểm tra lại số liệu; nếu đúng, không cần làm gì",
-                   "Check the figures; if they are right, nothing needs doing", sheet=sheet, column=column,
-                   value=None if value is None else vi_number(value))
+def _warn(rule, sheet, column, value, en=None, **fields) -> Problem:
+    return problem(rule, en=en, **fields, sheet=sheet, column=column, value=None if value is None else vi_number(value))
 
 
 def history_rules(report, previous: dict | None) -> list[Problem]:
@@ -27,24 +26,25 @@ def history_rules(report, previous: dict | None) -> list[Problem]:
         per_team = members / teams
         low, high = MEMBERS_PER_TEAM
         if not low <= per_team <= high:
-            out.append(_warn("history.members_per_team", "to_tu_quan", "members",
-                             f"Bình quân {vi_number(per_team, 1)} thành viên/tổ, ngoài khoảng thường gặp ({low}–{high})",
-                             f"{en_number(per_team, 1)} members per team on average, outside the usual {low}–{high}",
-                             round(per_team, 1)))
+            out.append(_warn("history.members_per_team", "to_tu_quan", "members", round(per_team, 1),
+                             per_team=vi_number(per_team, 1), low=low, high=high,
+                             en={"per_team": en_number(per_team, 1)}))
     if not previous:
         return out
     prev = previous["period"]
     km, markers = float(report.segments["length_km"].sum()), int(report.segments["markers"].sum())
-    for column, now, before, unit_vi, unit_en in (("length_km", km, previous["length_km"], "km", "km"),
-                                                  ("markers", markers, previous["markers"], "cột mốc", "markers")):
+    for rule, column, now, before in (("history.length_km_fell", "length_km", km, previous["length_km"]),
+                                      ("history.markers_fell", "markers", markers, previous["markers"])):
         if before is not None and now < before - 1e-9:
-            out.append(_warn(f"history.{column}_fell", "doan_bien_gioi", column,
-                             f"Tổng {unit_vi} đăng ký giảm từ {vi_number(before)} (kỳ {prev}) xuống {vi_number(now)}",
-                             f"Registered {unit_en} fell from {en_number(before)} ({prev}) to {en_number(now)}", now))
-    for column, now, before in (("teams", teams, previous["teams"]), ("members", members, previous["members"])):
+            out.append(_warn(rule, "doan_bien_gioi", column, now, **_moved(before, now, prev)))
+    for rule, column, now, before in (("history.teams_jump", "teams", teams, previous["teams"]),
+                                      ("history.members_jump", "members", members, previous["members"])):
         if before and abs(now - before) / before > JUMP:
-            out.append(_warn(f"history.{column}_jump", "to_tu_quan", column,
-                             f"Tổng số {'tổ' if column == 'teams' else 'thành viên'} thay đổi từ {vi_number(before)} "
-                             f"(kỳ {prev}) thành {vi_number(now)}",
-                             f"Total {column} changed from {en_number(before)} ({prev}) to {en_number(now)}", now))
+            out.append(_warn(rule, "to_tu_quan", column, now, **_moved(before, now, prev)))
     return out
+
+
+def _moved(before, now, period: str) -> dict:
+    """The fields of a figure that moved since the previous report (`period`)."""
+    return {"before": vi_number(before), "now": vi_number(now), "period": period,
+            "en": {"before": en_number(before), "now": en_number(now)}}

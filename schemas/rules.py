@@ -47,7 +47,8 @@ import pandas as pd
 from cotmoc.core import contract, reference
 from cotmoc.core.display import en_number, enum_label, enum_label_en, vi_number
 from cotmoc.core.periods import BadPeriod, Period
-from cotmoc.core.problems import ERROR, WARNING, Problem
+from cotmoc.core.messages import problem
+from cotmoc.core.problems import Problem
 from cotmoc.schemas.batch import REPORT
 
 LATE_REPORT = timedelta(days=730)
@@ -72,13 +73,13 @@ def _day(value) -> date | None:
 
 
 # ---------------------------------------------------------------- report fields
-def _info_problem(report, severity, rule, code, vi, en, fix_vi, fix_en) -> Problem:
+def _info_problem(report, rule: str, code: str, *cases: str, en=None, **fields) -> Problem:
     cell = (report.info.get("_cells") or {}).get(code)
     digits = "".join(ch for ch in cell or "" if ch.isdigit())
     value = report.info.get(code)
     if isinstance(value, date):
         value = f"{value:%d/%m/%Y}"
-    return Problem(severity, rule, vi, en, fix_vi, fix_en, sheet="thong_tin", row=int(digits) if digits else None,
+    return problem(rule, *cases, en=en, **fields, sheet="thong_tin", row=int(digits) if digits else None,
                    column=code, cell=cell, value=None if value is None else str(value))
 
 
@@ -89,27 +90,18 @@ def info_rules(report, today: date) -> list[Problem]:
     if p is None:
         return out
     if p.is_future(today):
-        out.append(_info_problem(report, ERROR, "period.future", "period", f"Kỳ báo cáo {p.code} chưa bắt đầu",
-                                 f"The period {p.code} has not started yet", "Kiểm tra lại năm của kỳ báo cáo",
-                                 "Check the period's year"))
+        out.append(_info_problem(report, "period.future", "period", period=p.code))
     signed = _day(report.info.get("report_date"))
     if signed is None:
         return out
     if signed < p.start:
-        out.append(_info_problem(report, ERROR, "report_date.before_period", "report_date",
-                                 f"Ngày ký {signed:%d/%m/%Y} trước khi kỳ {p.code} bắt đầu ({p.start:%d/%m/%Y})",
-                                 f"Report date {signed:%d/%m/%Y} is before the period {p.code} starts ({p.start:%d/%m/%Y})",
-                                 "Kiểm tra ngày ký và kỳ báo cáo", "Check the report date and the period"))
+        out.append(_info_problem(report, "report_date.before_period", "report_date", signed=f"{signed:%d/%m/%Y}",
+                                 period=p.code, start=f"{p.start:%d/%m/%Y}"))
     elif signed > today:
-        out.append(_info_problem(report, ERROR, "report_date.future", "report_date",
-                                 f"Ngày ký {signed:%d/%m/%Y} ở tương lai", f"Report date {signed:%d/%m/%Y} is in the future",
-                                 "Kiểm tra ngày ký", "Check the report date"))
+        out.append(_info_problem(report, "report_date.future", "report_date", signed=f"{signed:%d/%m/%Y}"))
     elif signed > p.end + LATE_REPORT:
-        out.append(_info_problem(report, WARNING, "report_date.late", "report_date",
-                                 f"Ngày ký {signed:%d/%m/%Y} muộn hơn hai năm sau khi kỳ {p.code} kết thúc",
-                                 f"Report date {signed:%d/%m/%Y} is more than two years after the period {p.code} ended",
-                                 "Kiểm tra lại kỳ báo cáo; nếu đúng là báo cáo muộn, không cần sửa",
-                                 "Check the period; if the report really is late, nothing needs fixing"))
+        out.append(_info_problem(report, "report_date.late", "report_date", signed=f"{signed:%d/%m/%Y}",
+                                 period=p.code))
     return out
 
 
@@ -123,29 +115,19 @@ def _communes_against_reference(report) -> list[Problem]:
     if not known or given <= known:
         return []
     label = contract.THONG_TIN.column(code)
-    if verified:
-        return [_info_problem(report, ERROR, "info.communes_over_reference", code,
-                              f"{label.label_vi}: {given} xã, nhiều hơn {known} xã biên giới của tỉnh trong danh mục",
-                              f"{label.label_en}: {given}, more than the province's {known} border communes "
-                              "in the reference list", "Kiểm tra lại số xã", "Check the number of communes")]
-    return [_info_problem(report, WARNING, "info.communes_over_reference", code,
-                          f"{label.label_vi}: {given} xã, nhiều hơn {known} xã biên giới của tỉnh trong danh mục "
-                          "tham chiếu (danh mục chưa được kiểm chứng, có thể còn thiếu)",
-                          f"{label.label_en}: {given}, more than the {known} border communes the reference list has "
-                          "for the province (the list is unverified and may be short)",
-                          "Nếu số liệu đúng thì không cần sửa; cơ quan tổng hợp sẽ bổ sung danh mục xã",
-                          "If the figure is right nothing needs fixing; the office will complete the list")]
+    return [_info_problem(report, "info.communes_over_reference", code, *(() if verified else ("unverified",)),
+                          label_vi=label.label_vi, label_en=label.label_en, given=given, known=known)]
 
 
 # ---------------------------------------------------------------- rows of a table sheet
 # The table rules take a ReportBatch (schemas/batch.py): every report's rows in one frame with their owner
 # (REPORT), so each rule runs a handful of vectorised steps per batch, and builds messages only for the
 # rows that break it. They return (report position, Problem) pairs.
-def _row_problem(report, sheet: str, excel_row, column: str, severity, rule, vi, en, fix_vi, fix_en,
-                 value=None) -> Problem:
+def _row_problem(report, sheet: str, excel_row, column: str, rule: str, *cases: str, value=None, en=None,
+                 **fields) -> Problem:
     letter = report.columns.get(sheet, {}).get(column)
     row = int(excel_row)
-    return Problem(severity, rule, vi, en, fix_vi, fix_en, sheet=sheet, row=row, column=column,
+    return problem(rule, *cases, en=en, **fields, sheet=sheet, row=row, column=column,
                    cell=f"{letter}{row}" if letter else None, value=None if value is None else str(value))
 
 
@@ -180,15 +162,12 @@ def border_rules(batch) -> list[tuple[int, Problem]]:
     out = []
     for r in seg.loc[wrong, [REPORT, "excel_row", "border"]].itertuples(index=False):
         report, (_, name, _, borders) = batch.reports[r[0]], context[r[0]]
-        fix = ((f"Chọn tuyến biên giới của tỉnh: {'; '.join(enum_label('border', b) for b in borders)}",
-                f"Pick one of the province's borders: {'; '.join(enum_label_en('border', b) for b in borders)}")
-               if borders else
-               ("Tỉnh không có biên giới đất liền trong kỳ này: kiểm tra lại tỉnh và kỳ ở sheet thong_tin",
-                "The province has no land border in this period: check the province and period on sheet thong_tin"))
-        out.append((r[0], _row_problem(report, "doan_bien_gioi", r.excel_row, "border", ERROR,
-                                       "segments.border_not_of_province",
-                                       f"Tỉnh {name} không có tuyến biên giới {enum_label('border', r.border)}",
-                                       f"{name} has no {enum_label_en('border', r.border)} border", *fix,
+        out.append((r[0], _row_problem(report, "doan_bien_gioi", r.excel_row, "border",
+                                       "segments.border_not_of_province", *(() if borders else ("no_land_border",)),
+                                       name=name, border=enum_label("border", r.border),
+                                       borders="; ".join(enum_label("border", b) for b in borders),
+                                       en={"border": enum_label_en("border", r.border),
+                                           "borders": "; ".join(enum_label_en("border", b) for b in borders)},
                                        value=enum_label("border", r.border))))
     mine = seg[~wrong]                             # rows with a wrong border were reported above
     sums = {"length_km": mine["length_km"].fillna(0), "markers": mine["markers"].fillna(0)}
@@ -200,11 +179,11 @@ def border_rules(batch) -> list[tuple[int, Problem]]:
     for (i, border), totals in groups:
         province, _, p, borders = context[i]
         rows = partial(_group_rows, mine, i, border)
-        for problem in _over_total(batch.reports[i], province, border, p.end, totals, rows):
-            if border == reference.ALL_BORDERS and len(borders) == 1 and (i, problem.rule) in over:
+        for found in _over_total(batch.reports[i], province, border, p.end, totals, rows):
+            if border == reference.ALL_BORDERS and len(borders) == 1 and (i, found.rule) in over:
                 continue        # one land border: its whole land border is the same figure, said once
-            over.add((i, problem.rule))
-            out.append((i, problem))
+            over.add((i, found.rule))
+            out.append((i, found))
     return out + marker_overlaps(batch, seg)
 
 
@@ -225,13 +204,9 @@ def _over_total(report, province: str, border: str, day: date, totals, rows) -> 
                 f"the province's {enum_label_en('border', border)} border")
     source_vi, source_en = total.source_vi or total.source or "không rõ nguồn", total.source or "source unknown"
     out = []
-    for column, limit, decimals, unit_vi, unit_en, rule, fix in (
-            ("length_km", total.total_km, 3, "km", "km", "segments.km_over_total",
-             ("Kiểm tra các dòng lớn nhất: có thể gõ nhầm đơn vị (mét thay vì km) hoặc thừa chữ số",
-              "Check the largest rows: metres typed as km, or an extra digit")),
-            ("markers", total.total_markers, 0, "cột mốc", "markers", "segments.markers_over_total",
-             ("Kiểm tra các dòng lớn nhất: có thể thừa chữ số, hoặc một mốc được đếm ở hai dòng",
-              "Check the largest rows: an extra digit, or a marker counted on two rows"))):
+    for column, limit, decimals, unit_vi, unit_en, rule in (
+            ("length_km", total.total_km, 3, "km", "km", "segments.km_over_total"),
+            ("markers", total.total_markers, 0, "cột mốc", "markers", "segments.markers_over_total")):
         registered = totals[column]
         if limit is None or pd.isna(registered) or registered <= limit + 0.5 * 10 ** -decimals:
             continue
@@ -241,12 +216,12 @@ def _over_total(report, province: str, border: str, day: date, totals, rows) -> 
         top_vi = ", ".join(f"dòng {r} ({vi_number(v, decimals)} {unit_vi})" for r, v in top)
         top_en = ", ".join(f"row {r} ({en_number(v, decimals)} {unit_en})" for r, v in top)
         label = contract.DOAN_BIEN_GIOI.column(column)
-        vi = (f"{label.label_vi}: tổng {vi_number(registered, decimals)} {unit_vi} đăng ký vượt quá "
-              f"{vi_number(limit, decimals)} {unit_vi} của {scope_vi} (số liệu tham chiếu: {source_vi}). "
-              f"Các dòng lớn nhất: {top_vi}")
-        en = (f"{label.label_en}: {en_number(registered, decimals)} {unit_en} registered exceed the "
-              f"{en_number(limit, decimals)} {unit_en} of {scope_en} (reference: {source_en}). Largest: {top_en}")
-        out += [_row_problem(report, "doan_bien_gioi", r, column, ERROR, rule, vi, en, *fix,
+        fields = {"label_vi": label.label_vi, "label_en": label.label_en, "registered": vi_number(registered, decimals),
+                  "limit": vi_number(limit, decimals), "unit": unit_vi, "scope": scope_vi, "source": source_vi,
+                  "top": top_vi}
+        english = {"registered": en_number(registered, decimals), "limit": en_number(limit, decimals), "unit": unit_en,
+                   "scope": scope_en, "source": source_en, "top": top_en}
+        out += [_row_problem(report, "doan_bien_gioi", r, column, rule, **fields, en=english,
                              value=vi_number(v, decimals)) for r, v in top]
     return out
 
@@ -268,10 +243,8 @@ def marker_overlaps(batch, seg: pd.DataFrame) -> list[tuple[int, Problem]]:
         frame[f"{column}_key"] = key
         bad = frame[column].notna() & key.isna()
         for r in frame.loc[bad, [REPORT, "excel_row", column]].itertuples(index=False):
-            out.append((r[0], _row_problem(batch.reports[r[0]], "doan_bien_gioi", r[1], column, WARNING,
-                                           "segments.marker_unreadable", f"Không đọc được số hiệu mốc '{r[2]}'",
-                                           f"Marker code '{r[2]}' cannot be read", "Ghi số hiệu mốc dạng 120 hoặc 120/1",
-                                           "Write marker codes like 120 or 120/1", value=r[2])))
+            out.append((r[0], _row_problem(batch.reports[r[0]], "doan_bien_gioi", r[1], column,
+                                           "segments.marker_unreadable", value=r[2])))
     a = frame["marker_from_key"].fillna(frame["marker_to_key"])    # one end given: a single marker
     b = frame["marker_to_key"].fillna(frame["marker_from_key"])
     ranges = pd.DataFrame({REPORT: frame[REPORT], "border": frame["border"], "row": frame["excel_row"].astype("int64"),
@@ -303,12 +276,8 @@ def marker_overlaps(batch, seg: pd.DataFrame) -> list[tuple[int, Problem]]:
         where_vi, where_en = _rows_vi(listed[:TOP_ROWS])
         shown = written[(i, row)]
         out.append((int(i), _row_problem(
-            batch.reports[i], "doan_bien_gioi", row, "marker_from", ERROR, "segments.marker_claimed_twice",
-            f"Các mốc {shown} trùng với đoạn ở {where_vi}{more_vi} (mỗi mốc chỉ do một tập thể tự quản)",
-            f"Markers {shown} overlap the stretch on {where_en}{more_en} (each marker belongs to one stretch)",
-            "Sửa số hiệu mốc đầu/cuối cho các đoạn khỏi trùng nhau (hai đoạn liền nhau không dùng chung mốc)",
-            "Correct the first/last markers so the stretches do not overlap (neighbours do not share a marker)",
-            value=shown)))
+            batch.reports[i], "doan_bien_gioi", row, "marker_from", "segments.marker_claimed_twice",
+            rows=where_vi, more=more_vi, en={"rows": where_en, "more": more_en}, value=shown)))
     return out
 
 
@@ -326,24 +295,16 @@ def activity_rules(batch) -> list[tuple[int, Problem]]:
     for i, excel_row, code, row in zip(known.loc[again, REPORT], known.loc[again, "excel_row"],
                                        known.loc[again, "activity"], first[again]):
         kind = kinds[code]
-        out.append((int(i), _row_problem(batch.reports[i], "hoat_dong", excel_row, "activity", ERROR,
-                                         "activities.repeated", f"Loại hoạt động '{kind.label_vi}' đã có ở dòng {int(row)}",
-                                         f"The activity '{kind.label_en}' is already on row {int(row)}",
-                                         "Mỗi loại hoạt động một dòng: cộng số liệu vào một dòng rồi xóa dòng này",
-                                         "One row per activity kind: add the figures into one row, delete this one",
+        out.append((int(i), _row_problem(batch.reports[i], "hoat_dong", excel_row, "activity", "activities.repeated",
+                                         kind=kind.label_vi, en={"kind": kind.label_en}, first_row=int(row),
                                          value=kind.label_vi)))
     years = {i: p.end.year for i, rep in enumerate(batch.reports) if (p := _period(rep)) is not None}
     dated = act[act["since"].notna() & act[REPORT].isin(list(years))]
     late = dated[dated["since"].astype("int64") > dated[REPORT].map(years)]
     for i, excel_row, since in zip(late[REPORT], late["excel_row"], late["since"]):
         p = _period(batch.reports[i])
-        out.append((int(i), _row_problem(batch.reports[i], "hoat_dong", excel_row, "since", ERROR,
-                                         "activities.since_after_period",
-                                         f"Năm bắt đầu cộng dồn {since} sau kỳ báo cáo {p.code}",
-                                         f"Counting starts in {since}, after the period {p.code}",
-                                         "Ghi năm bắt đầu cộng dồn (không sau kỳ báo cáo), hoặc để trống",
-                                         "Write the year counting started (not after the period), or leave it blank",
-                                         value=since)))
+        out.append((int(i), _row_problem(batch.reports[i], "hoat_dong", excel_row, "since",
+                                         "activities.since_after_period", period=p.code, value=since)))
     return out
 
 
@@ -364,30 +325,13 @@ def award_rules(batch, today: date) -> list[tuple[int, Problem]]:
     too_early = ~after_report & (dates < start - DECISION_TOO_EARLY)
     outside = ~after_report & ~too_early & ((dates < start) | (dates > end + DECISION_GRACE))
     out = []
-    for mask, severity, rule in ((after_report, ERROR, "awards.decision_after_report"),
-                                 (too_early, ERROR, "awards.decision_long_before_period"),
-                                 (outside, WARNING, "awards.decision_outside_period")):
+    for mask, rule in ((after_report, "awards.decision_after_report"),
+                       (too_early, "awards.decision_long_before_period"),
+                       (outside, "awards.decision_outside_period")):
         for r in aw.loc[mask.fillna(False).astype(bool), [REPORT, "excel_row", "decision_date"]].itertuples(index=False):
-            out.append((r[0], _award_problem(batch.reports[r[0]], periods[r[0]], signed[r[0]], r, severity, rule)))
+            p = periods[r[0]]
+            out.append((r[0], _row_problem(batch.reports[r[0]], "khen_thuong", r.excel_row, "decision_date", rule,
+                                           signed=f"{signed[r[0]]:%d/%m/%Y}", period=p.code,
+                                           start=f"{p.start:%d/%m/%Y}", end=f"{p.end:%d/%m/%Y}",
+                                           value=f"{r.decision_date:%d/%m/%Y}")))
     return out
-
-
-def _award_problem(report, p: Period, signed: date, r, severity: str, rule: str) -> Problem:
-    vi, en, fix_vi, fix_en = {
-        "awards.decision_after_report": (
-            f"muộn hơn ngày ký báo cáo ({signed:%d/%m/%Y})", f"is after the report was signed ({signed:%d/%m/%Y})",
-            "Kiểm tra ngày quyết định (và ngày ký báo cáo)", "Check the decision date (and the report date)"),
-        "awards.decision_long_before_period": (
-            f"sớm hơn kỳ {p.code} quá một năm: quyết định này thuộc báo cáo kỳ trước",
-            f"is more than a year before the period {p.code}: it belongs to an earlier report",
-            "Kiểm tra ngày quyết định; quyết định đã có trong báo cáo kỳ trước thì không kê lại ở báo cáo này",
-            "Check the date; a decision an earlier report listed is not listed again in this one"),
-        "awards.decision_outside_period": (
-            f"nằm ngoài kỳ {p.code} ({p.start:%d/%m/%Y}–{p.end:%d/%m/%Y}, cộng 6 tháng sau kỳ)",
-            f"falls outside the period {p.code} ({p.start:%d/%m/%Y}–{p.end:%d/%m/%Y}, plus six months after it)",
-            "Kiểm tra ngày quyết định, hoặc báo cáo nó ở kỳ tương ứng",
-            "Check the date, or report the decision in its own period"),
-    }[rule]
-    shown = f"{r.decision_date:%d/%m/%Y}"
-    return _row_problem(report, "khen_thuong", r.excel_row, "decision_date", severity, rule,
-                        f"Ngày quyết định {shown} {vi}", f"Decision date {shown} {en}", fix_vi, fix_en, value=shown)

@@ -25,17 +25,9 @@ _GROUPED = re.compile(r"^-?\d{1,3}(\.\d{3})+(,\d+)?$")      # 2.789   1.234.567 
 _DECIMAL_COMMA = re.compile(r"^-?\d+(,\d+)?$")              # 365,861  42
 _DECIMAL_DOT = re.compile(r"^-?\d+\.\d+$")                  # 12.5 (not a 3-digit group)
 
-# error codes → (Vietnamese, English) explanations used in Problems
-ERRORS = {
-    "not_a_number": ("không phải là số", "is not a number"),
-    "ambiguous": ("có thể hiểu theo hai cách (dấu chấm/phẩy hoặc khoảng trắng giữa các chữ số)",
-                  "can be read two ways (dot/comma or a space inside the digits)"),
-    "fraction": ("là số lẻ nhưng cột này phải là số nguyên", "has a fraction but this column takes whole numbers"),
-    "not_finite": ("không phải là một số hợp lệ (NaN/vô cực)", "is not a valid number (NaN or infinity)"),
-    "too_large": ("quá lớn, không thể là số đếm thật", "is far too large to be a real count"),
-    "is_date": ("là ngày tháng (ô đang định dạng kiểu ngày) nhưng cột này cần một số",
-                "is a date (the cell is formatted as a date) but this column takes a number"),
-}
+#: why a cell is not read as a number (ParsedNumber.error); what the steward is told of each is in the message
+#: catalogue (cotmoc/core/messages.toml: number.unreadable and its cases, number.fraction, ...)
+ERRORS = ("not_a_number", "ambiguous", "fraction", "not_finite", "too_large", "is_date")
 MAX_COUNT = 2 ** 53          # beyond this a float holds no exact whole number: no count is that large
 
 

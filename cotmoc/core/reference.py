@@ -215,6 +215,11 @@ def _province_index():
 
 
 @_remembered
+def province_hint(text) -> str:
+    """The provinces a name or code that matches none most resembles, by name, for a message ('—': none)."""
+    return ", ".join(province(c).name_vi for c in match_province(text).suggestions) or "—"
+
+
 def match_province(text) -> NameMatch:
     """A province code for a name as written: code, Vietnamese name, with or without diacritics or
     "tỉnh", NFC or NFD, or a known variant."""

@@ -30,7 +30,8 @@ from cotmoc.core import reference
 from cotmoc.core.config import Settings
 from cotmoc.core.faults import crash_point, environment_fault
 from cotmoc.core.inert import shown_name, terminal_text
-from cotmoc.core.problems import ERROR, WARNING, Problem, sort_key
+from cotmoc.core.messages import problem
+from cotmoc.core.problems import Problem, sort_key
 from cotmoc.core.records import FileOutcome, left_outcome
 from cotmoc.outputs.steward_report import report_paths, write_annotated_copy, write_problem_list, write_problems_json
 from cotmoc.pipeline import approval, staging
@@ -38,14 +39,13 @@ from cotmoc.pipeline.inbox import batched, discover, fingerprint  # noqa: F401  
 from cotmoc.pipeline.stopping import critical, stop_on_signals
 from cotmoc.pipeline.stored_names import stored_name
 from cotmoc.reading.normalise import Report, normalise_report
+from cotmoc.reading.refusals import WORKBOOK_SUFFIXES, check_name  # noqa: F401  (WORKBOOK_SUFFIXES: the portal's)
 from cotmoc.reading.workbook import UnreadableWorkbook, check_failed, read_report
 from cotmoc.schemas import validate_reports
 from cotmoc.schemas.history import history_rules
 from cotmoc.warehouse import load as wh
 from cotmoc.warehouse.db import query
 
-WORKBOOK_SUFFIXES = {".xlsx", ".xlsm", ".xls", ".ods"}
-SPREADSHEETS_NOT_READ = {".xlsb", ".xltx", ".xltm", ".xlt", ".ots", ".fods", ".numbers", ".et", ".csv", ".wks"}
 DUPLICATES_DIR = "_trung_lap"      # duplicates are kept (nothing is lost), apart from real submissions
 UNKNOWN_PROVINCE_DIR = "_khong_ro_tinh"
 log = logging.getLogger(__name__)
@@ -106,20 +106,12 @@ def _folder_problem(inbox: Path, path: Path, report: Report | None) -> Problem |
     folder = rel[0]
     match = reference.match_province(folder)
     if match.code is None:
-        return Problem(WARNING, "inbox.folder_unknown",
-                       f"Thư mục '{folder}' không phải tên tỉnh nên không kiểm tra được tỉnh của báo cáo",
-                       f"Folder '{folder}' is not a province name, so the report's province was not checked",
-                       "Đặt file vào thư mục mang tên tỉnh, hoặc thẳng vào hộp thư",
-                       "Put the file in a folder named after the province, or directly in the inbox")
+        return problem("inbox.folder_unknown", folder=folder)
     reported = report.info["province"]
     if match.code != reported and reference.province(reported).current_code != match.code:
         name = reference.province(reported).name_vi
-        return Problem(ERROR, "inbox.folder_mismatch",
-                       f"Báo cáo của tỉnh {name} nhưng nằm trong thư mục '{folder}'",
-                       f"The report is for {name} but sits in the folder '{folder}'",
-                       "Kiểm tra ô Tỉnh ở sheet thong_tin, hoặc gửi file vào đúng thư mục của tỉnh",
-                       "Check the province on sheet thong_tin, or send the file to its province's folder",
-                       sheet="thong_tin", column="province", value=folder)
+        return problem("inbox.folder_mismatch", name=name, folder=folder, sheet="thong_tin", column="province",
+                       value=folder)
     return None
 
 
@@ -128,21 +120,8 @@ def _read(path: Path, settings: Settings, sha256: str | None, today: date | None
     """Read and normalise one file (not yet validated); an unreadable file ends here with its problem."""
     facts = file_facts(path, sha256, source)
     name = facts.file_name
-    if path.suffix.lower() in SPREADSHEETS_NOT_READ:
-        problem = Problem(ERROR, "file.format_not_read",
-                          f"Định dạng {path.suffix} không được nhận; chỉ nhận .xlsx, .xlsm, .xls, .ods",
-                          f"The {path.suffix} format is not read; only .xlsx, .xlsm, .xls and .ods are",
-                          "Mở file bằng Excel hoặc LibreOffice, lưu thành .xlsx (Lưu thành > Sổ làm việc Excel) rồi gửi lại",
-                          "Open it in Excel or LibreOffice, save it as .xlsx (Save As > Excel Workbook) and send it again")
-        return CheckedFile(path, facts, None, [problem], readable=False, source=source, identity=identity)
-    if path.suffix.lower() not in WORKBOOK_SUFFIXES:
-        problem = Problem(ERROR, "file.not_workbook",
-                          f"File '{name}' không phải bảng tính Excel (.xlsx, .xlsm, .xls, .ods)",
-                          f"'{name}' is not a spreadsheet (.xlsx, .xlsm, .xls, .ods)",
-                          "Lưu báo cáo bằng Excel hoặc LibreOffice theo mẫu rồi gửi lại",
-                          "Save the report from Excel or LibreOffice in the template and send it again")
-        return CheckedFile(path, facts, None, [problem], readable=False, source=source, identity=identity)
     try:
+        check_name(path)
         raw = read_report(source or path, max_bytes=settings.max_file_bytes,
                           max_uncompressed_bytes=settings.max_uncompressed_bytes)
     except UnreadableWorkbook as exc:
@@ -471,13 +450,8 @@ def take_inbox(settings: Settings, since_ns: int) -> tuple[list, list[FileOutcom
 def _same_period_warning(report: Report, earlier: str) -> list[Problem]:
     """The load's warning on a report that replaces one of the same run (`earlier`: the file it replaces)."""
     period = report.info.get("period")
-    return [Problem(WARNING, "run.same_province_period",
-                    f"Cùng lượt nhận có hai báo cáo của cùng tỉnh, cùng kỳ ({period}); file này đến sau "
-                    f"nên thay thế file '{earlier}'",
-                    f"Two reports for the same province and period ({period}) arrived in one run; this "
-                    f"later one supersedes '{earlier}'",
-                    "Nếu file trước mới là bản đúng, gửi lại file đó", "If the earlier file is the right one, "
-                    "send it again", sheet="thong_tin", column="period", value=period)]
+    return [problem("run.same_province_period", period=period, earlier=earlier, sheet="thong_tin", column="period",
+                    value=period)]
 
 
 def clear_leftovers(settings: Settings) -> None:

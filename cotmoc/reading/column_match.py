@@ -6,7 +6,8 @@ from __future__ import annotations
 from difflib import SequenceMatcher
 
 from cotmoc.core import contract
-from cotmoc.core.problems import ERROR, WARNING, Problem, column_letter
+from cotmoc.core.messages import problem
+from cotmoc.core.problems import Problem, column_letter
 from cotmoc.core.vntext import fold
 
 LIKELY_SAME_COLUMN = 0.8             # _likeness from which an unknown column is taken for a missing one
@@ -38,43 +39,20 @@ def column_problems(sheet_def: contract.Sheet, columns: dict[str, int], unknown:
     out = []
     for col in missing:
         c = guessed.get(col.code)
+        names = {"label_vi": col.label_vi, "label_en": col.label_en, "code": col.code}
         if c is None:
-            out.append(Problem(ERROR, "column.missing", f"Thiếu cột '{col.label_vi}' (mã {col.code})",
-                               f"Column '{col.label_en}' (code {col.code}) is missing",
-                               f"Thêm lại cột này theo mẫu (mã {col.code} ở dòng {code_row}) và nhập số liệu của cột",
-                               f"Add the column back as in the template (code {col.code} in row {code_row}) and fill "
-                               f"it in", sheet=sheet_def.code, column=col.code))
+            out.append(problem("column.missing", **names, code_row=code_row, sheet=sheet_def.code, column=col.code))
             continue
-        ref, letter = f"{column_letter(c)}{code_row}", column_letter(c)
-        out.append(Problem(ERROR, "column.missing", f"Thiếu cột '{col.label_vi}' (mã {col.code}); có lẽ số liệu "
-                           f"của cột này nằm ở cột {letter}, đang ghi mã '{unknown[c]}' (mẫu cũ?)",
-                           f"Column '{col.label_en}' (code {col.code}) is missing; its data is probably in column "
-                           f"{letter}, coded '{unknown[c]}' (an old template?)", *_move_fix(col, ref, letter),
+        ref = f"{column_letter(c)}{code_row}"
+        out.append(problem("column.missing", "guessed", **names, letter=column_letter(c), written=unknown[c], ref=ref,
                            sheet=sheet_def.code, row=code_row, column=col.code, cell=ref, value=unknown[c]))
     for c, code in unknown.items():
         ref, col = f"{column_letter(c)}{code_row}", guess.get(c)
         if col is None:
-            vi, en = (f"Cột '{code}' không có trong mẫu nên không được đọc",
-                      f"Column '{code}' is not in the template, so it is not read")
-            fix = ("Nếu cột này chứa số liệu của báo cáo, chép số liệu sang đúng cột của mẫu; nếu là ghi chú riêng "
-                   "của đơn vị, có thể để nguyên",
-                   "If the column holds figures of the report, copy them into the template's column; notes of your "
-                   "own may stay")
-        else:
-            vi = (f"Cột '{code}' không có trong mẫu: có phải là cột '{col.label_vi}' (mã {col.code}) đang thiếu? "
-                  f"Số liệu của cột này chưa được đọc")
-            en = (f"Column '{code}' is not in the template: did you mean the missing column '{col.label_en}' "
-                  f"(code {col.code})? Its data is not read yet")
-            fix = _move_fix(col, ref, column_letter(c))
-        out.append(Problem(WARNING, "column.unknown", vi, en, *fix, sheet=sheet_def.code, row=code_row, cell=ref,
-                           value=code))
+            out.append(problem("column.unknown", written=code, sheet=sheet_def.code, row=code_row, cell=ref,
+                               value=code))
+            continue
+        out.append(problem("column.unknown", "guessed", written=code, label_vi=col.label_vi, label_en=col.label_en,
+                           code=col.code, letter=column_letter(c), ref=ref, sheet=sheet_def.code, row=code_row,
+                           cell=ref, value=code))
     return out
-
-
-def _move_fix(col: contract.Column, ref: str, letter: str) -> tuple[str, str]:
-    return (f"Ghi mã '{col.code}' vào ô {ref} thay cho mã cũ, để số liệu ở cột {letter} được đọc là '{col.label_vi}' "
-            f"(không xóa cột này: nó chứa số liệu); hoặc chép số liệu của cột {letter} sang cột '{col.label_vi}' "
-            f"của mẫu mới",
-            f"Type the code '{col.code}' in {ref} instead of the old one, so the data in column {letter} is read as "
-            f"'{col.label_en}' (do not delete the column: it holds the data); or copy column {letter}'s data into "
-            f"the current template's column '{col.label_vi}'")

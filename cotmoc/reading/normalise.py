@@ -13,9 +13,10 @@ import pandas as pd
 from cotmoc.core import contract, reference
 from cotmoc.core.contract import Column, Sheet
 from cotmoc.core.display import en_number, vi_number
-from cotmoc.core.numbers import ERRORS, MAX_COUNT, parse_number
+from cotmoc.core.messages import problem, texts
+from cotmoc.core.numbers import MAX_COUNT, parse_number
 from cotmoc.core.periods import BadPeriod, Period
-from cotmoc.core.problems import ERROR, WARNING, Problem
+from cotmoc.core.problems import Problem
 from cotmoc.core.records import TABLES as _TABLES, Report
 from cotmoc.core.vntext import clean, decode_legacy, detect_legacy, fold
 from cotmoc.reading.workbook import FORMULA_WITHOUT_VALUE, ExcelError, RawCell, RawReport, RawSheet
@@ -29,9 +30,10 @@ class _Cells:
     def __init__(self, sheet: Sheet, problems: list[Problem]):
         self.sheet, self.problems = sheet, problems
 
-    def add(self, severity, rule, col: Column, cell: str | None, row: int | None, value, vi, en, fix_vi, fix_en):
-        self.problems.append(Problem(severity, rule, f"{col.label_vi}: {vi}", f"{col.label_en}: {en}", fix_vi,
-                                     fix_en, sheet=self.sheet.code, row=row, column=col.code, cell=cell,
+    def add(self, rule: str, col: Column, cell: str | None, row: int | None, value, *cases: str, en=None, **fields):
+        """The problem `rule` (cotmoc/core/messages.toml) on one cell; the column's labels are its fields too."""
+        self.problems.append(problem(rule, *cases, label_vi=col.label_vi, label_en=col.label_en, en=en, **fields,
+                                     sheet=self.sheet.code, row=row, column=col.code, cell=cell,
                                      value=None if value is None else str(value)))
 
 
@@ -44,23 +46,15 @@ def _text(value, col: Column, cells: _Cells, cell, row):
     legacy = detect_legacy(text)
     if legacy:
         decoded = decode_legacy(text, legacy)
-        cells.add(WARNING, "text.legacy_encoding", col, cell, row, text,
-                  f"chữ gõ bằng bảng mã cũ {legacy.upper()}, đã đổi thành '{decoded}'",
-                  f"text typed in the legacy {legacy.upper()} encoding, converted to '{decoded}'",
-                  "Gõ lại bằng Unicode (bộ gõ Unikey: bảng mã Unicode)", "Retype it in Unicode")
+        cells.add("text.legacy_encoding", col, cell, row, text, legacy=legacy.upper(), decoded=decoded)
         text = decoded
     return text
 
 
-_NUMBER_RULES = {"fraction": "number.fraction", "not_finite": "number.not_finite", "too_large": "number.too_large",
-                 "is_date": "number.is_date"}
-_NUMBER_FIXES = {
-    "fraction": ("Nhập số nguyên (số tổ, số hộ, số người... không có phần lẻ)", "Enter a whole number"),
-    "is_date": ("Đổi định dạng ô thành Số (Format Cells > Number) rồi gõ lại số",
-                "Format the cell as a number (Format Cells > Number) and type the number again"),
-    "too_large": ("Gõ lại đúng số đếm", "Type the real count"),
-    "not_finite": ("Gõ một số (nhập 0 nếu không có)", "Type a number (0 if none)"),
-}
+# a number that cannot be read (cotmoc.core.numbers.parse_number's error) → its rule and cases in the catalogue
+_NUMBER_RULES = {"fraction": ("number.fraction",), "not_finite": ("number.not_finite",),
+                 "too_large": ("number.too_large",), "is_date": ("number.is_date",),
+                 "not_a_number": ("number.unreadable",), "ambiguous": ("number.unreadable", "ambiguous")}
 
 
 def _as_seen(value) -> str:
@@ -79,21 +73,14 @@ def _as_seen(value) -> str:
 def _number(value, col: Column, cells: _Cells, cell, row):
     parsed = parse_number(value, column=col.code, integer=col.kind in contract.WHOLE_NUMBER_KINDS)
     if parsed.error:
-        vi, en = ERRORS[parsed.error]
-        fix = _NUMBER_FIXES.get(parsed.error) or (
-            ("Gõ một số nguyên, không có khoảng trắng hay dấu chấm, phẩy giữa các chữ số (vd 1250)",
-             "Type one whole number, with no space, dot or comma inside (e.g. 1250)") if col.kind == contract.INT else
-            ("Gõ một số, không có khoảng trắng giữa các chữ số; phần lẻ sau dấu phẩy (vd 12,5 hoặc 1.250,75)",
-             "Type one number with no spaces inside; decimals after a comma (e.g. 12,5 or 1.250,75)"))
-        seen = _as_seen(value)
-        cells.add(ERROR, _NUMBER_RULES.get(parsed.error, "number.unreadable"), col, cell, row, seen,
-                  f"giá trị '{seen}' {vi}", f"value '{seen}' {en}", *fix)
+        rule, *cases = _NUMBER_RULES[parsed.error]
+        if rule == "number.unreadable" and col.kind != contract.INT:
+            cases.append("decimal")                  # the fix's example has decimals
+        cells.add(rule, col, cell, row, _as_seen(value), *cases)
         return None
     if parsed.repaired:
-        cells.add(WARNING, "number.repaired", col, cell, row, value,
-                  f"đã đọc chữ '{value}' thành số {vi_number(parsed.value)}",
-                  f"read the text '{value}' as the number {en_number(parsed.value)}",
-                  "Nên gõ số trực tiếp vào ô (định dạng số)", "Better to type the number itself")
+        cells.add("number.repaired", col, cell, row, value, number=vi_number(parsed.value),
+                  en={"number": en_number(parsed.value)})
     return parsed.value
 
 
@@ -114,12 +101,9 @@ def _parse_date(value) -> tuple[date | None, bool]:
 def _date(value, col: Column, cells: _Cells, cell, row):
     day, repaired = _parse_date(value)
     if day is None:
-        cells.add(ERROR, "date.unreadable", col, cell, row, value, f"'{value}' không phải là ngày",
-                  f"'{value}' is not a date", "Gõ ngày dạng ngày/tháng/năm, vd 15/03/2024",
-                  "Type a date as day/month/year, e.g. 15/03/2024")
+        cells.add("date.unreadable", col, cell, row, value)
     elif repaired:
-        cells.add(WARNING, "date.repaired", col, cell, row, value, f"đã đọc chữ '{value}' thành ngày {day:%d/%m/%Y}",
-                  f"read the text '{value}' as the date {day:%d/%m/%Y}", "Nên nhập kiểu ngày", "Better to enter a date")
+        cells.add("date.repaired", col, cell, row, value, day=f"{day:%d/%m/%Y}")
     return day
 
 
@@ -127,16 +111,11 @@ def _enum(value, col: Column, cells: _Cells, cell, row):
     text = _text(value, col, cells, cell, row)
     match = reference.match_enum(col.enum, text)
     if match.code is None:
-        allowed = "; ".join(v.label_vi for v in reference.enumeration(col.enum))
-        cells.add(ERROR, "enum.unknown", col, cell, row, text, f"'{text}' không có trong danh sách",
-                  f"'{text}' is not one of the allowed values", f"Chọn trong danh sách: {allowed}",
-                  "Pick a value from the dropdown list")
+        cells.add("enum.unknown", col, cell, row, text, allowed=_allowed(col))
         return None
     if match.repaired:
         label = next(v.label_vi for v in reference.enumeration(col.enum) if v.code == match.code)
-        cells.add(WARNING, "enum.repaired", col, cell, row, text, f"đã hiểu '{text}' là '{label}'",
-                  f"read '{text}' as '{label}' ({match.code})", "Nên chọn trong danh sách thả xuống",
-                  "Better to pick from the dropdown list")
+        cells.add("enum.repaired", col, cell, row, text, label=label, code=match.code)
     return match.code
 
 
@@ -229,21 +208,26 @@ _QUICK = {contract.TEXT: _text_shortcut, contract.ENUM: _text_shortcut, contract
           contract.KM: _number_shortcut, contract.YEAR: _number_shortcut, contract.DATE: _date_shortcut}
 
 
+def _allowed(col: Column) -> str:
+    return "; ".join(v.label_vi for v in reference.enumeration(col.enum))
+
+
+#: the case of `value.missing` by the column's kind (its fix: a 0 is right for counts only)
+_MISSING_CASE = {contract.INT: "number", contract.KM: "number", contract.DATE: "date", contract.ENUM: "enum",
+                 contract.PROVINCE: "province", contract.PERIOD: "period"}
+
+
+def _missing_fields(col: Column) -> dict:
+    cases = (_MISSING_CASE[col.kind],) if col.kind in _MISSING_CASE else ()
+    return {"cases": cases, "label_lower_vi": col.label_vi.lower(), "label_lower_en": col.label_en.lower(),
+            "allowed": _allowed(col) if col.enum else ""}
+
+
 def missing_fix(col: Column) -> tuple[str, str]:
-    """How to fill in an empty required cell, by the column's kind (a 0 is right for counts only)."""
-    if col.kind in (contract.INT, contract.KM):
-        return "Nhập số (nhập 0 nếu không có)", "Enter the number (0 if none)"
-    if col.kind == contract.DATE:
-        return "Nhập ngày dạng ngày/tháng/năm, vd 15/03/2024", "Enter the date as day/month/year, e.g. 15/03/2024"
-    if col.kind == contract.ENUM:
-        allowed = "; ".join(v.label_vi for v in reference.enumeration(col.enum))
-        return f"Chọn một giá trị trong danh sách thả xuống: {allowed}", "Pick a value from the dropdown list"
-    if col.kind == contract.PROVINCE:
-        return "Chọn tỉnh trong danh sách thả xuống", "Pick the province from the dropdown list"
-    if col.kind == contract.PERIOD:
-        return "Ghi năm (2024) hoặc 6 tháng (2024S1, 2024S2)", "Write a year (2024) or a half-year (2024S1, 2024S2)"
-    return (f"Ghi {col.label_vi.lower()} vào ô này (không để trống)",
-            f"Write the {col.label_en.lower()} in this cell (it may not be empty)")
+    """How to fill in an empty required cell, by the column's kind (the catalogue's `value.missing`)."""
+    fields = _missing_fields(col)
+    cases = fields.pop("cases")
+    return texts("value.missing", *cases, label_vi=col.label_vi, label_en=col.label_en, **fields)[2:]
 
 
 def _convert_cell(value, col: Column, cells: _Cells, cell: str, row: int):
@@ -251,8 +235,8 @@ def _convert_cell(value, col: Column, cells: _Cells, cell: str, row: int):
         return None                                     # reported by the reader
     if _is_blank(value):
         if col.required:
-            cells.add(ERROR, "value.missing", col, cell, row, None, "ô bắt buộc đang trống",
-                      "this required cell is empty", *missing_fix(col))
+            fields = _missing_fields(col)
+            cells.add("value.missing", col, cell, row, None, *fields.pop("cases"), **fields)
         return None
     if col.kind in (*contract.WHOLE_NUMBER_KINDS, contract.KM):
         return _number(value, col, cells, cell, row)
@@ -286,11 +270,7 @@ def _normalise_table(sheet: Sheet, raw: RawSheet | None, problems: list[Problem]
         typed[col.code] = _typed(col, values)
     for i, excel_row in enumerate(excel_rows):
         if totals[i]:
-            problems.append(Problem(WARNING, "row.total", "Dòng tổng cộng không được tính (hệ thống tự cộng)",
-                                    "A totals row is not counted (cotmoc adds up the rows itself)",
-                                    "Không cần sửa: hệ thống tự cộng các dòng; lần sau không cần gõ dòng tổng cộng",
-                                    "Nothing to fix: cotmoc adds up the rows; next time no totals row is needed",
-                                    sheet=sheet.code, row=excel_row, cell=f"A{excel_row}"))
+            problems.append(problem("row.total", sheet=sheet.code, row=excel_row, cell=f"A{excel_row}"))
         else:
             problems.extend(cells.of(i))
             problems.extend(communes.of(i))
@@ -339,20 +319,12 @@ def _match_communes(communes: list, kept: list[int], excel_rows: list[int], prov
 def _commune(text: str, province: str, sheet: Sheet, raw: RawSheet, row: int, problems: list[Problem]) -> str:
     match = reference.match_commune(province, text)
     cell = f"{raw.letter('commune')}{row}"
-    col = sheet.column("commune")
+    cells = _Cells(sheet, problems)
     if match.code is None:
-        hint = ", ".join(match.suggestions) or "—"
-        problems.append(Problem(WARNING, "commune.unknown", f"{col.label_vi}: không tìm thấy xã '{text}' trong danh mục "
-                                f"xã biên giới (gần giống: {hint})", f"{col.label_en}: '{text}' is not in the list of "
-                                f"border communes (closest: {hint})", "Kiểm tra chính tả tên xã",
-                                "Check the commune's spelling", sheet=sheet.code, row=row, column="commune",
-                                cell=cell, value=text))
+        cells.add("commune.unknown", sheet.column("commune"), cell, row, text, hint=", ".join(match.suggestions) or "—")
         return text
     if match.code != text:
-        problems.append(Problem(WARNING, "commune.repaired", f"{col.label_vi}: đã hiểu '{text}' là xã {match.code}",
-                                f"{col.label_en}: read '{text}' as the commune {match.code}",
-                                "Nên ghi đúng tên xã như danh mục", "Better to write the commune's reference name",
-                                sheet=sheet.code, row=row, column="commune", cell=cell, value=text))
+        cells.add("commune.repaired", sheet.column("commune"), cell, row, text, code=match.code)
     return match.code
 
 
@@ -397,9 +369,7 @@ def _info(raw: RawReport, problems: list[Problem]) -> dict:
                 info[col.code] = None
                 continue
             if col.required:
-                cells.add(ERROR, "field.missing", col, None, None, None, "thiếu dòng này trong sheet thong_tin",
-                          "this field is missing from sheet thong_tin", "Khôi phục dòng theo mẫu",
-                          "Restore the row from the template")
+                cells.add("field.missing", col, None, None, None)
             info[col.code] = None
             continue
         value, ref, row = raw_cell.value, raw_cell.cell, raw_cell.row
@@ -408,23 +378,15 @@ def _info(raw: RawReport, problems: list[Problem]) -> dict:
             info["province_as_written"] = text
             match = reference.match_province(text)
             if match.code is None:
-                hint = ", ".join(reference.province(c).name_vi for c in match.suggestions) or "—"
-                cells.add(ERROR, "province.unknown", col, ref, row, text, f"không rõ tỉnh '{text}' (gần giống: {hint})",
-                          f"unknown province '{text}' (closest: {hint})", "Chọn tỉnh trong danh sách thả xuống",
-                          "Pick the province from the dropdown list")
+                cells.add("province.unknown", col, ref, row, text, hint=reference.province_hint(text))
             elif match.repaired:
-                cells.add(WARNING, "province.repaired", col, ref, row, text,
-                          f"đã hiểu '{text}' là {reference.province(match.code).name_vi}",
-                          f"read '{text}' as {reference.province(match.code).name_vi}",
-                          "Nên chọn tỉnh trong danh sách", "Better to pick the province from the list")
+                cells.add("province.repaired", col, ref, row, text, name=reference.province(match.code).name_vi)
             info["province"] = match.code
         elif col.kind == contract.PERIOD and not _is_blank(value) and not _marked(value):
             try:
                 info["period"] = Period.parse(value).code
             except BadPeriod:
-                cells.add(ERROR, "period.unreadable", col, ref, row, value, f"'{value}' không phải mã kỳ báo cáo",
-                          f"'{value}' is not a period code", "Ghi năm (2024) hoặc 6 tháng (2024S1, 2024S2)",
-                          "Write a year (2024) or a half-year (2024S1, 2024S2)")
+                cells.add("period.unreadable", col, ref, row, value)
                 info["period"] = None
         elif col.code == "template_version" and isinstance(value, float) and value.is_integer():
             info[col.code] = str(int(value))
@@ -442,18 +404,12 @@ def _version_drift(raw: RawReport, version: int | None, problems: list[Problem])
     if version is None:
         return
     missing_sheets = {p.sheet for p in problems if p.rule == "sheet.missing"}
-    fix_vi = f"Chép số liệu sang mẫu mới (phiên bản {version}, lệnh cotmoc template) rồi gửi lại"
-    fix_en = f"Copy the figures into a fresh template (version {version}: cotmoc template) and send it again"
     for sheet in contract.sheets_of(version):
         if sheet.optional and sheet.code not in raw.sheets and sheet.code not in missing_sheets:
             # absent, or unreadable (no code row: the reader said so); only the first needs saying
             if not any(p.sheet == sheet.code for p in problems):
-                problems.append(Problem(WARNING, "template.sheet_missing",
-                                        f"File ghi mẫu phiên bản {version} nhưng thiếu sheet '{sheet.code}' "
-                                        f"({sheet.title_vi}): số liệu của sheet này coi như chưa báo cáo",
-                                        f"The file says template version {version} but has no sheet '{sheet.code}' "
-                                        f"({sheet.title_en}): its figures count as not reported", fix_vi, fix_en,
-                                        sheet=sheet.code))
+                problems.append(problem("template.sheet_missing", version=version, code=sheet.code,
+                                        title_vi=sheet.title_vi, title_en=sheet.title_en, sheet=sheet.code))
     for sheet in contract.sheets_of(version):
         if sheet.code in missing_sheets:
             continue
@@ -465,13 +421,10 @@ def _version_drift(raw: RawReport, version: int | None, problems: list[Problem])
             continue
         for col in sheet.columns_of(version):
             if col.since > 1 and not col.required and col.code not in have:
-                problems.append(Problem(WARNING, "template.column_missing",
-                                        f"File ghi mẫu phiên bản {version} nhưng sheet '{sheet.code}' thiếu "
-                                        f"{'dòng' if sheet.is_form else 'cột'} '{col.label_vi}' (mã {col.code}): "
-                                        "số liệu này coi như chưa báo cáo",
-                                        f"The file says template version {version} but sheet '{sheet.code}' has no "
-                                        f"{'field' if sheet.is_form else 'column'} '{col.label_en}' (code "
-                                        f"{col.code}): that figure counts as not reported", fix_vi, fix_en,
+                problems.append(problem("template.column_missing", version=version, label_vi=col.label_vi,
+                                        label_en=col.label_en, code=col.code,
+                                        line="dòng" if sheet.is_form else "cột",
+                                        en={"line": "field" if sheet.is_form else "column"},
                                         sheet=sheet.code, column=col.code))
 
 

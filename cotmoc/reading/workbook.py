@@ -22,7 +22,8 @@ from python_calamine import CalamineWorkbook
 
 from cotmoc.core import contract
 from cotmoc.core.formulas import error_cells, formulas_without_values
-from cotmoc.core.problems import ERROR, WARNING, Problem, column_letter
+from cotmoc.core.messages import problem
+from cotmoc.core.problems import Problem, column_letter
 from cotmoc.core.vntext import clean
 from cotmoc.reading.column_match import column_problems
 from cotmoc.reading.refusals import (UnreadableWorkbook, check_container, check_failed, refuse,  # noqa: F401 (API)
@@ -123,26 +124,16 @@ def _sheet_visibility_problems(names: list[str], hidden: dict[str, str], code: s
     if len(claimants) > 1:
         listed = ", ".join(f"'{n}'" + (" (ẩn)" if n in hidden else "") for n in claimants)
         listed_en = ", ".join(f"'{n}'" + (" (hidden)" if n in hidden else "") for n in claimants)
-        out.append(Problem(ERROR, "sheet.ambiguous", f"Có {len(claimants)} sheet cùng là '{code}': {listed}",
-                           f"{len(claimants)} sheets claim to be '{code}': {listed_en}",
-                           f"Giữ lại một sheet '{code}' duy nhất (xóa hoặc đổi tên các sheet còn lại, kể cả sheet ẩn)",
-                           f"Keep one sheet '{code}' only (delete or rename the others, hidden ones too)",
+        out.append(problem("sheet.ambiguous", count=len(claimants), code=code, listed=listed, en={"listed": listed_en},
                            sheet=code, value="; ".join(claimants)))
     for name in claimants:
         if name in hidden:
             how_vi, how_en = ("bị ẩn sâu (very hidden)", "very hidden") if hidden[name] == "very" else ("bị ẩn", "hidden")
             if name == read_empty and len(claimants) == 1:
-                out.append(Problem(WARNING, "sheet.hidden_empty", f"Sheet '{name}' đang {how_vi} (không có dòng dữ "
-                                   "liệu nào)", f"Sheet '{name}' is {how_en} (it holds no data row)",
-                                   "Nên bỏ ẩn sheet để người xem thấy báo cáo đầy đủ",
-                                   "Better to unhide it, so that readers see the whole report", sheet=code, value=name))
+                out.append(problem("sheet.hidden_empty", name=name, how=how_vi, en={"how": how_en}, sheet=code,
+                                   value=name))
                 continue
-            out.append(Problem(ERROR, "sheet.hidden", f"Sheet '{name}' chứa dữ liệu báo cáo nhưng đang {how_vi}, "
-                               "người xem không thấy", f"Sheet '{name}' holds report data but is {how_en}: "
-                               "people reading the workbook cannot see it",
-                               "Bỏ ẩn sheet (chuột phải vào tên sheet > Bỏ ẩn) và kiểm tra dữ liệu, hoặc xóa sheet đó",
-                               "Unhide the sheet (right-click a sheet tab > Unhide) and check it, or delete it",
-                               sheet=code, value=name))
+            out.append(problem("sheet.hidden", name=name, how=how_vi, en={"how": how_en}, sheet=code, value=name))
     return out
 
 
@@ -163,10 +154,7 @@ def _read_table(sheet_def: contract.Sheet, name: str, ws, formulas: dict[str, ob
             code_row = r
             break
     if code_row is None:
-        problems.append(Problem(ERROR, "sheet.no_codes", f"Sheet '{name}' không có dòng mã cột (dòng 3 của mẫu)",
-                                f"Sheet '{name}' has no row of column codes (row 3 of the template)",
-                                "Chép dữ liệu vào mẫu mới nhất (cotmoc template) rồi gửi lại",
-                                "Copy the data into the current template and send it again", sheet=sheet_def.code))
+        problems.append(problem("sheet.no_codes", name=name, sheet=sheet_def.code))
         return None
     columns, extra, seen, unknown = {}, [], {}, {}
     for c, value in enumerate(head[code_row], start=1):
@@ -182,11 +170,8 @@ def _read_table(sheet_def: contract.Sheet, name: str, ws, formulas: dict[str, ob
             extra.append(str(text))
             unknown[c] = str(text)
     for code, letters in seen.items():
-        problems.append(Problem(ERROR, "column.duplicated", f"Mã cột '{code}' xuất hiện nhiều lần (cột {', '.join(letters)})",
-                                f"Column code '{code}' appears more than once (columns {', '.join(letters)})",
-                                "Mỗi mã cột chỉ xuất hiện một lần: sửa lại dòng mã cột theo mẫu",
-                                "Each code appears once: restore the code row from the template",
-                                sheet=sheet_def.code, row=code_row + 1, column=code))
+        problems.append(problem("column.duplicated", code=code, letters=", ".join(letters), sheet=sheet_def.code,
+                                row=code_row + 1, column=code))
     above = head[code_row - 1] if code_row > 0 else []
     problems += column_problems(sheet_def, columns, unknown, {c: above[c - 1] for c in unknown if c - 1 < len(above)},
                                 code_row + 1)
@@ -195,11 +180,8 @@ def _read_table(sheet_def: contract.Sheet, name: str, ws, formulas: dict[str, ob
     for (r0, c0), (r1, c1) in merged:
         if r1 > code_row:
             ref = f"{column_letter(c0 + 1)}{r0 + 1}:{column_letter(c1 + 1)}{r1 + 1}"
-            problems.append(Problem(ERROR, "cells.merged", f"Các ô {ref} đang bị gộp (merge) trong vùng dữ liệu",
-                                    f"Cells {ref} are merged inside the data rows",
-                                    "Bỏ gộp ô (Unmerge) và ghi giá trị vào từng dòng",
-                                    "Unmerge the cells and fill in the value on every row",
-                                    sheet=sheet_def.code, row=r0 + 1, cell=f"{column_letter(c0 + 1)}{r0 + 1}"))
+            problems.append(problem("cells.merged", ref=ref, sheet=sheet_def.code, row=r0 + 1,
+                                    cell=f"{column_letter(c0 + 1)}{r0 + 1}"))
     index, values = _data_rows(sheet_def, chain(head[code_row + 1:], rows), code_row + 1, columns, formulas,
                                problems)
     del rows            # frees calamine's cells before the frame is built
@@ -249,11 +231,8 @@ def _append_chunk(columns: list[list], chunk: list) -> None:
 
 def excel_error_problem(text: str, sheet: str, row: int, column: str | None, cell: str) -> Problem:
     meaning_vi, meaning_en = _EXCEL_ERRORS.get(text.upper(), ("công thức bị lỗi", "the formula failed"))
-    return Problem(ERROR, "cell.excel_error", f"Ô đang hiện lỗi Excel {text}: {meaning_vi}",
-                   f"The cell shows the Excel error {text}: {meaning_en}",
-                   "Sửa công thức cho đúng hoặc gõ giá trị thay cho công thức (để trống nếu không có)",
-                   "Mend the formula or type the value instead (leave it empty if there is none)",
-                   sheet=sheet, row=row, column=column, cell=cell, value=text)
+    return problem("cell.excel_error", text=text, meaning=meaning_vi, en={"meaning": meaning_en}, sheet=sheet, row=row,
+                   column=column, cell=cell, value=text)
 
 
 def _mark_formulas(values: list, formulas: dict[str, object], columns: dict[str, int],
@@ -274,12 +253,8 @@ def _mark_formulas(values: list, formulas: dict[str, object], columns: dict[str,
 def formula_problem(sheet: str, col: contract.Column, ref: str, row: int, formula: str | None) -> Problem:
     """A formula cell without a saved result (cotmoc.core.formulas.has_no_result): named by its column like every
     cell problem, the formula shown as the value found."""
-    return Problem(ERROR, "formula.no_cached_value", f"{col.label_vi}: ô có công thức nhưng chưa lưu kết quả",
-                   f"{col.label_en}: the cell holds a formula whose result was never saved",
-                   "Gõ giá trị thay cho công thức; hoặc mở file bằng Excel/LibreOffice, sửa một ô bất kỳ để bảng "
-                   "tính tính lại rồi lưu",
-                   "Type the value instead of the formula; or open the file in Excel/LibreOffice, edit any cell so "
-                   "it recalculates, then save", sheet=sheet, row=row, column=col.code, cell=ref, value=formula)
+    return problem("formula.no_cached_value", label_vi=col.label_vi, label_en=col.label_en, sheet=sheet, row=row,
+                   column=col.code, cell=ref, value=formula)
 
 
 # Cell types pandas' inference in DataFrame.from_records hands back unchanged after .astype(object), alone or
@@ -357,11 +332,7 @@ def _read_report(path: Path, max_bytes: int, max_uncompressed_bytes: int) -> Raw
               if not str(m.visible).endswith(".Visible")}
     found = {s.code: _find_sheet(names, s.code, set(hidden)) for s in contract.SHEETS}
     if not any(name for name, _ in found.values()):
-        raise refuse("workbook.not_template", "File không có sheet nào của mẫu báo cáo (thong_tin, to_tu_quan, "
-                      "doan_bien_gioi, khen_thuong)", "The workbook has none of the report's sheets "
-                      "(thong_tin, to_tu_quan, doan_bien_gioi, khen_thuong)",
-                      "Lập báo cáo trên mẫu (cotmoc template) rồi gửi lại",
-                      "Fill in the report template and send it again")
+        raise refuse("workbook.not_template")
     formulas = _marked_cells(path, [n for n, _ in found.values() if n]) if kind == "zip" else {}
     for sheet_def in contract.SHEETS:
         name, renamed = found[sheet_def.code]
@@ -370,16 +341,12 @@ def _read_report(path: Path, max_bytes: int, max_uncompressed_bytes: int) -> Raw
             report.problems[visibility:visibility] = _sheet_visibility_problems(names, hidden, sheet_def.code, None)
             continue          # whether the file's version should have it is judged by cotmoc.normalise
         if name is None:
-            report.problems.append(Problem(ERROR, "sheet.missing", f"Thiếu sheet '{sheet_def.code}' ({sheet_def.title_vi})",
-                                           f"Sheet '{sheet_def.code}' ({sheet_def.title_en}) is missing",
-                                           "Thêm lại sheet theo mẫu, giữ nguyên tên sheet",
-                                           "Add the sheet back from the template, keeping its name", sheet=sheet_def.code))
+            report.problems.append(problem("sheet.missing", code=sheet_def.code, title_vi=sheet_def.title_vi,
+                                           title_en=sheet_def.title_en, sheet=sheet_def.code))
             continue
         if renamed:
-            report.problems.append(Problem(WARNING, "sheet.renamed", f"Tên sheet '{name}' khác mẫu ('{sheet_def.code}')",
-                                           f"Sheet '{name}' is named differently from the template ('{sheet_def.code}')",
-                                           f"Đổi tên sheet thành '{sheet_def.code}'", f"Rename the sheet '{sheet_def.code}'",
-                                           sheet=sheet_def.code, value=name))
+            report.problems.append(problem("sheet.renamed", name=name, code=sheet_def.code, sheet=sheet_def.code,
+                                           value=name))
         if sheet_def.is_form:
             grid = wb.get_sheet_by_name(name).to_python(skip_empty_area=False)
             report.info = _read_info(name, grid, formulas.get(name, {}), report.problems)
