@@ -6,6 +6,7 @@ from __future__ import annotations
 import argparse
 import shutil
 import sys
+import traceback
 from datetime import date
 from pathlib import Path
 
@@ -37,10 +38,17 @@ def _cmd_sample(args) -> int:
 
 
 def _periods(args):
-    if not args.years:
-        return None
-    first, _, last = args.years.partition("-")
-    return list(range(int(first), int(last or first) + 1))
+    return list(range(args.years[0], args.years[1] + 1)) if args.years else None
+
+
+def _years(text: str) -> tuple[int, int]:
+    """--years 2016-2024 or 2020 (argparse turns the error into a usage message and exit 2)."""
+    first, _, last = text.partition("-")
+    try:
+        return int(first), int(last or first)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"'{text}' không phải khoảng năm (vd 2016-2024) — not a range of years "
+                                         f"(e.g. 2016-2024)") from None
 
 
 def _run_ingest(settings, today=None, plain: bool = False, dask_workers: int | None = None,
@@ -81,7 +89,7 @@ def _waiting(settings, holder: str) -> str:
 
 def _cmd_ingest(args) -> int:
     settings = load_settings().with_overrides(inbox=args.inbox, warehouse=args.warehouse)
-    today = date.fromisoformat(args.today) if args.today else None
+    today = args.today
     from cotmoc.pipeline.preflight import inbox_present
     inbox_present(settings.inbox)
     waiting = discover(settings.inbox)
@@ -116,7 +124,7 @@ def _cmd_rebuild(args) -> int:
     from cotmoc.pipeline.recovery import rebuild
     settings = load_settings().with_overrides(warehouse=args.warehouse)
     into = Path(args.into)
-    done = rebuild(settings, into, today=date.fromisoformat(args.today) if args.today else None)
+    done = rebuild(settings, into, today=args.today)
     source = ("tên, thời điểm nhận lấy từ kho cũ — names and received times from the old warehouse"
               if done["from_warehouse"] else "kho cũ không đọc được: tên, thời điểm nhận lấy từ tên file và thời gian "
               "file — the old warehouse does not read: names and received times from the stored names and file times")
@@ -310,7 +318,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--out", required=True, help="folder to write into")
     p.add_argument("--seed", type=int, default=1, help="random seed (same seed, same files)")
     p.add_argument("--provinces", help="comma-separated province codes (default: every expected province)")
-    p.add_argument("--years", help="e.g. 2016-2024 (default: every year with reports)")
+    p.add_argument("--years", type=_years, help="e.g. 2016-2024 (default: every year with reports)")
     p.add_argument("--kinds", default="year,half", help="year, half or both (default year,half)")
     p.add_argument("--segment-rows", type=int, help="rows in doan_bien_gioi per report (for large files)")
     p.add_argument("--demo-inbox", action="store_true", help="write the seed and faulty demo reports instead")
@@ -327,7 +335,7 @@ def build_parser() -> argparse.ArgumentParser:
                    help="run without Prefect (same code, no flow run recorded): for a quick manual run")
     p.add_argument("--dask-workers", type=int, help="check workbooks on a local Dask cluster of N processes")
     p.add_argument("--dask-address", help="check workbooks on an existing Dask cluster (tcp://host:8786)")
-    p.add_argument("--today", help=argparse.SUPPRESS)   # tests pin the date that 'future period' is judged by
+    p.add_argument("--today", type=date.fromisoformat, help=argparse.SUPPRESS)   # tests pin the date that 'future period' is judged by
     p.set_defaults(func=_cmd_ingest)
 
     p = _command(sub, "rollup", "tổng hợp, xuất dữ liệu, báo cáo toàn quốc / exports and national report",
@@ -345,7 +353,7 @@ def build_parser() -> argparse.ArgumentParser:
                  "the archive and the rejected folder into a fresh warehouse, in their original order.")
     p.add_argument("--into", required=True, help="new DuckDB file to build (must not exist)")
     p.add_argument("--warehouse", help="the damaged warehouse (default warehouse/cotmoc.duckdb or COTMOC_WAREHOUSE)")
-    p.add_argument("--today", help=argparse.SUPPRESS)
+    p.add_argument("--today", type=date.fromisoformat, help=argparse.SUPPRESS)
     p.set_defaults(func=_cmd_rebuild)
 
     p = _command(sub, "backup", "sao lưu kho dữ liệu / write a consistent copy of the warehouse",
@@ -404,23 +412,26 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+BUG_LINE = ("Đây là lỗi của phần mềm cotmoc, không phải của dữ liệu hay của người dùng: xin gửi nội dung trên cho "
+            "người phát triển — this is a bug in cotmoc, not in the data or in how it was run: please report it "
+            "with the text above")
+
+
 def main(argv: list[str] | None = None) -> int:
-    """Exit codes (cotmoc/faults.py, docs/operations.md): 0 done, 2 usage, 3 busy, 4 a fault in the
-    environment, 5 the warehouse damaged; each fault is one message, never a traceback."""
-    from cotmoc.core.faults import EXIT_USAGE, Fault
+    """Exit codes (cotmoc/core/faults.py, docs/operations.md): 0 done, 1 a bug, 2 usage, 3 busy, 4 a fault in the
+    environment, 5 the warehouse damaged. Every CotmocError (cotmoc/core/errors.py) is its message alone, never a
+    traceback; any other exception is a bug, shown as one: its traceback and a line asking to report it."""
+    from cotmoc.core.errors import EXIT_BUG, CotmocError
     from cotmoc.pipeline.stopping import Stopped
     from cotmoc.core.prefect_env import apply_prefect_defaults
     apply_prefect_defaults()                    # before any subcommand imports Prefect
     args = build_parser().parse_args(argv)
     try:
         return args.func(args)
-    except Fault as exc:
+    except CotmocError as exc:                       # a fault, a wrong value: its message and its exit code
         if not exc.reported:
             print(f"Lỗi / error: {exc}", file=sys.stderr)
         return exc.exit_code
-    except (ValueError, FileNotFoundError) as exc:   # user errors: a message, not a traceback
-        print(f"Lỗi / error: {exc}", file=sys.stderr)
-        return EXIT_USAGE
     except Stopped as exc:                            # SIGTERM/SIGINT during a run: what was done is complete
         if not exc.reported:
             print(str(exc), file=sys.stderr)
@@ -428,6 +439,10 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("Đã dừng theo yêu cầu — stopped on request", file=sys.stderr)
         return 130
+    except Exception:                                 # anything else is a bug: shown as one
+        traceback.print_exc()
+        print(BUG_LINE, file=sys.stderr)
+        return EXIT_BUG
 
 
 if __name__ == "__main__":

@@ -2,6 +2,7 @@
 and `serve --help` says what PREFECT_API_URL (and PREFECT_UI_API_URL) are for."""
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -9,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from cotmoc import __version__
-from cotmoc.cli import build_parser, main
+from cotmoc.cli import BUG_LINE, build_parser, main
 
 COTMOC = str(Path(sys.executable).parent / "cotmoc")
 
@@ -41,3 +42,62 @@ def test_serve_help_explains_the_prefect_api_url():
     assert run.returncode == 0
     assert "PREFECT_API_URL" in run.stdout and "http://127.0.0.1:4200/api" in run.stdout
     assert "PREFECT_UI_API_URL" in run.stdout
+
+
+def _cotmoc(home: Path, *argv: str, **env: str) -> subprocess.CompletedProcess:
+    return subprocess.run([COTMOC, *argv], capture_output=True, text=True, timeout=120,
+                          env={**os.environ, "COTMOC_HOME": str(home), **env})
+
+
+@pytest.mark.parametrize("argv, env, said", [
+    (("template", "-o", "mau.xlsx", "--province", "Atlantis"), {}, "Không rõ tỉnh 'Atlantis'"),     # UsageError
+    (("template", "-o", "mau.xlsx", "--period", "2024S3"), {}, "không phải mã kỳ báo cáo"),          # BadPeriod
+    (("status",), {}, "Chưa có kho dữ liệu"),                                                      # MissingInput
+    (("status",), {"COTMOC_MAX_FILE_MB": "năm mươi"}, "max_file_mb"),                               # a setting
+])
+def test_a_cotmoc_error_is_its_bilingual_message_and_exit_2(tmp_path, argv, env, said):
+    run = _cotmoc(tmp_path, *argv, **env)
+    assert run.returncode == 2, run.stderr
+    assert run.stderr.startswith("Lỗi / error: ") and said in run.stderr and " — " in run.stderr, run.stderr
+    assert "Traceback" not in run.stderr and BUG_LINE not in run.stderr
+    assert not (tmp_path / "mau.xlsx").exists()
+
+
+def test_a_fault_exits_with_its_own_code(tmp_path):
+    damaged = tmp_path / "warehouse" / "cotmoc.duckdb"
+    damaged.parent.mkdir()
+    damaged.write_bytes(b"not a duckdb file at all " * 400)
+    run = _cotmoc(tmp_path, "approve", "--period", "2024", "--warehouse", str(damaged))
+    assert run.returncode == 5, run.stderr                      # WarehouseDamaged
+    assert run.stderr.startswith("Lỗi / error: ") and "cotmoc rebuild" in run.stderr and "Traceback" not in run.stderr
+
+
+def test_anything_else_is_a_bug_and_shows_as_one(tmp_path):
+    """An exception that is not a CotmocError (here a bug planted in the template builder) is shown with its
+    traceback and a line saying it is a bug to report, and exits 1: never passed off as the user's mistake."""
+    planted = ("import sys; import cotmoc.outputs.template as t\n"
+               "def broken(*args, **kwargs):\n    return {}['no such key']\n"
+               "t.build_template = broken\n"
+               "from cotmoc.cli import main; sys.exit(main(['template', '-o', 'mau.xlsx']))")
+    run = subprocess.run([sys.executable, "-c", planted], capture_output=True, text=True, timeout=120, cwd=tmp_path,
+                         env={**os.environ, "COTMOC_HOME": str(tmp_path)})
+    assert run.returncode == 1, run.stderr
+    assert "Traceback (most recent call last)" in run.stderr and "KeyError: 'no such key'" in run.stderr
+    assert run.stderr.rstrip().endswith(BUG_LINE) and "Lỗi / error" not in run.stderr
+
+
+def test_the_error_root():
+    from cotmoc.core.errors import CotmocError, MissingInput, UsageError
+    from cotmoc.core.faults import Busy, EnvironmentFault, Fault, WarehouseDamaged
+    from cotmoc.core.periods import BadPeriod
+    from cotmoc.pipeline.locking import WarehouseLocked
+    from cotmoc.portal.store import AccountError
+    from cotmoc.warehouse.db import WarehouseBusy
+    from cotmoc.warehouse.schema import WarehouseTooNew
+    for kind in (Fault, Busy, EnvironmentFault, WarehouseDamaged, WarehouseLocked, WarehouseBusy, WarehouseTooNew,
+                 UsageError, BadPeriod, AccountError, MissingInput):
+        assert issubclass(kind, CotmocError), kind
+    # callers that validate input catch ValueError (the portal's forms), or FileNotFoundError: still caught
+    assert issubclass(BadPeriod, ValueError) and issubclass(AccountError, ValueError)
+    assert issubclass(MissingInput, FileNotFoundError)
+    assert (UsageError.exit_code, Busy.exit_code, EnvironmentFault.exit_code, WarehouseDamaged.exit_code) == (2, 3, 4, 5)

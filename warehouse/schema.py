@@ -20,14 +20,18 @@ from pathlib import Path
 
 import duckdb
 
+from cotmoc.core.faults import EXIT_ENVIRONMENT, Fault
+
 HERE = Path(__file__).resolve().parent
 MIGRATIONS_DIR = HERE / "migrations"
 SQL_DIR = HERE / "sql"
 _NAME = re.compile(r"^(\d{4})_([a-z0-9_]+)\.sql$")
 
 
-class WarehouseTooNew(RuntimeError):
-    """The warehouse was upgraded by a newer cotmoc than this one."""
+class WarehouseTooNew(Fault):
+    """The warehouse was upgraded by a newer cotmoc than this one: the installed cotmoc must be upgraded (a fault
+    of the installation, exit 4, like the machine's)."""
+    exit_code = EXIT_ENVIRONMENT
 
 
 @dataclass(frozen=True, order=True)

@@ -48,6 +48,8 @@ import tomllib
 from dataclasses import dataclass, fields, replace
 from pathlib import Path
 
+from cotmoc.core.errors import UsageError
+
 _DEFAULTS = {
     "inbox": "inputs/inbox",
     "archive": "inputs/archive",
@@ -133,7 +135,11 @@ def load_settings(home: Path | str | None = None, environ: dict | None = None) -
         if value is None:
             continue
         name, convert = _OTHER[key]
-        other[name] = convert(value)
+        try:
+            other[name] = convert(value)
+        except ValueError:
+            raise UsageError(f"Giá trị '{value}' của {key} không hợp lệ — {key} = '{value}' is not a valid "
+                             f"setting") from None
     return Settings(home=root, **paths, **other, report=_report_document(data.get("report", {}), env))
 
 

@@ -1,11 +1,13 @@
 """Faults: what cotmoc says, and with which exit code, when it cannot do its job. Every fault a person can
 meet (another writer, a full disk, a read-only folder, a damaged warehouse) is one of these, raised with a
-Vietnamese-then-English message; the CLI prints the message (never a traceback) and exits with the code:
+Vietnamese-then-English message. Every fault, like every error cotmoc raises for a person, is a `CotmocError`
+(cotmoc/core/errors.py); the CLI prints its message (never a traceback) and exits with its code:
 
 | code | meaning                                                                     |
 |------|-----------------------------------------------------------------------------|
 | 0    | done                                                                        |
-| 2    | usage: a wrong option or value                                              |
+| 1    | a bug in cotmoc: the traceback is shown, with a line asking to report it    |
+| 2    | usage: a wrong option or value, or nothing to work on yet (`UsageError`)    |
 | 3    | busy: another writer holds the warehouse past the wait                      |
 | 4    | a fault in the environment: disk full, read-only folder, permissions, inbox gone |
 | 5    | the warehouse is damaged (see `cotmoc rebuild`)                             |
@@ -23,13 +25,14 @@ from pathlib import Path
 STEPS = ("read", "validate", "mid_transaction", "after_commit", "before_move", "after_move")
 #: cotmoc approve / unlock (cotmoc.pipeline.approval): inside each one's transaction, and a release's file move
 APPROVAL_STEPS = ("approve", "unlock", "release", "release_move")
-EXIT_OK, EXIT_USAGE, EXIT_BUSY, EXIT_ENVIRONMENT, EXIT_DAMAGED = 0, 2, 3, 4, 5
+from cotmoc.core.errors import (EXIT_BUSY, EXIT_DAMAGED, EXIT_ENVIRONMENT, EXIT_OK, EXIT_USAGE,  # noqa: F401 (API)
+                                CotmocError)
 
 
-class Fault(RuntimeError):
-    """A fault cotmoc explains instead of crashing; `exit_code` is what the CLI exits with."""
+class Fault(CotmocError, RuntimeError):
+    """A fault of the machine or of another process that cotmoc explains (the error root: cotmoc/core/errors.py);
+    each kind has its exit code."""
     exit_code = 1
-    reported = False          # already said (in a flow run's log): the CLI does not say it again
 
     def failed_state(self, logger):
         """A flow's end on this fault: the message logged once, a Failed state naming the exit code (calling

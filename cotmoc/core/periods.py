@@ -8,12 +8,14 @@ import re
 from dataclasses import dataclass
 from datetime import date
 
+from cotmoc.core.errors import UsageError
+
 YEAR = "year"
 HALF = "half"
 _PATTERN = re.compile(r"^(\d{4})(?:S([12]))?$")
 
 
-class BadPeriod(ValueError):
+class BadPeriod(UsageError):
     """Raised for text that is not a period code."""
 
 
@@ -29,10 +31,11 @@ class Period:
             s = str(int(text))
         m = _PATTERN.match(s)
         if not m:
-            raise BadPeriod(f"not a period code: {text!r}")
+            raise BadPeriod(f"'{text}' không phải mã kỳ báo cáo (ghi 2024, 2024S1 hoặc 2024S2) — "
+                            f"not a period code: {text!r} (write 2024, 2024S1 or 2024S2)")
         year = int(m.group(1))
         if not 1990 <= year <= 2100:
-            raise BadPeriod(f"year out of range: {text!r}")
+            raise BadPeriod(f"Năm của kỳ '{text}' nằm ngoài 1990–2100 — year out of range: {text!r}")
         return cls(year, int(m.group(2)) if m.group(2) else None)
 
     @property

@@ -13,6 +13,7 @@ import duckdb
 from rich.console import Console
 from rich.table import Table
 
+from cotmoc.core.errors import MissingInput
 from cotmoc.core.config import published_path
 from cotmoc.core.inert import rich_text, shown_name
 from cotmoc.core.display import province_name, vi_number
@@ -54,7 +55,7 @@ def read_status(warehouse: Path, *, periods: list[str] | None = None, last: int 
     """Completeness for the chosen periods and the last runs. By default: the `last` most recent periods that
     have reports, and the periods due now (the latest ended year and half-year), not empty future ones."""
     if not warehouse.exists() and not published_path(warehouse).exists():
-        raise FileNotFoundError(f"Chưa có kho dữ liệu {warehouse}: chạy cotmoc ingest trước — no warehouse yet; "
+        raise MissingInput(f"Chưa có kho dữ liệu {warehouse}: chạy cotmoc ingest trước — no warehouse yet; "
                                 f"run cotmoc ingest first")
     con, source = _open(warehouse)
     try:

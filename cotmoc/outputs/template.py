@@ -25,6 +25,7 @@ from openpyxl.utils import get_column_letter, quote_sheetname
 from openpyxl.workbook.defined_name import DefinedName
 from openpyxl.worksheet.datavalidation import DataValidation
 
+from cotmoc.core.errors import UsageError
 from cotmoc.core import contract, reference
 from cotmoc.core.contract import Column, Sheet
 from cotmoc.core.periods import Period
@@ -56,7 +57,7 @@ def resolve_province(text: str) -> str:
         names = [reference.province(c).name_vi for c in match.suggestions]
         hint_vi = f" (gần giống: {', '.join(names)})" if names else ""
         hint_en = f" (closest: {', '.join(names)})" if names else ""
-        raise ValueError(f"Không rõ tỉnh '{text}'{hint_vi} — unknown province '{text}'{hint_en}")
+        raise UsageError(f"Không rõ tỉnh '{text}'{hint_vi} — unknown province '{text}'{hint_en}")
     return match.code
 
 
@@ -69,11 +70,11 @@ def _check_province_reports(code: str, p: Period | None) -> None:
     if not prov.exists_on(day):
         when = f"cuối kỳ {p.code}" if p else "hôm nay"
         now = reference.province(prov.current_code).name_vi
-        raise ValueError(f"Tỉnh {prov.name_vi} không còn tồn tại vào {when} (nay thuộc {now}): hãy ghi kỳ báo cáo "
+        raise UsageError(f"Tỉnh {prov.name_vi} không còn tồn tại vào {when} (nay thuộc {now}): hãy ghi kỳ báo cáo "
                          f"(--period) trước 7/2025 hoặc chọn {now} — {prov.name_vi} no longer exists at the end of "
                          f"{p.code if p else 'today'} (now part of {now}): give an earlier period or choose {now}")
     if not reference.borders_of(code, day):
-        raise ValueError(f"Tỉnh {prov.name_vi} không có đường biên giới đất liền vào {day:%d/%m/%Y}, không thuộc "
+        raise UsageError(f"Tỉnh {prov.name_vi} không có đường biên giới đất liền vào {day:%d/%m/%Y}, không thuộc "
                          f"diện báo cáo — {prov.name_vi} has no land border on {day}: it does not report")
 
 
@@ -401,7 +402,7 @@ def build_template(path: Path | str, province: str | None = None, period: str | 
     if code:
         _check_province_reports(code, p)
     if contract.version_number(version) is None:
-        raise ValueError(f"Không có mẫu phiên bản '{version}' (có: {', '.join(sorted(contract.KNOWN_TEMPLATE_VERSIONS))})"
+        raise UsageError(f"Không có mẫu phiên bản '{version}' (có: {', '.join(sorted(contract.KNOWN_TEMPLATE_VERSIONS))})"
                          f" — no template version '{version}'")
     info = {"template_version": str(version),
             "province": reference.province(code).name_vi if code else None,

@@ -20,11 +20,13 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 
+from cotmoc.core.errors import MissingInput, UsageError
 from cotmoc.core import reference
 from cotmoc.core.display import province_name
 from cotmoc.core.faults import crash_point
 from cotmoc.core.periods import Period
-from cotmoc.core.problems import WARNING, Problem
+from cotmoc.core.messages import problem
+from cotmoc.core.problems import Problem
 from cotmoc.outputs.steward_report import report_paths
 from cotmoc.pipeline.locking import ingest_lock
 from cotmoc.warehouse import load as wh
@@ -84,17 +86,8 @@ def locks(con) -> dict[tuple[str, str], Lock]:
 def hold_notice(lock: Lock) -> Problem:
     """What the steward of a held report reads (in the summary, the .loi.json, the annotated copy, status)."""
     name, when = province_name(lock.province_code), f"{lock.approved_at:%d/%m/%Y}"
-    return Problem(
-        WARNING, "approval.period_locked",
-        f"Kỳ {lock.period} của {name} đã được văn phòng duyệt và khóa ngày {when}: báo cáo này đã được kiểm tra "
-        f"và lưu lại nhưng được GIỮ LẠI, chưa thay thế số liệu đã duyệt",
-        f"The office approved and locked {name}'s period {lock.period} on {lock.approved_at:%Y-%m-%d}: this report "
-        f"was checked and kept, but it is HELD and does not replace the approved figures",
-        "Không cần gửi lại. Nếu số liệu đã duyệt cần sửa, đề nghị văn phòng mở khóa kỳ này; khi mở khóa, báo cáo "
-        "này sẽ thay thế báo cáo đã duyệt",
-        "No need to send it again. If the approved figures must change, ask the office to unlock the period; once "
-        "unlocked, this report replaces the approved one",
-        sheet="thong_tin", column="period", value=lock.period)
+    return problem("approval.period_locked", period=lock.period, name=name, when=when,
+                   en={"when": f"{lock.approved_at:%Y-%m-%d}"}, sheet="thong_tin", column="period", value=lock.period)
 
 
 def _codes(provinces: list[str]) -> list[str]:
@@ -103,7 +96,7 @@ def _codes(provinces: list[str]) -> list[str]:
         match = reference.match_province(text)
         if match.code is None:
             hint = f" (gần giống / did you mean: {', '.join(match.suggestions)})" if match.suggestions else ""
-            raise ValueError(f"Không rõ tỉnh '{text}' — unknown province '{text}'{hint}")
+            raise UsageError(f"Không rõ tỉnh '{text}' — unknown province '{text}'{hint}")
         codes.append(match.code)
     return codes
 
@@ -148,7 +141,7 @@ def approve(con, period: str, provinces: list[str] | None = None, *, actor: str 
     rows = _candidates(con, period, codes)
     for code in codes or []:
         if not any(code in (r["province_code"], r["current_code"]) for r in rows):
-            raise ValueError(f"{province_name(code)} chưa có báo cáo đạt cho kỳ {period} nên không thể duyệt — "
+            raise UsageError(f"{province_name(code)} chưa có báo cáo đạt cho kỳ {period} nên không thể duyệt — "
                              f"{code} has no accepted report for {period}, so there is nothing to approve")
     already = [Step("already_approved", r["province_code"], period, r["submission_id"])
                for r in rows if r["approval_status"] == "approved"]
@@ -179,14 +172,14 @@ def unlock(con, period: str, province: str, *, reason: str, actor: str | None = 
     in ONE transaction: the unlock, then the release of its newest held report, if any."""
     period = Period.parse(period).code
     if not (reason or "").strip():
-        raise ValueError("Cần ghi lý do mở khóa (--reason) — an unlock needs a reason (--reason)")
+        raise UsageError("Cần ghi lý do mở khóa (--reason) — an unlock needs a reason (--reason)")
     code = _codes([province])[0]
     rows = _candidates(con, period, [code])
     locked = [r for r in rows if r["approval_status"] == "approved"]
     if not locked:
         state = "đã được mở khóa, chưa duyệt lại — already unlocked, not approved again" if rows and any(
             r["approval_status"] == "changed_since_approval" for r in rows) else "chưa được duyệt — not approved"
-        raise ValueError(f"Kỳ {period} của {province_name(code)} không bị khóa: {state}; không có gì để mở khóa — "
+        raise UsageError(f"Kỳ {period} của {province_name(code)} không bị khóa: {state}; không có gì để mở khóa — "
                          f"{code} {period} is not locked, nothing to unlock")
     actor = actor or default_actor()
 
@@ -267,7 +260,7 @@ def approve_period(settings, period: str, provinces: list[str] | None = None, *,
                    note: str | None = None, on_wait=None) -> Outcome:
     """`cotmoc approve`: under the warehouse lock (what the portal's office page calls too)."""
     if not settings.warehouse.exists():
-        raise FileNotFoundError(f"Chưa có kho dữ liệu {settings.warehouse} — no warehouse yet")
+        raise MissingInput(f"Chưa có kho dữ liệu {settings.warehouse} — no warehouse yet")
     return _under_lock(settings, on_wait, lambda con: approve(con, period, provinces, actor=actor, note=note))
 
 
@@ -275,5 +268,5 @@ def unlock_period(settings, period: str, province: str, *, reason: str, actor: s
                   on_wait=None) -> Outcome:
     """`cotmoc unlock`: under the warehouse lock; the released report is filed at once."""
     if not settings.warehouse.exists():
-        raise FileNotFoundError(f"Chưa có kho dữ liệu {settings.warehouse} — no warehouse yet")
+        raise MissingInput(f"Chưa có kho dữ liệu {settings.warehouse} — no warehouse yet")
     return _under_lock(settings, on_wait, lambda con: unlock(con, period, province, reason=reason, actor=actor))

@@ -20,6 +20,7 @@ from pathlib import Path
 
 import duckdb
 
+from cotmoc.core.errors import UsageError
 from cotmoc.core.faults import Fault, WarehouseDamaged
 
 STORED_NAME = re.compile(r"^(?P<stem>.*)__(?P<sha8>[0-9a-f]{8})(?:-\d+)?(?P<suffix>\.[^.]*)?$")
@@ -138,9 +139,9 @@ def rebuild(settings, into: Path, *, today=None, on_file=None) -> dict:
     from cotmoc.warehouse.db import open_warehouse
     into = Path(into).resolve()
     if into.exists() or into.with_name(into.name + ".wal").exists():
-        raise ValueError(f"'{into}' đã tồn tại; chọn một file mới — '{into}' exists; choose a new file")
+        raise UsageError(f"'{into}' đã tồn tại; chọn một file mới — '{into}' exists; choose a new file")
     if into == settings.warehouse.resolve():
-        raise ValueError("Không dựng lại đè lên kho đang dùng — rebuild into a new file, not the warehouse itself")
+        raise UsageError("Không dựng lại đè lên kho đang dùng — rebuild into a new file, not the warehouse itself")
     scratch = into.with_name(f".{into.name}.rebuild")
     # the live warehouse's lock: no ingest files anything while the archive is read
     with warehouse_lock(settings.warehouse, purpose="rebuild", wait_seconds=settings.lock_wait_seconds):

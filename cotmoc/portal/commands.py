@@ -32,7 +32,11 @@ def serve(host: str = "127.0.0.1", port: int = 8080, settings: library.Settings 
 
 def _password(password_file: str | None) -> str:
     if password_file:
-        text = Path(password_file).read_text(encoding="utf-8").splitlines()
+        try:
+            text = Path(password_file).read_text(encoding="utf-8").splitlines()
+        except (OSError, UnicodeDecodeError) as exc:
+            raise AccountError(f"Không đọc được file mật khẩu '{password_file}' — cannot read the password file: "
+                               f"{exc}") from None
         return text[0] if text else ""
     if not sys.stdin.isatty():
         raise AccountError("Cần --password-file khi không có bàn phím — --password-file is needed without a terminal")

@@ -22,6 +22,7 @@ from datetime import date
 from importlib.resources import files
 from pathlib import Path
 
+from cotmoc.core.errors import UsageError
 from cotmoc.core import display, reference
 from cotmoc.core.config import Settings, load_settings  # noqa: F401  (the portal reads its settings here)
 from cotmoc.core.contract import SHEETS_BY_CODE
@@ -53,7 +54,7 @@ def account_province(text: str) -> str:
     found = resolve_province(text)
     current = reference.province(found).current_code
     if current != found:
-        raise ValueError(f"{reference.province(found).name_vi} đã nhập vào {reference.province(current).name_vi} "
+        raise UsageError(f"{reference.province(found).name_vi} đã nhập vào {reference.province(current).name_vi} "
                          f"(2025): tạo tài khoản cho '{current}' — it merged into {current}; make the account for "
                          f"'{current}' (it sends {found}'s earlier reports too)")
     return found

@@ -15,6 +15,7 @@ from datetime import datetime, timezone
 from importlib.resources import files
 from pathlib import Path
 
+from cotmoc.core.errors import UsageError
 from cotmoc.portal import security
 
 SESSION_IDLE_SECONDS = 8 * 3600
@@ -42,7 +43,7 @@ class Account:
         return self.role == "office"
 
 
-class AccountError(ValueError):
+class AccountError(UsageError):
     """A user error in `cotmoc users` (unknown account, duplicate name): a message, not a traceback."""
 
 

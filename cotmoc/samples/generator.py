@@ -12,6 +12,7 @@ import random
 from datetime import date, timedelta
 from pathlib import Path
 
+from cotmoc.core.errors import UsageError
 from cotmoc.core import reference
 from cotmoc.core.periods import HALF, YEAR, Period
 from cotmoc.samples.base import SampleReport, km_from_metres, marker_ranges, split_total
@@ -57,7 +58,7 @@ def generate_report(province: str, period: str, *, seed: int, size: str = "norma
     sharing a stretch already counted, rather than breaking the border total.
     """
     if size not in SIZES:
-        raise ValueError(f"Cỡ báo cáo không hợp lệ '{size}' (normal|large) — unknown size '{size}'")
+        raise UsageError(f"Cỡ báo cáo không hợp lệ '{size}' (normal|large) — unknown size '{size}'")
     segment_rows = segment_rows or (LARGE_ROWS if size == "large" else None)
     p = Period.parse(period)
     rng = random.Random(f"{seed}:{province}:{p.code}")
