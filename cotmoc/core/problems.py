@@ -3,7 +3,8 @@
 Readers, normalisers, schemas and cross-sheet rules all return ``Problem``s; the warehouse stores them
 in ``validation_issues``, the steward's annotated workbook colours their cells, and the JSON report
 lists them. Messages are written for a data steward who reads Vietnamese and works in Excel:
-Vietnamese first, English after, always with how to fix it.
+Vietnamese first, English after, always with how to fix it; their texts live in the message catalogue
+(cotmoc/core/messages.toml), and checks build a Problem with cotmoc.core.messages.problem.
 """
 from __future__ import annotations
 

@@ -1,6 +1,7 @@
 """Refusing a file: the checks made before any parsing, and what any failure to read one file becomes.
 
-Before a workbook is parsed its container is checked: magic bytes (a PDF renamed .xlsx is not a workbook), an
+Before a workbook is opened its name is checked (`check_name`: a spreadsheet format cotmoc does not read, or no
+spreadsheet at all), then, before it is parsed, its container: magic bytes (a PDF renamed .xlsx is not a workbook), an
 empty file, the size limit (told in the MB it is set in), the zip directory (truncated or corrupt archives, zip
 bombs: the uncompressed size is limited before reading; every XML part is read through once, so its size and
 CRC are checked and a DOCTYPE or ENTITY declaration anywhere in it is refused, never expanded), and OLE
