@@ -86,9 +86,18 @@ def entry(rule: str) -> Entry:
     return catalogue()[rule]
 
 
+@lru_cache(maxsize=None)
+def _chosen(rule: str, cases: tuple[str, ...]) -> dict[str, str]:
+    """The severity and templates of a rule and cases (asked once per problem: a big report has thousands)."""
+    chosen = entry(rule).texts(*cases)
+    if chosen["severity"] not in (ERROR, WARNING):
+        raise ValueError(f"messages.toml: '{rule}' has the severity '{chosen['severity']}'")
+    return chosen
+
+
 def texts(rule: str, *cases: str, en: Mapping | None = None, **fields) -> tuple[str, str, str, str]:
     """The four texts of `rule` (and `cases`) filled in: message vi, en, fix vi, en."""
-    chosen = entry(rule).texts(*cases)
+    chosen = _chosen(rule, cases)
     english = {**fields, **(en or {})}
     return (chosen["vi"].format(**fields), chosen["en"].format(**english),
             chosen["fix_vi"].format(**fields), chosen["fix_en"].format(**english))
@@ -97,9 +106,7 @@ def texts(rule: str, *cases: str, en: Mapping | None = None, **fields) -> tuple[
 def problem(rule: str, *cases: str, sheet: str | None = None, row: int | None = None, column: str | None = None,
             cell: str | None = None, value: str | None = None, en: Mapping | None = None, **fields) -> Problem:
     """The Problem of `rule` with its catalogue texts filled in from `fields` (see the module docstring)."""
-    severity = entry(rule).texts(*cases)["severity"]
-    if severity not in (ERROR, WARNING):
-        raise ValueError(f"messages.toml: '{rule}' has the severity '{severity}'")
+    severity = _chosen(rule, cases)["severity"]
     where = {"sheet": sheet, "row": row, "column": column, "cell": cell, "value": value}
     filled = texts(rule, *cases, en=en, **{k: v for k, v in where.items() if v is not None}, **fields)
     return Problem(severity, rule, *filled, **where)
