@@ -22,10 +22,10 @@ from datetime import date
 from importlib.resources import files
 from pathlib import Path
 
-from cotmoc.core.errors import UsageError
 from cotmoc.core import display, reference
 from cotmoc.core.config import Settings, load_settings  # noqa: F401  (the portal reads its settings here)
 from cotmoc.core.contract import SHEETS_BY_CODE
+from cotmoc.core.errors import UsageError  # noqa: F401  (the portal's accounts raise it: cotmoc.portal.store)
 from cotmoc.pipeline.rollup import published_path
 
 log = logging.getLogger("cotmoc.portal")

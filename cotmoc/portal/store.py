@@ -15,8 +15,8 @@ from datetime import datetime, timezone
 from importlib.resources import files
 from pathlib import Path
 
-from cotmoc.core.errors import UsageError
 from cotmoc.portal import security
+from cotmoc.portal.library import UsageError
 
 SESSION_IDLE_SECONDS = 8 * 3600
 SESSION_MAX_SECONDS = 24 * 3600
