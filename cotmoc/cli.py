@@ -80,7 +80,7 @@ def _waiting(settings, holder: str) -> str:
 
 
 def _cmd_ingest(args) -> int:
-    settings = load_settings().with_overrides(inbox=args.inbox, warehouse=args.warehouse)
+    settings = _settings(args, "inbox")
     today = date.fromisoformat(args.today) if args.today else None
     from cotmoc.pipeline.preflight import inbox_present
     inbox_present(settings.inbox)
@@ -99,13 +99,26 @@ def _cmd_ingest(args) -> int:
     return 0
 
 
-def _cmd_rollup(args) -> int:
+def _settings(args, *paths: str):
+    """The settings with the paths given on the command line (`--warehouse`, and `paths`) in place."""
+    return load_settings().with_overrides(**{name: getattr(args, name) for name in ("warehouse", *paths)})
+
+
+def _print_rollup(published: Path, periods: list[str] | None = None) -> None:
+    """The national views of the published copy, per period (all at once without `periods`)."""
     from cotmoc.outputs.rollup_print import print_national_rollup
+    from cotmoc.warehouse.db import open_read_only
+    with open_read_only(published) as con:
+        for period in periods or [None]:
+            print_national_rollup(con, period=period)
+
+
+def _cmd_rollup(args) -> int:
     from cotmoc.flows.rollup import rollup_flow
-    settings = load_settings().with_overrides(warehouse=args.warehouse, exports=args.exports)
+    settings = _settings(args, "exports")
     result = rollup_flow(periods=args.period or None, csv=args.csv, settings=settings)
-    for period in result.periods:
-        print_national_rollup(result.published, period=period)
+    if result.periods:
+        _print_rollup(result.published, result.periods)
     print(f"Xuất dữ liệu / exports: {settings.exports} ({len(result.exports)} file); "
           f"báo cáo toàn quốc / national workbooks: {len(result.workbooks)}")
     print(f"Bản chỉ đọc cho phân tích / published read-only copy: {result.published}")
@@ -114,7 +127,7 @@ def _cmd_rollup(args) -> int:
 
 def _cmd_rebuild(args) -> int:
     from cotmoc.pipeline.recovery import rebuild
-    settings = load_settings().with_overrides(warehouse=args.warehouse)
+    settings = _settings(args)
     into = Path(args.into)
     done = rebuild(settings, into, today=date.fromisoformat(args.today) if args.today else None)
     source = ("tên, thời điểm nhận lấy từ kho cũ — names and received times from the old warehouse"
@@ -129,7 +142,7 @@ def _cmd_rebuild(args) -> int:
 
 def _cmd_backup(args) -> int:
     from cotmoc.pipeline.recovery import backup
-    settings = load_settings().with_overrides(warehouse=args.warehouse)
+    settings = _settings(args)
     out = backup(settings, Path(args.to) if args.to else None)
     print(f"Đã sao lưu kho dữ liệu / warehouse backed up: {out}")
     return 0
@@ -147,8 +160,9 @@ def _cmd_serve(args) -> int:
 
 def _cmd_status(args) -> int:
     from cotmoc.outputs.status import print_status, read_status
-    settings = load_settings().with_overrides(warehouse=args.warehouse)
-    status = read_status(settings.warehouse, periods=args.period or None, last=args.last)
+    from cotmoc.warehouse.db import reading
+    with reading(_settings(args).warehouse) as (con, source):
+        status = read_status(con, source, periods=args.period or None, last=args.last)
     if args.json:
         print(status.as_json())
     else:
@@ -160,7 +174,7 @@ def _approval_command(args, run) -> int:
     """approve / unlock: run under the warehouse lock, print each step (Vietnamese — English)."""
     from cotmoc.pipeline.locking import WarehouseLocked
     from cotmoc.warehouse.db import WarehouseBusy
-    settings = load_settings().with_overrides(warehouse=args.warehouse)
+    settings = _settings(args)
 
     def waiting(pid):
         print(f"Chờ tiến trình khác đang ghi kho (tiến trình {pid}) — waiting for another writer (pid {pid})",
@@ -209,10 +223,9 @@ def _cmd_demo(args) -> int:
         copied += 1
     print(f"Đã chép {copied} báo cáo mẫu vào hộp thư / copied {copied} sample reports into {settings.inbox}")
     _run_ingest(settings)
-    from cotmoc.outputs.rollup_print import print_national_rollup
     from cotmoc.flows.rollup import rollup_flow
     result = rollup_flow(settings=settings)
-    print_national_rollup(result.published)
+    _print_rollup(result.published)
     print("Báo cáo toàn quốc / national workbooks: " + ", ".join(str(p.relative_to(settings.home)) for p in result.workbooks))
     print(f"Bản chỉ đọc cho phân tích / published read-only copy: {result.published.relative_to(settings.home)}")
     return 0
@@ -286,6 +299,10 @@ def _add_portal_parsers(sub) -> None:
     p.set_defaults(func=_cmd_users)
 
 
+def _warehouse_option(p: argparse.ArgumentParser, what: str = "DuckDB file") -> None:
+    p.add_argument("--warehouse", help=f"{what} (default warehouse/cotmoc.duckdb or COTMOC_WAREHOUSE)")
+
+
 def build_parser() -> argparse.ArgumentParser:
     from cotmoc import __version__
     parser = argparse.ArgumentParser(
@@ -322,7 +339,7 @@ def build_parser() -> argparse.ArgumentParser:
                  "valid ones, files each in archive/ or rejected/ (with a .loi.xlsx copy for the steward). Runs "
                  "as a Prefect flow (PREFECT_API_URL names the server; unset: a temporary one).")
     p.add_argument("--inbox", help="inbox folder (default inputs/inbox or COTMOC_INBOX)")
-    p.add_argument("--warehouse", help="DuckDB file (default warehouse/cotmoc.duckdb or COTMOC_WAREHOUSE)")
+    _warehouse_option(p)
     p.add_argument("--plain", action="store_true",
                    help="run without Prefect (same code, no flow run recorded): for a quick manual run")
     p.add_argument("--dask-workers", type=int, help="check workbooks on a local Dask cluster of N processes")
@@ -336,7 +353,7 @@ def build_parser() -> argparse.ArgumentParser:
                  "per-period exports, the national report workbook and the published read-only copy.")
     p.add_argument("--period", action="append", help="period code (repeatable; default: every period with data)")
     p.add_argument("--csv", action="store_true", help="also write CSV beside the Parquet exports")
-    p.add_argument("--warehouse", help="DuckDB file (default warehouse/cotmoc.duckdb or COTMOC_WAREHOUSE)")
+    _warehouse_option(p)
     p.add_argument("--exports", help="exports folder (default exports/ or COTMOC_EXPORTS)")
     p.set_defaults(func=_cmd_rollup)
 
@@ -344,7 +361,7 @@ def build_parser() -> argparse.ArgumentParser:
                  "Dựng lại kho dữ liệu mới từ các file đã lưu (archive/, rejected/) theo đúng thứ tự đã nhận — replays "
                  "the archive and the rejected folder into a fresh warehouse, in their original order.")
     p.add_argument("--into", required=True, help="new DuckDB file to build (must not exist)")
-    p.add_argument("--warehouse", help="the damaged warehouse (default warehouse/cotmoc.duckdb or COTMOC_WAREHOUSE)")
+    _warehouse_option(p, "the damaged warehouse")
     p.add_argument("--today", help=argparse.SUPPRESS)
     p.set_defaults(func=_cmd_rebuild)
 
@@ -352,7 +369,7 @@ def build_parser() -> argparse.ArgumentParser:
                  "Ghi một bản sao nhất quán của kho dữ liệu (dưới khóa ghi) — writes a consistent copy of the "
                  "warehouse, under the writers' lock.")
     p.add_argument("--to", help="file to write (default warehouse/backups/cotmoc-<time>.duckdb)")
-    p.add_argument("--warehouse", help="DuckDB file (default warehouse/cotmoc.duckdb or COTMOC_WAREHOUSE)")
+    _warehouse_option(p)
     p.set_defaults(func=_cmd_backup)
 
     p = _command(sub, "serve", "chạy theo lịch / run the scheduled deployments (Prefect)",
@@ -369,7 +386,7 @@ def build_parser() -> argparse.ArgumentParser:
                    help="period code (repeatable; default: the periods with reports and those due now)")
     p.add_argument("--last", type=int, default=4, help="how many recent periods with reports to show (default 4)")
     p.add_argument("--json", action="store_true", help="machine-readable output")
-    p.add_argument("--warehouse", help="DuckDB file (default warehouse/cotmoc.duckdb or COTMOC_WAREHOUSE)")
+    _warehouse_option(p)
     p.set_defaults(func=_cmd_status)
 
     p = _command(sub, "approve", "duyệt và khóa kỳ báo cáo / approve (and lock) a period's reports",
@@ -382,7 +399,7 @@ def build_parser() -> argparse.ArgumentParser:
                         "default: every province with an accepted report)")
     p.add_argument("--by", help="người duyệt / who approves (default: the login name)")
     p.add_argument("--note", help="ghi chú / note kept in the approval trail")
-    p.add_argument("--warehouse", help="DuckDB file (default warehouse/cotmoc.duckdb or COTMOC_WAREHOUSE)")
+    _warehouse_option(p)
     p.set_defaults(func=_cmd_approve)
 
     p = _command(sub, "unlock", "mở khóa kỳ đã duyệt / reopen an approved period of one province",
@@ -393,7 +410,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--province", required=True, help="tỉnh (tên hoặc mã) / province name or code")
     p.add_argument("--reason", required=True, help="lý do mở khóa / why (kept in the approval trail)")
     p.add_argument("--by", help="người mở khóa / who unlocks (default: the login name)")
-    p.add_argument("--warehouse", help="DuckDB file (default warehouse/cotmoc.duckdb or COTMOC_WAREHOUSE)")
+    _warehouse_option(p)
     p.set_defaults(func=_cmd_unlock)
 
     p = _command(sub, "demo", "chạy thử với báo cáo mẫu / run the job on the bundled samples",

@@ -15,6 +15,7 @@ from cotmoc.core.contract import Column, Sheet
 from cotmoc.core.display import en_number, vi_number
 from cotmoc.core.numbers import ERRORS, MAX_COUNT, parse_number
 from cotmoc.core.periods import BadPeriod, Period
+from cotmoc.core.places import is_blank
 from cotmoc.core.problems import ERROR, WARNING, Problem
 from cotmoc.core.records import TABLES as _TABLES, Report
 from cotmoc.core.vntext import clean, decode_legacy, detect_legacy, fold
@@ -145,10 +146,6 @@ def _marked(value) -> bool:
     return value is FORMULA_WITHOUT_VALUE or isinstance(value, ExcelError)
 
 
-def _is_blank(value) -> bool:
-    return value is None or (isinstance(value, str) and not value.strip())
-
-
 @lru_cache(maxsize=1024)
 def _is_total_text(value: str) -> bool:
     key = fold(value)
@@ -249,7 +246,7 @@ def missing_fix(col: Column) -> tuple[str, str]:
 def _convert_cell(value, col: Column, cells: _Cells, cell: str, row: int):
     if _marked(value):
         return None                                     # reported by the reader
-    if _is_blank(value):
+    if is_blank(value):
         if col.required:
             cells.add(ERROR, "value.missing", col, cell, row, None, "ô bắt buộc đang trống",
                       "this required cell is empty", *missing_fix(col))
@@ -403,7 +400,7 @@ def _info(raw: RawReport, problems: list[Problem]) -> dict:
             info[col.code] = None
             continue
         value, ref, row = raw_cell.value, raw_cell.cell, raw_cell.row
-        if col.kind == contract.PROVINCE and not _is_blank(value) and not _marked(value):
+        if col.kind == contract.PROVINCE and not is_blank(value) and not _marked(value):
             text = _text(value, col, cells, ref, row)
             info["province_as_written"] = text
             match = reference.match_province(text)
@@ -418,7 +415,7 @@ def _info(raw: RawReport, problems: list[Problem]) -> dict:
                           f"read '{text}' as {reference.province(match.code).name_vi}",
                           "Nên chọn tỉnh trong danh sách", "Better to pick the province from the list")
             info["province"] = match.code
-        elif col.kind == contract.PERIOD and not _is_blank(value) and not _marked(value):
+        elif col.kind == contract.PERIOD and not is_blank(value) and not _marked(value):
             try:
                 info["period"] = Period.parse(value).code
             except BadPeriod:
