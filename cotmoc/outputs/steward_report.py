@@ -56,17 +56,13 @@ _NOTE_WIDTH_PX, _NOTE_LINE_PX, _NOTE_MAX_PX = 380, 15, 640
 
 
 # --- opening the steward's workbook safely ---------------------------------------------------------------
-def _formulas_without_results(path: Path, sheetnames: list[str]) -> dict[str, dict[str, str | None]]:
-    """{sheet name: {cell: formula text}} for formula cells that carry no stored result, so the copy can
-    show what the steward typed (as text) instead of an empty cell; the reader's rule (cotmoc.core.formulas)."""
-    return formulas_without_values(path, sheetnames)
-
-
 def _open_own(original: Path) -> Workbook:
     """The steward's .xlsx/.xlsm with cached values; made inert (see the module docstring)."""
     wb = load_workbook(original, data_only=True, keep_vba=False, keep_links=False, rich_text=False)
     try:
-        unresolved = _formulas_without_results(original, wb.sheetnames)
+        # the formula cells without a saved result, by the reader's own rule (cotmoc.core.formulas), are shown
+        # as what the steward typed (as text) instead of an empty cell
+        unresolved = formulas_without_values(original, wb.sheetnames)
     except (KeyError, zipfile.BadZipFile, ElementTree.ParseError):
         unresolved = {}
     for ws in wb.worksheets:

@@ -22,10 +22,10 @@ from importlib.resources import files
 from pathlib import Path
 
 from cotmoc.core import display, reference
-from cotmoc.core.config import Settings, load_settings, published_path  # noqa: F401  (the portal reads its settings here)
 from cotmoc.core.atomic import replacing
+from cotmoc.core.config import Settings, load_settings, published_path  # noqa: F401  (the portal reads its settings here)
 from cotmoc.core.contract import SHEETS_BY_CODE
-from cotmoc.core.steward_files import annotated_path, is_steward_file, report_paths  # noqa: F401  (pages' names)
+from cotmoc.core.steward_files import annotated_path, is_steward_file, report_paths
 
 log = logging.getLogger("cotmoc.portal")
 
@@ -189,8 +189,8 @@ def _queries(settings: Settings, asked: list[tuple[str, dict]]) -> list[list[dic
 def _status_cells(settings: Settings, periods: list[str]) -> list[dict]:
     """Completeness cells from `cotmoc status`'s own reader, over the published copy ([] before it exists)."""
     from cotmoc.outputs.status import read_status
-    con = _published(settings)
-    if con is None or not periods:
+    con = _published(settings) if periods else None
+    if con is None:
         return []
     with con:
         return read_status(con, str(published_path(settings.warehouse)), periods=periods).cells
