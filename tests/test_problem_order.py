@@ -1,5 +1,5 @@
 """One order of problems wherever a steward reads them: the `Loi` sheet of the annotated copy, the `.loi.json`,
-the import summary's first error and the portal's check page list a file's problems alike: errors first, then
+the import summary's first error, the portal's check page and the office's pages list a file's problems alike: errors first, then
 warnings; within each by the template's sheet order, then row, then column (B before AA)."""
 from __future__ import annotations
 
@@ -19,6 +19,7 @@ from cotmoc.core.vntext import encode_legacy
 from cotmoc.outputs.steward_list import LOI_HEADER_ROW, LOI_SHEET
 from cotmoc.outputs.summary import summary_markdown
 from cotmoc.pipeline.ingest import run_ingest
+from cotmoc.pipeline.rollup import publish
 from cotmoc.portal import library
 from cotmoc.samples.seeds import dien_bien_2016
 from tests.conftest import TODAY
@@ -79,6 +80,14 @@ def test_the_copy_the_json_the_summary_and_the_portal_list_problems_in_one_order
     assert [tuple(p[f] for f in fields) for p in on_page] == [tuple(p[f] for f in fields) for p in in_json]
     # the annotated copy's Loi sheet
     assert _loi_rows(annotated) == [(p["sheet"], p["cell"], p["message_vi"]) for p in in_json]
+    # the office's pages of the published copy: the submission and the current rejections
+    publish(con, settings.warehouse)
+    shown = library.submission(settings, outcome.submission_id)["problems"]
+    assert [(p["severity"], p["rule"], p["sheet"], p["cell"], p["message_vi"]) for p in shown] == \
+        [(p["severity"], p["rule"], p["sheet"], p["cell"], p["message_vi"]) for p in in_json]
+    [rejected] = library.rejections(settings, ["2016"], first=len(errors))
+    assert [(p["sheet"], p["cell"], p["message_vi"]) for p in rejected["problems"]] == \
+        [(p["sheet"], p["cell"], p["message_vi"]) for p in errors]
     # the summary names the first of them
     first = Problem(**in_json[0])
     assert outcome.first_error == first.text_vi()
