@@ -4,6 +4,7 @@ so `cotmoc template` stays quick."""
 from __future__ import annotations
 
 import argparse
+import functools
 import shutil
 import sys
 import traceback
@@ -13,6 +14,26 @@ from pathlib import Path
 from cotmoc.core import contract
 from cotmoc.core.config import load_settings
 from cotmoc.pipeline.inbox import discover, worth_worker_processes
+
+
+_PATH_OPTIONS = ("inbox", "warehouse", "exports")
+
+
+def _with_settings(command):
+    """A subcommand that works on an office's home: called with the settings, the paths its options give
+    (`--inbox`, `--warehouse`, `--exports`) in place. Loaded here, once, for every such subcommand."""
+    @functools.wraps(command)
+    def run(args) -> int:
+        settings = load_settings().with_overrides(**{name: getattr(args, name, None) for name in _PATH_OPTIONS})
+        return command(args, settings)
+    return run
+
+
+def _done(*lines: str) -> int:
+    """What a subcommand did, a line each; then its exit code, 0."""
+    for line in lines:
+        print(line)
+    return 0
 
 
 def _cmd_template(args) -> int:
@@ -87,8 +108,8 @@ def _waiting(settings, holder: str) -> str:
             f"waiting for another job writing the warehouse: {holder}; up to {settings.lock_wait_seconds:.0f} s")
 
 
-def _cmd_ingest(args) -> int:
-    settings = load_settings().with_overrides(inbox=args.inbox, warehouse=args.warehouse)
+@_with_settings
+def _cmd_ingest(args, settings) -> int:
     today = args.today
     from cotmoc.pipeline.preflight import inbox_present
     inbox_present(settings.inbox)
@@ -107,45 +128,49 @@ def _cmd_ingest(args) -> int:
     return 0
 
 
-def _cmd_rollup(args) -> int:
+def _print_rollup(published: Path, periods: list[str] | None = None) -> None:
+    """The national views of the published copy, per period (all at once without `periods`)."""
     from cotmoc.outputs.rollup_print import print_national_rollup
+    from cotmoc.warehouse.db import open_read_only
+    with open_read_only(published) as con:
+        for period in periods or [None]:
+            print_national_rollup(con, period=period)
+
+
+@_with_settings
+def _cmd_rollup(args, settings) -> int:
     from cotmoc.flows.rollup import rollup_flow
-    settings = load_settings().with_overrides(warehouse=args.warehouse, exports=args.exports)
     result = rollup_flow(periods=args.period or None, csv=args.csv, settings=settings)
-    for period in result.periods:
-        print_national_rollup(result.published, period=period)
-    print(f"Xuất dữ liệu / exports: {settings.exports} ({len(result.exports)} file); "
-          f"báo cáo toàn quốc / national workbooks: {len(result.workbooks)}")
-    print(f"Bản chỉ đọc cho phân tích / published read-only copy: {result.published}")
-    return 0
+    if result.periods:
+        _print_rollup(result.published, result.periods)
+    return _done(f"Xuất dữ liệu / exports: {settings.exports} ({len(result.exports)} file); "
+                 f"báo cáo toàn quốc / national workbooks: {len(result.workbooks)}",
+                 f"Bản chỉ đọc cho phân tích / published read-only copy: {result.published}")
 
 
-def _cmd_rebuild(args) -> int:
+@_with_settings
+def _cmd_rebuild(args, settings) -> int:
     from cotmoc.pipeline.recovery import rebuild
-    settings = load_settings().with_overrides(warehouse=args.warehouse)
     into = Path(args.into)
     done = rebuild(settings, into, today=args.today)
     source = ("tên, thời điểm nhận lấy từ kho cũ — names and received times from the old warehouse"
               if done["from_warehouse"] else "kho cũ không đọc được: tên, thời điểm nhận lấy từ tên file và thời gian "
               "file — the old warehouse does not read: names and received times from the stored names and file times")
     counts = ", ".join(f"{k} {v}" for k, v in done["outcomes"].items())
-    print(f"Đã dựng lại kho từ {done['files']} file lưu trữ / rebuilt from {done['files']} filed files: {into} "
-          f"({counts}; {source})")
-    print(f"Kiểm tra rồi thay kho cũ — check it, then replace the old warehouse: mv {into} {settings.warehouse}")
-    return 0
+    return _done(f"Đã dựng lại kho từ {done['files']} file lưu trữ / rebuilt from {done['files']} filed files: "
+                 f"{into} ({counts}; {source})",
+                 f"Kiểm tra rồi thay kho cũ — check it, then replace the old warehouse: mv {into} {settings.warehouse}")
 
 
-def _cmd_backup(args) -> int:
+@_with_settings
+def _cmd_backup(args, settings) -> int:
     from cotmoc.pipeline.recovery import backup
-    settings = load_settings().with_overrides(warehouse=args.warehouse)
-    out = backup(settings, Path(args.to) if args.to else None)
-    print(f"Đã sao lưu kho dữ liệu / warehouse backed up: {out}")
-    return 0
+    return _done(f"Đã sao lưu kho dữ liệu / warehouse backed up: {backup(settings, Path(args.to) if args.to else None)}")
 
 
-def _cmd_serve(args) -> int:
+@_with_settings
+def _cmd_serve(args, settings) -> int:
     from cotmoc.flows.serve import serve_deployments
-    settings = load_settings()
     print(f"Phục vụ lịch chạy: nhận báo cáo mỗi {settings.ingest_every_minutes:g} phút, tổng hợp theo lịch "
           f"'{settings.rollup_cron}' — serving: ingest every {settings.ingest_every_minutes:g} min, rollup "
           f"'{settings.rollup_cron}'. Ctrl-C để dừng / to stop.")
@@ -153,10 +178,12 @@ def _cmd_serve(args) -> int:
     return 0
 
 
-def _cmd_status(args) -> int:
+@_with_settings
+def _cmd_status(args, settings) -> int:
     from cotmoc.outputs.status import print_status, read_status
-    settings = load_settings().with_overrides(warehouse=args.warehouse)
-    status = read_status(settings.warehouse, periods=args.period or None, last=args.last)
+    from cotmoc.warehouse.db import reading
+    with reading(settings.warehouse) as (con, source):
+        status = read_status(con, source, periods=args.period or None, last=args.last)
     if args.json:
         print(status.as_json())
     else:
@@ -164,11 +191,10 @@ def _cmd_status(args) -> int:
     return 0
 
 
-def _approval_command(args, run) -> int:
+def _approval_command(args, settings, run) -> int:
     """approve / unlock: run under the warehouse lock, print each step (Vietnamese — English)."""
     from cotmoc.pipeline.locking import WarehouseLocked
     from cotmoc.warehouse.db import WarehouseBusy
-    settings = load_settings().with_overrides(warehouse=args.warehouse)
 
     def waiting(pid):
         print(f"Chờ tiến trình khác đang ghi kho (tiến trình {pid}) — waiting for another writer (pid {pid})",
@@ -187,22 +213,24 @@ def _approval_command(args, run) -> int:
     return 0
 
 
-def _cmd_approve(args) -> int:
+@_with_settings
+def _cmd_approve(args, settings) -> int:
     from cotmoc.pipeline.approval import approve_period
-    return _approval_command(args, lambda settings, on_wait: approve_period(
+    return _approval_command(args, settings, lambda settings, on_wait: approve_period(
         settings, args.period, args.province, actor=args.by, note=args.note, on_wait=on_wait))
 
 
-def _cmd_unlock(args) -> int:
+@_with_settings
+def _cmd_unlock(args, settings) -> int:
     from cotmoc.pipeline.approval import unlock_period
-    return _approval_command(args, lambda settings, on_wait: unlock_period(
+    return _approval_command(args, settings, lambda settings, on_wait: unlock_period(
         settings, args.period, args.province, reason=args.reason, actor=args.by, on_wait=on_wait))
 
 
-def _cmd_demo(args) -> int:
+@_with_settings
+def _cmd_demo(args, settings) -> int:
     """The quick start: the bundled sample reports go into the inbox and through the whole job."""
     from importlib import resources
-    settings = load_settings()
     # inputs/samples/ in the repo, cotmoc/bundled_samples/ in an installed wheel (package data)
     samples = Path(str(resources.files("cotmoc.bundled_samples")))
     found = sorted(samples.glob("*/*.xlsx"))
@@ -217,10 +245,9 @@ def _cmd_demo(args) -> int:
         copied += 1
     print(f"Đã chép {copied} báo cáo mẫu vào hộp thư / copied {copied} sample reports into {settings.inbox}")
     _run_ingest(settings)
-    from cotmoc.outputs.rollup_print import print_national_rollup
     from cotmoc.flows.rollup import rollup_flow
     result = rollup_flow(settings=settings)
-    print_national_rollup(result.published)
+    _print_rollup(result.published)
     print("Báo cáo toàn quốc / national workbooks: " + ", ".join(str(p.relative_to(settings.home)) for p in result.workbooks))
     print(f"Bản chỉ đọc cho phân tích / published read-only copy: {result.published.relative_to(settings.home)}")
     return 0
@@ -246,9 +273,15 @@ class _Formatter(argparse.HelpFormatter):
         return super()._fill_text(text, width, indent)
 
 
-def _command(sub, name: str, summary: str, description: str, **kwargs) -> argparse.ArgumentParser:
-    """A subcommand with its one-line summary (in `cotmoc --help`) and its description (in its own --help)."""
-    return sub.add_parser(name, help=summary, description=description, formatter_class=_Formatter, **kwargs)
+def _command(sub, name: str, summary: str, description: str, func, *, warehouse: str | None = None,
+             **kwargs) -> argparse.ArgumentParser:
+    """A subcommand run by `func`, with its one-line summary (in `cotmoc --help`) and its description (in its
+    own --help); with `warehouse` (what the file is), the `--warehouse` option."""
+    p = sub.add_parser(name, help=summary, description=description, formatter_class=_Formatter, **kwargs)
+    p.set_defaults(func=func)
+    if warehouse:
+        p.add_argument("--warehouse", help=f"{warehouse} (default warehouse/cotmoc.duckdb or COTMOC_WAREHOUSE)")
+    return p
 def _cmd_web(args) -> int:
     from cotmoc.portal.commands import serve
     serve(host=args.host, port=args.port)
@@ -267,16 +300,25 @@ def _cmd_users(args) -> int:
     return commands.users_demo() if args.action == "demo" else commands.users_list()
 
 
+def _period_command(sub, name: str, summary: str, description: str, func, *, by: str) -> argparse.ArgumentParser:
+    """approve / unlock: a period of the warehouse, and who does it (kept in the approval trail)."""
+    p = _command(sub, name, summary, description, func, warehouse="DuckDB file")
+    p.add_argument("--period", required=True, help="kỳ báo cáo, vd 2024 hoặc 2024S1 / period code")
+    p.add_argument("--by", help=by)
+    return p
+
+
 def _add_portal_parsers(sub) -> None:
     p = _command(sub, "web", "cổng báo cáo cho các tỉnh / the reporting portal (docs/portal.md)",
                  "Chạy cổng báo cáo: cán bộ tỉnh tự kiểm tra và gửi báo cáo, văn phòng xem mọi tỉnh — serves the "
-                 "reporting portal: stewards check and send their reports, the office sees every province.")
+                 "reporting portal: stewards check and send their reports, the office sees every province.",
+                 _cmd_web)
     p.add_argument("--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1)")
     p.add_argument("--port", type=int, default=8080, help="port (default 8080)")
-    p.set_defaults(func=_cmd_web)
     p = _command(sub, "users", "tài khoản cổng báo cáo / portal accounts",
                  "Thêm, liệt kê, khoá tài khoản của cổng báo cáo (mật khẩu băm bằng scrypt) — adds, lists and "
-                 "disables the portal's accounts (passwords stored as scrypt hashes).")
+                 "disables the portal's accounts (passwords stored as scrypt hashes).",
+                 _cmd_users)
     users = p.add_subparsers(dest="action", required=True)
     u = users.add_parser("add", help="thêm tài khoản / add an account")
     u.add_argument("name")
@@ -291,7 +333,6 @@ def _add_portal_parsers(sub) -> None:
     u.add_argument("name")
     u.add_argument("--password-file", help="file whose first line is the password (else asked twice)")
     users.add_parser("demo", help="hai tài khoản thử (văn phòng, Điện Biên) / the quick start's two accounts")
-    p.set_defaults(func=_cmd_users)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -304,17 +345,18 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = _command(sub, "template", "tạo mẫu báo cáo Excel / write the report template",
                  "Tạo file mẫu báo cáo Excel cho cán bộ tỉnh (có thể điền sẵn tỉnh và kỳ) — writes the Excel "
-                 "report template a province's steward fills in, optionally pre-filled with province and period.")
+                 "report template a province's steward fills in, optionally pre-filled with province and period.",
+                 _cmd_template)
     p.add_argument("--province", help="tên hoặc mã tỉnh / province name or code (pre-fills the report)")
     p.add_argument("--period", help="kỳ báo cáo, vd 2024 hoặc 2024S1 / period code")
     p.add_argument("-o", "--output", required=True, help="file .xlsx to write")
     p.add_argument("--template-version", default=contract.TEMPLATE_VERSION, choices=sorted(contract.KNOWN_TEMPLATE_VERSIONS),
                    help="phiên bản mẫu (mặc định: mới nhất) / template version (default: the current one)")
-    p.set_defaults(func=_cmd_template)
 
     p = _command(sub, "sample", "tạo báo cáo mẫu / write synthetic sample reports",
                  "Tạo báo cáo mẫu (dữ liệu giả, cùng hạt giống thì cùng file) để thử và đo — writes synthetic "
-                 "province reports (same seed, same files) for trying cotmoc out and for benchmarks.")
+                 "province reports (same seed, same files) for trying cotmoc out and for benchmarks.",
+                 _cmd_sample)
     p.add_argument("--out", required=True, help="folder to write into")
     p.add_argument("--seed", type=int, default=1, help="random seed (same seed, same files)")
     p.add_argument("--provinces", help="comma-separated province codes (default: every expected province)")
@@ -322,92 +364,80 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--kinds", default="year,half", help="year, half or both (default year,half)")
     p.add_argument("--segment-rows", type=int, help="rows in doan_bien_gioi per report (for large files)")
     p.add_argument("--demo-inbox", action="store_true", help="write the seed and faulty demo reports instead")
-    p.set_defaults(func=_cmd_sample)
 
     p = _command(sub, "ingest", "nhận báo cáo trong hộp thư / load the inbox into the warehouse",
                  "Kiểm tra mọi báo cáo trong hộp thư, nạp báo cáo hợp lệ vào kho, lưu file vào archive/ hoặc "
                  "rejected/ (kèm bản .loi.xlsx cho cán bộ tỉnh) — checks every report in the inbox, loads the "
                  "valid ones, files each in archive/ or rejected/ (with a .loi.xlsx copy for the steward). Runs "
-                 "as a Prefect flow (PREFECT_API_URL names the server; unset: a temporary one).")
+                 "as a Prefect flow (PREFECT_API_URL names the server; unset: a temporary one).",
+                 _cmd_ingest, warehouse="DuckDB file")
     p.add_argument("--inbox", help="inbox folder (default inputs/inbox or COTMOC_INBOX)")
-    p.add_argument("--warehouse", help="DuckDB file (default warehouse/cotmoc.duckdb or COTMOC_WAREHOUSE)")
     p.add_argument("--plain", action="store_true",
                    help="run without Prefect (same code, no flow run recorded): for a quick manual run")
     p.add_argument("--dask-workers", type=int, help="check workbooks on a local Dask cluster of N processes")
     p.add_argument("--dask-address", help="check workbooks on an existing Dask cluster (tcp://host:8786)")
     p.add_argument("--today", type=date.fromisoformat, help=argparse.SUPPRESS)   # tests pin the date that 'future period' is judged by
-    p.set_defaults(func=_cmd_ingest)
 
     p = _command(sub, "rollup", "tổng hợp, xuất dữ liệu, báo cáo toàn quốc / exports and national report",
                  "Xuất dữ liệu theo kỳ (Parquet; CSV với --csv), báo cáo toàn quốc (Excel, theo Nghị định "
                  "30/2020/NĐ-CP; cơ quan, người ký, số: cotmoc.toml [report]) và bản chỉ đọc cho phân tích — "
-                 "per-period exports, the national report workbook and the published read-only copy.")
+                 "per-period exports, the national report workbook and the published read-only copy.",
+                 _cmd_rollup, warehouse="DuckDB file")
     p.add_argument("--period", action="append", help="period code (repeatable; default: every period with data)")
     p.add_argument("--csv", action="store_true", help="also write CSV beside the Parquet exports")
-    p.add_argument("--warehouse", help="DuckDB file (default warehouse/cotmoc.duckdb or COTMOC_WAREHOUSE)")
     p.add_argument("--exports", help="exports folder (default exports/ or COTMOC_EXPORTS)")
-    p.set_defaults(func=_cmd_rollup)
 
     p = _command(sub, "rebuild", "dựng lại kho từ lưu trữ / rebuild the warehouse from the archive",
                  "Dựng lại kho dữ liệu mới từ các file đã lưu (archive/, rejected/) theo đúng thứ tự đã nhận — replays "
-                 "the archive and the rejected folder into a fresh warehouse, in their original order.")
+                 "the archive and the rejected folder into a fresh warehouse, in their original order.",
+                 _cmd_rebuild, warehouse="the damaged warehouse")
     p.add_argument("--into", required=True, help="new DuckDB file to build (must not exist)")
-    p.add_argument("--warehouse", help="the damaged warehouse (default warehouse/cotmoc.duckdb or COTMOC_WAREHOUSE)")
     p.add_argument("--today", type=date.fromisoformat, help=argparse.SUPPRESS)
-    p.set_defaults(func=_cmd_rebuild)
 
     p = _command(sub, "backup", "sao lưu kho dữ liệu / write a consistent copy of the warehouse",
                  "Ghi một bản sao nhất quán của kho dữ liệu (dưới khóa ghi) — writes a consistent copy of the "
-                 "warehouse, under the writers' lock.")
+                 "warehouse, under the writers' lock.",
+                 _cmd_backup, warehouse="DuckDB file")
     p.add_argument("--to", help="file to write (default warehouse/backups/cotmoc-<time>.duckdb)")
-    p.add_argument("--warehouse", help="DuckDB file (default warehouse/cotmoc.duckdb or COTMOC_WAREHOUSE)")
-    p.set_defaults(func=_cmd_backup)
 
-    p = _command(sub, "serve", "chạy theo lịch / run the scheduled deployments (Prefect)",
+    _command(sub, "serve", "chạy theo lịch / run the scheduled deployments (Prefect)",
                  "Đăng ký hai lịch chạy với máy chủ Prefect và chạy chúng tại đây cho đến khi dừng (Ctrl-C): "
                  "nhận báo cáo mỗi N phút, tổng hợp hằng đêm — registers the ingest and rollup deployments "
-                 "with the Prefect server and runs their flow runs here until stopped.", epilog=_SERVE_EPILOG)
-    p.set_defaults(func=_cmd_serve)
+                 "with the Prefect server and runs their flow runs here until stopped.",
+                 _cmd_serve, epilog=_SERVE_EPILOG)
 
     p = _command(sub, "status", "tình hình báo cáo / what arrived, what is missing, what failed",
                  "Tỉnh × kỳ: đã nhận, bị từ chối (số lỗi, nơi có bản .loi.xlsx), chưa gửi, quá hạn; các lượt "
                  "nhận gần nhất. Mặc định: các kỳ đã có báo cáo và các kỳ đang đến hạn — provinces × periods "
-                 "(default: the periods with reports and those due now), then the last ingest runs.")
+                 "(default: the periods with reports and those due now), then the last ingest runs.",
+                 _cmd_status, warehouse="DuckDB file")
     p.add_argument("--period", action="append",
                    help="period code (repeatable; default: the periods with reports and those due now)")
     p.add_argument("--last", type=int, default=4, help="how many recent periods with reports to show (default 4)")
     p.add_argument("--json", action="store_true", help="machine-readable output")
-    p.add_argument("--warehouse", help="DuckDB file (default warehouse/cotmoc.duckdb or COTMOC_WAREHOUSE)")
-    p.set_defaults(func=_cmd_status)
 
-    p = _command(sub, "approve", "duyệt và khóa kỳ báo cáo / approve (and lock) a period's reports",
-                 "Duyệt báo cáo hiện hành của các tỉnh cho một kỳ và khóa kỳ đó: báo cáo gửi sau được giữ lại chờ mở "
-                 "khóa — approves the current accepted report of each province for a period and locks it: a later "
-                 "report is held until the period is unlocked (docs/operations.md).")
-    p.add_argument("--period", required=True, help="kỳ báo cáo, vd 2024 hoặc 2024S1 / period code")
+    p = _period_command(sub, "approve", "duyệt và khóa kỳ báo cáo / approve (and lock) a period's reports",
+                        "Duyệt báo cáo hiện hành của các tỉnh cho một kỳ và khóa kỳ đó: báo cáo gửi sau được giữ lại chờ mở "
+                        "khóa — approves the current accepted report of each province for a period and locks it: a later "
+                        "report is held until the period is unlocked (docs/operations.md).",
+                        _cmd_approve, by="người duyệt / who approves (default: the login name)")
     p.add_argument("--province", action="append",
                    help="tỉnh (tên hoặc mã; lặp lại được; mặc định: mọi tỉnh có báo cáo đạt) / province (repeatable; "
                         "default: every province with an accepted report)")
-    p.add_argument("--by", help="người duyệt / who approves (default: the login name)")
     p.add_argument("--note", help="ghi chú / note kept in the approval trail")
-    p.add_argument("--warehouse", help="DuckDB file (default warehouse/cotmoc.duckdb or COTMOC_WAREHOUSE)")
-    p.set_defaults(func=_cmd_approve)
 
-    p = _command(sub, "unlock", "mở khóa kỳ đã duyệt / reopen an approved period of one province",
-                 "Mở khóa kỳ đã duyệt của một tỉnh: báo cáo giữ lại mới nhất thay thế ngay báo cáo đã duyệt; kỳ ở "
-                 "trạng thái 'đã thay đổi sau khi duyệt' đến khi duyệt lại — reopens an approved period of one "
-                 "province: its newest held report replaces the approved one at once.")
-    p.add_argument("--period", required=True, help="kỳ báo cáo / period code")
+    p = _period_command(sub, "unlock", "mở khóa kỳ đã duyệt / reopen an approved period of one province",
+                        "Mở khóa kỳ đã duyệt của một tỉnh: báo cáo giữ lại mới nhất thay thế ngay báo cáo đã duyệt; kỳ ở "
+                        "trạng thái 'đã thay đổi sau khi duyệt' đến khi duyệt lại — reopens an approved period of one "
+                        "province: its newest held report replaces the approved one at once.",
+                        _cmd_unlock, by="người mở khóa / who unlocks (default: the login name)")
     p.add_argument("--province", required=True, help="tỉnh (tên hoặc mã) / province name or code")
     p.add_argument("--reason", required=True, help="lý do mở khóa / why (kept in the approval trail)")
-    p.add_argument("--by", help="người mở khóa / who unlocks (default: the login name)")
-    p.add_argument("--warehouse", help="DuckDB file (default warehouse/cotmoc.duckdb or COTMOC_WAREHOUSE)")
-    p.set_defaults(func=_cmd_unlock)
 
-    p = _command(sub, "demo", "chạy thử với báo cáo mẫu / run the job on the bundled samples",
+    _command(sub, "demo", "chạy thử với báo cáo mẫu / run the job on the bundled samples",
                  "Chép các báo cáo mẫu vào hộp thư, nhận, tổng hợp và in kết quả — copies the bundled sample "
-                 "reports into the inbox and runs ingest and rollup on them.")
-    p.set_defaults(func=_cmd_demo)
+                 "reports into the inbox and runs ingest and rollup on them.",
+                 _cmd_demo)
     _add_portal_parsers(sub)
     return parser
 

@@ -3,12 +3,9 @@ port (once per test session) so flow tests run exactly as the office runs them."
 from __future__ import annotations
 
 import os
-from datetime import date
-import socket
-import subprocess
 import sys
 import time
-import urllib.request
+from datetime import date
 from pathlib import Path
 
 import pytest
@@ -17,17 +14,12 @@ from cotmoc.core.config import load_settings
 from cotmoc.warehouse.db import open_warehouse
 
 from cotmoc.core.prefect_env import PREFECT_DEFAULTS
+from tests.processes import free_port, running
 
 ROOT = Path(__file__).resolve().parent.parent
 #: the day the tests judge "future" and "late" by (the sample reports are dated before it)
 TODAY = date(2026, 11, 22)
 QUIET_PREFECT = dict(PREFECT_DEFAULTS)         # the settings the office runs with (cotmoc/core/prefect_env.py)
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 @pytest.fixture(scope="session")
@@ -38,30 +30,11 @@ def prefect_server(tmp_path_factory):
     env = {**os.environ, **QUIET_PREFECT, "PREFECT_HOME": str(home),
            "PREFECT_SERVER_UI_ENABLED": "false", "PREFECT_LOGGING_LEVEL": "WARNING"}
     env.pop("PREFECT_API_URL", None)
-    log = (home / "server.log").open("w")
-    proc = subprocess.Popen([str(Path(sys.executable).parent / "prefect"), "server", "start",
-                             "--host", "127.0.0.1", "--port", str(port)],
-                            env=env, stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL)
     url = f"http://127.0.0.1:{port}/api"
-    deadline = time.monotonic() + 120
-    while True:
-        try:
-            with urllib.request.urlopen(f"{url}/health", timeout=2) as r:
-                if r.status == 200:
-                    break
-        except OSError:
-            pass
-        if proc.poll() is not None or time.monotonic() > deadline:
-            proc.kill()
-            pytest.fail(f"Prefect server did not start; log:\n{(home / 'server.log').read_text()[-3000:]}")
-        time.sleep(0.5)
-    yield url
-    proc.terminate()
-    try:
-        proc.wait(timeout=30)
-    except subprocess.TimeoutExpired:
-        proc.kill()
-    log.close()
+    with running([str(Path(sys.executable).parent / "prefect"), "server", "start", "--host", "127.0.0.1",
+                  "--port", str(port)], env=env, log=home / "server.log", what="Prefect server",
+                 ready_url=f"{url}/health"):
+        yield url
 
 
 @pytest.fixture(scope="session")

@@ -9,14 +9,13 @@ import re
 import shutil
 import subprocess
 import sys
-import time
 import urllib.error
 import urllib.request
 import uuid
 from contextlib import contextmanager
 from pathlib import Path
 
-from tests.conftest import free_port
+from tests.processes import free_port, running
 
 ROOT = Path(__file__).resolve().parent.parent
 SAMPLES = ROOT / "inputs" / "samples"
@@ -66,32 +65,11 @@ def ingest_and_publish(settings) -> list:
 def portal_server(home: Path, extra_env: dict | None = None):
     """`cotmoc web` on a free loopback port; yields its base URL; stopped (and waited for) at the end."""
     port = free_port()
-    log = (home / f"web-{port}.log").open("w")
-    proc = subprocess.Popen([COTMOC, "web", "--host", "127.0.0.1", "--port", str(port)],
-                            env={**cotmoc_env(home), **(extra_env or {})}, cwd=home, stdout=log,
-                            stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL)
     base = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 90
-    try:
-        while True:
-            try:
-                with urllib.request.urlopen(f"{base}/dang-nhap", timeout=2) as r:
-                    if r.status == 200:
-                        break
-            except OSError:
-                pass
-            if proc.poll() is not None or time.monotonic() > deadline:
-                raise RuntimeError(f"portal did not start:\n{(home / f'web-{port}.log').read_text()[-3000:]}")
-            time.sleep(0.3)
+    with running([COTMOC, "web", "--host", "127.0.0.1", "--port", str(port)],
+                 env={**cotmoc_env(home), **(extra_env or {})}, cwd=home, log=home / f"web-{port}.log",
+                 what="portal", ready_url=f"{base}/dang-nhap", ready_timeout=90, pause=0.3, stop_timeout=20):
         yield base
-    finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
-        log.close()
 
 
 class _NoRedirect(urllib.request.HTTPRedirectHandler):

@@ -21,12 +21,12 @@ from rich.console import Console
 from cotmoc.pipeline import approval
 from cotmoc.core.config import load_settings
 from cotmoc.core.faults import APPROVAL_STEPS
+from cotmoc.core.steward_files import report_paths
 from cotmoc.pipeline.ingest import run_ingest
 from cotmoc.samples.seeds import seed_reports
 from cotmoc.outputs.status import print_status, read_status
-from cotmoc.outputs.steward_report import report_paths
 from cotmoc.outputs.summary import print_summary
-from cotmoc.warehouse.db import open_warehouse
+from cotmoc.warehouse.db import open_warehouse, reading
 
 ROOT = Path(__file__).resolve().parent.parent
 SAMPLES = ROOT / "inputs" / "samples"
@@ -138,7 +138,8 @@ def test_approve_hold_unlock_release_and_approve_again(tmp_path):
         text = console.export_text()
         assert "chờ mở khóa / held" in text and "GIỮ LẠI" in text and "HELD" in text
 
-    status = read_status(settings.warehouse, periods=["2016"], today=TODAY)
+    with reading(settings.warehouse) as (con, source):
+        status = read_status(con, source, periods=["2016"], today=TODAY)
     assert [(h["reporting_province_code"], h["submission_id"]) for h in status.held] == [("dien_bien", held_id)]
     console = Console(record=True, width=400)
     print_status(status, console, today=TODAY)

@@ -13,7 +13,7 @@ from cotmoc.core.config import load_settings
 from cotmoc.pipeline.ingest import run_ingest
 from cotmoc.core.inert import markdown_text
 from cotmoc.outputs.summary import print_summary, run_name, summary_markdown
-from cotmoc.warehouse.db import open_warehouse
+from cotmoc.warehouse.db import open_read_only, open_warehouse
 
 TODAY = date(2026, 11, 22)
 SAMPLES = Path(__file__).resolve().parent.parent / "inputs" / "samples"
@@ -74,7 +74,8 @@ def test_the_terminal_rollup_shows_names_and_vietnamese_numbers(tmp_path):
         run_ingest(con, settings, today=TODAY)
         result = run_rollup(con, settings.warehouse, settings.exports, periods=["2016"], today=TODAY)
     console = Console(record=True, width=200)
-    print_national_rollup(result.published, console, period="2016")
+    with open_read_only(result.published) as published:
+        print_national_rollup(published, console, period="2016")
     text = console.export_text()
     assert "Tổ tự quản an ninh trật tự thôn, bản" in text and "antt_thon_ban" not in text    # team type by name
     assert "Việt Nam – Lào" in text and "VN-LA" not in text

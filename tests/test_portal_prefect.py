@@ -5,12 +5,12 @@ from __future__ import annotations
 
 import re
 import signal
-import subprocess
 import time
 
 import anyio
 import pytest
 
+from tests.processes import running
 from tests.portal_support import COTMOC, SAMPLES, Client, cotmoc_env, make_home, portal_server
 
 pytestmark = pytest.mark.slow
@@ -41,10 +41,8 @@ def test_a_submission_triggers_the_ingest_deployment_and_is_followed_until_loade
     from cotmoc.flows.serve import INGEST_DEPLOYMENT
     home = make_home(tmp_path / "office")
     env = {**cotmoc_env(home), "PREFECT_API_URL": prefect_server, "COTMOC_INGEST_EVERY_MINUTES": "1440"}
-    log = (home / "serve.log").open("w")
-    serve = subprocess.Popen([COTMOC, "serve"], env=env, cwd=home, stdout=log, stderr=subprocess.STDOUT,
-                             stdin=subprocess.DEVNULL)
-    try:
+    with running([COTMOC, "serve"], env=env, cwd=home, log=home / "serve.log", what="cotmoc serve",
+                 stop=signal.SIGINT):
         with temporary_settings({PREFECT_API_URL: prefect_server}):
             anyio.run(_deployment_ready, INGEST_DEPLOYMENT, time.monotonic() + 120)
         with portal_server(home, {"PREFECT_API_URL": prefect_server}) as base:
@@ -65,10 +63,3 @@ def test_a_submission_triggers_the_ingest_deployment_and_is_followed_until_loade
             with temporary_settings({PREFECT_API_URL: prefect_server}):
                 assert anyio.run(_flow_run_state, run_id) not in ("FAILED", "CRASHED", "CANCELLED")
             assert 'http-equiv="refresh"' not in text          # the page stops refreshing once the file is taken
-    finally:
-        serve.send_signal(signal.SIGINT)
-        try:
-            serve.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            serve.kill()
-        log.close()

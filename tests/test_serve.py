@@ -6,7 +6,6 @@ from __future__ import annotations
 import os
 import shutil
 import signal
-import subprocess
 import sys
 import time
 from pathlib import Path
@@ -14,6 +13,8 @@ from pathlib import Path
 import anyio
 import duckdb
 import pytest
+
+from tests.processes import running
 
 ROOT = Path(__file__).resolve().parent.parent
 SAMPLES = ROOT / "inputs" / "samples"
@@ -53,10 +54,8 @@ def test_serve_runs_the_ingest_deployment_on_a_real_server(prefect_server, tmp_p
         shutil.copy2(src, inbox / src.name)
     env = {**os.environ, "PREFECT_API_URL": prefect_server, "COTMOC_HOME": str(tmp_path),
            "COTMOC_INGEST_EVERY_MINUTES": "1440", "PREFECT_LOGGING_LEVEL": "INFO"}
-    log = (tmp_path / "serve.log").open("w")
-    serve = subprocess.Popen([str(Path(sys.executable).parent / "cotmoc"), "serve"], env=env, stdout=log,
-                             stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, cwd=tmp_path)
-    try:
+    with running([str(Path(sys.executable).parent / "cotmoc"), "serve"], env=env, cwd=tmp_path,
+                 log=tmp_path / "serve.log", what="cotmoc serve", stop=signal.SIGINT, must_stop=True):
         from prefect.settings import PREFECT_API_URL, temporary_settings
         with temporary_settings({PREFECT_API_URL: prefect_server}):
             state = anyio.run(_run_and_wait, prefect_server, time.monotonic() + 180)
@@ -65,12 +64,4 @@ def test_serve_runs_the_ingest_deployment_on_a_real_server(prefect_server, tmp_p
         assert con.execute("select count(*) from submissions where status = 'accepted'").fetchone()[0] == 3
         con.close()
         assert not any(inbox.iterdir())
-    finally:
-        serve.send_signal(signal.SIGINT)
-        try:
-            serve.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            serve.kill()
-            pytest.fail("cotmoc serve did not stop on SIGINT")
-        log.close()
     assert "Traceback" not in (tmp_path / "serve.log").read_text()

@@ -16,10 +16,16 @@ from cotmoc.core.config import load_settings
 from cotmoc.pipeline.ingest import run_ingest
 from cotmoc.pipeline.rollup import run_rollup
 from cotmoc.outputs.status import print_status, read_status
-from cotmoc.warehouse.db import open_warehouse
+from cotmoc.warehouse.db import open_warehouse, reading
 
 TODAY = date(2026, 11, 22)
 SAMPLES = Path(__file__).resolve().parent.parent / "inputs" / "samples"
+
+
+def _status(warehouse: Path, **kwargs):
+    """`cotmoc status`'s reading: the warehouse, or its published copy while a load holds it."""
+    with reading(warehouse) as (con, source):
+        return read_status(con, source, **kwargs)
 
 
 @pytest.fixture(scope="module")
@@ -35,7 +41,7 @@ def home(tmp_path_factory):
 
 
 def test_status_shows_each_province_and_period(home):
-    status = read_status(home.warehouse, periods=["2016", "2019", "2025"], today=TODAY)
+    status = _status(home.warehouse, periods=["2016", "2019", "2025"], today=TODAY)
     cell = {(c["reporting_province_code"], c["period"]): c for c in status.cells}
     assert cell[("dien_bien", "2016")]["status"] == "accepted"
     assert cell[("lai_chau", "2019")]["status"] == "rejected" and cell[("lai_chau", "2019")]["errors"] == 3   # one per row the over-total names
@@ -49,7 +55,7 @@ def test_status_shows_each_province_and_period(home):
 
 
 def test_status_json(home):
-    doc = json.loads(read_status(home.warehouse, periods=["2016"], today=TODAY).as_json())
+    doc = json.loads(_status(home.warehouse, periods=["2016"], today=TODAY).as_json())
     assert doc["periods"] == ["2016"] and len(doc["cells"]) == 25
 
 
@@ -59,7 +65,7 @@ def test_status_reads_the_published_copy_while_a_load_holds_the_warehouse(home):
                               stdout=subprocess.PIPE, text=True)
     try:
         assert holder.stdout.readline().strip() == "ready"
-        status = read_status(home.warehouse, periods=["2016"], today=TODAY)
+        status = _status(home.warehouse, periods=["2016"], today=TODAY)
         assert "published" in status.source and status.cells
     finally:
         holder.kill()
@@ -67,15 +73,15 @@ def test_status_reads_the_published_copy_while_a_load_holds_the_warehouse(home):
 
 
 def test_status_by_default_shows_periods_with_reports_and_those_due_now(home):
-    status = read_status(home.warehouse, today=TODAY)
+    status = _status(home.warehouse, today=TODAY)
     # the four latest periods that have reports, then the latest ended year and half-year (due now, empty)
     assert status.periods == ["2019", "2020S1", "2021", "2023", "2025", "2026S1"]
-    assert read_status(home.warehouse, today=TODAY, last=1).periods == ["2023", "2025", "2026S1"]
+    assert _status(home.warehouse, today=TODAY, last=1).periods == ["2023", "2025", "2026S1"]
 
 
 def test_status_lists_provinces_in_vietnamese_order(home):
     console = Console(record=True, width=160)
-    print_status(read_status(home.warehouse, periods=["2019", "2025"], today=TODAY), console, today=TODAY)
+    print_status(_status(home.warehouse, periods=["2019", "2025"], today=TODAY), console, today=TODAY)
     lines = console.export_text().splitlines()
     names = [line.split("│")[1].strip() for line in lines if line.startswith("│")]
     # D < Đ (not after T), Hà Tĩnh before Huế, a merged province before its former provinces

@@ -24,8 +24,9 @@ from cotmoc.samples import broken_files, faulty
 from cotmoc.samples.generator import generate_report
 from cotmoc.samples.seeds import dien_bien_2016
 from cotmoc.outputs.steward_list import LOI_HEADER_ROW
-from cotmoc.outputs.steward_report import (COMMENT_AUTHOR, ERROR_FILL, LOI_SHEET, WARNING_FILL, report_paths,
-                                   write_annotated_copy, write_problem_list, write_problems_json)
+from cotmoc.core.steward_files import report_paths
+from cotmoc.outputs.steward_report import (COMMENT_AUTHOR, ERROR_FILL, LOI_SHEET, WARNING_FILL, write_annotated_copy,
+                                           write_problem_list, write_problems_json)
 
 TODAY = date(2026, 11, 22)
 FIRST = LOI_HEADER_ROW + 1

@@ -8,6 +8,7 @@ import shutil
 import subprocess
 import sys
 import time
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -43,6 +44,20 @@ def _wait_for_holder(home: Path, purpose: str, proc: subprocess.Popen, timeout: 
     raise AssertionError(f"{purpose} never took the lock")
 
 
+@contextmanager
+def _holding(home: Path, purpose: str, *args: str, finish: bool = False, **env: str):
+    """`cotmoc <args>` started and seen holding the writer lock; yields the process. At the end it is killed,
+    or, with `finish`, left to finish (its output in `proc.output`)."""
+    proc = _start(home, *args, **env)
+    try:
+        _wait_for_holder(home, purpose, proc)
+        yield proc
+    finally:
+        if not finish:
+            proc.kill()
+        proc.output = proc.communicate(timeout=300 if finish else None)
+
+
 @pytest.fixture
 def loaded_home(tmp_path):
     home = _home(tmp_path)
@@ -54,12 +69,10 @@ def loaded_home(tmp_path):
 
 
 def test_an_ingest_waits_for_a_rollup_then_runs(loaded_home, prefect_server):
-    rollup = _start(loaded_home, "rollup", COTMOC_PAUSE_AT="locked:6", PREFECT_API_URL=prefect_server)
-    try:
-        _wait_for_holder(loaded_home, "rollup", rollup)
+    with _holding(loaded_home, "rollup", "rollup", finish=True, COTMOC_PAUSE_AT="locked:6",
+                  PREFECT_API_URL=prefect_server) as rollup:
         ingest = cotmoc(loaded_home, "ingest", "--plain", "--today", TODAY, COTMOC_LOCK_WAIT_SECONDS="120")
-    finally:
-        out, err = rollup.communicate(timeout=300)
+    out, err = rollup.output
     assert rollup.returncode == 0, out + err
     assert ingest.returncode == 0, ingest.stdout + ingest.stderr
     assert "rollup" in ingest.stderr and f"pid {rollup.pid}" in ingest.stderr, ingest.stderr   # said whom it waited for
@@ -67,13 +80,8 @@ def test_an_ingest_waits_for_a_rollup_then_runs(loaded_home, prefect_server):
 
 
 def test_an_ingest_stops_after_the_wait_when_a_rollup_holds_the_warehouse(loaded_home, prefect_server):
-    rollup = _start(loaded_home, "rollup", COTMOC_PAUSE_AT="locked:60", PREFECT_API_URL=prefect_server)
-    try:
-        _wait_for_holder(loaded_home, "rollup", rollup)
+    with _holding(loaded_home, "rollup", "rollup", COTMOC_PAUSE_AT="locked:60", PREFECT_API_URL=prefect_server) as rollup:
         ingest = cotmoc(loaded_home, "ingest", "--plain", "--today", TODAY, COTMOC_LOCK_WAIT_SECONDS="1")
-    finally:
-        rollup.kill()
-        rollup.communicate()
     assert ingest.returncode == 3, ingest.stdout + ingest.stderr
     message = ingest.stderr
     assert "Traceback" not in ingest.stdout + message
@@ -83,13 +91,8 @@ def test_an_ingest_stops_after_the_wait_when_a_rollup_holds_the_warehouse(loaded
 
 
 def test_a_rollup_stops_after_the_wait_when_an_ingest_holds_the_warehouse(loaded_home, prefect_server):
-    ingest = _start(loaded_home, "ingest", "--plain", "--today", TODAY, COTMOC_PAUSE_AT="locked:60")
-    try:
-        _wait_for_holder(loaded_home, "ingest", ingest)
+    with _holding(loaded_home, "ingest", "ingest", "--plain", "--today", TODAY, COTMOC_PAUSE_AT="locked:60") as ingest:
         rollup = cotmoc(loaded_home, "rollup", COTMOC_LOCK_WAIT_SECONDS="1", PREFECT_API_URL=prefect_server)
-    finally:
-        ingest.kill()
-        ingest.communicate()
     assert rollup.returncode == 3, rollup.stdout + rollup.stderr
     text = rollup.stdout + rollup.stderr
     assert "Traceback" not in text and "WarehouseBusy" not in text and "IOException" not in text

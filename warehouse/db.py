@@ -6,6 +6,8 @@ from __future__ import annotations
 import csv
 import re
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import date, timedelta
 from functools import lru_cache
 from pathlib import Path
@@ -14,7 +16,9 @@ import duckdb
 import pandas as pd
 
 from cotmoc.core import reference
+from cotmoc.core.config import published_path
 from cotmoc.core.faults import Busy, WarehouseDamaged
+from cotmoc.core.errors import MissingInput
 from cotmoc.warehouse.schema import rebuild_views, upgrade
 
 HERE = Path(__file__).resolve().parent
@@ -55,6 +59,41 @@ def connect(path: Path | str, *, read_only: bool = False, wait_seconds: float = 
                 f"another process ({holder}), not a cotmoc writer: e.g. an analyst's connection (even read-only). "
                 f"Close it (analysts use the published copy *.published.duckdb) and run again; nothing changed"
             ) from None
+
+
+def open_read_only(path: Path | str) -> duckdb.DuckDBPyConnection:
+    """The one way cotmoc reads a DuckDB file without writing to it: the warehouse (`cotmoc status`), its
+    published copy (analysts, the portal, the terminal rollup), a copy checked before it is swapped in (publish,
+    backup) and a damaged warehouse a rebuild reads names from. Nothing is created, migrated or locked for
+    writing; a writer holding the file is named (WarehouseBusy), as in `connect`."""
+    return connect(path, read_only=True)
+
+
+def check_copy(path: Path | str) -> None:
+    """A copy of the warehouse (published, backed up) opens and reads before it replaces the last one."""
+    with open_read_only(path) as check:
+        check.execute("SELECT count(*) FROM submissions").fetchone()
+
+
+@contextmanager
+def reading(warehouse: Path) -> Iterator[tuple[duckdb.DuckDBPyConnection, str]]:
+    """(connection, what it reads) for a report on the warehouse: the warehouse itself, read-only, or, while a
+    load holds it, the published copy (and the source says so). Closed when the block ends."""
+    warehouse = Path(warehouse)
+    published = published_path(warehouse)
+    if not warehouse.exists() and not published.exists():
+        raise MissingInput(f"Chưa có kho dữ liệu {warehouse}: chạy cotmoc ingest trước — no warehouse yet; "
+                                f"run cotmoc ingest first")
+    try:
+        con, source = open_read_only(warehouse), str(warehouse)
+    except (WarehouseBusy, duckdb.IOException):
+        if not published.exists():
+            raise
+        con, source = open_read_only(published), f"{published} (kho đang được ghi — warehouse busy)"
+    try:
+        yield con, source
+    finally:
+        con.close()
 
 
 @lru_cache(maxsize=None)

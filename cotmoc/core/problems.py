@@ -9,6 +9,10 @@ Vietnamese first, English after, always with how to fix it; their texts live in 
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass
+from functools import lru_cache
+
+from cotmoc.core.contract import SHEETS
+from cotmoc.core.places import parse_cell_ref
 
 ERROR = "error"      # blocks the file
 WARNING = "warning"  # recorded, the file still loads
@@ -53,8 +57,20 @@ class Problem:
         return f"[{where}] {msg}" if where else msg
 
 
+@lru_cache(maxsize=1)
+def _sheet_order() -> dict[str, int]:
+    return {s.code: i for i, s in enumerate(SHEETS)}
+
+
 def sort_key(p: Problem):
-    """Errors first, then by sheet order, row and column."""
-    from cotmoc.core.contract import SHEETS
-    order = {s.code: i for i, s in enumerate(SHEETS)}
-    return (0 if p.is_error else 1, order.get(p.sheet or "", -1), p.row or 0, p.cell or "")
+    """The one order of problems, as a steward works through a file: errors first, then warnings; within each,
+    by the template's sheet order (whole-file problems first), then row, then column (a cell's column by its
+    index, so B comes before AA). Sorting is stable: equal keys keep the checks' own order."""
+    where = parse_cell_ref(p.cell)
+    return (0 if p.is_error else 1, _sheet_order().get(p.sheet or "", -1), p.row or (where[0] if where else 0),
+            where[1] if where else 0)
+
+
+def ordered(problems) -> list[Problem]:
+    """`problems` in the one order (`sort_key`): the steward's copy, its .loi.json, the summary and the portal."""
+    return sorted(problems, key=sort_key)

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import csv
 import json
-import os
 import re
 from datetime import date, datetime
 from decimal import Decimal
@@ -22,6 +21,7 @@ import duckdb
 import pyarrow as pa
 import pyarrow.parquet as pq
 
+from cotmoc.core.atomic import replacing
 from cotmoc.core.display import enum_label
 from cotmoc.core.inert import spreadsheet_text
 
@@ -60,11 +60,6 @@ def _register_spreadsheet_text(con) -> None:
         pass                                # registered on this connection already
 
 
-def _atomic(path: Path):
-    tmp = path.with_name(f".{path.name}.tmp")
-    return tmp, lambda: os.replace(tmp, path)          # a reader never sees half a file
-
-
 def write_parquet(con, view: str, period: str, path: Path) -> Path:
     described = {name: comment for name, _, comment in _columns(con, view)}
     table = con.sql(ordered_select(con, view, period)).to_arrow_table()
@@ -77,23 +72,21 @@ def write_parquet(con, view: str, period: str, path: Path) -> Path:
                                   [view]).fetchone() or ("",)
     schema = pa.schema(fields, metadata={"cotmoc.view": view, "cotmoc.period": period, "description": view_comment,
                                          "cotmoc.column_descriptions": json.dumps(described, ensure_ascii=False)})
-    tmp, done = _atomic(path)
-    pq.write_table(table.cast(schema), tmp)
-    done()
+    with replacing(path) as part:                       # a reader never sees half a file
+        pq.write_table(table.cast(schema), part)
     return path
 
 
 def write_csv(con, view: str, period: str, path: Path) -> Path:
     """Machine CSV: DuckDB writes it, a BOM goes in front."""
-    tmp, done = _atomic(path)
-    raw = tmp.with_name(tmp.name + ".raw")
-    con.execute(f"COPY ({ordered_select(con, view, period, inert=True)}) TO '{raw}' (FORMAT csv, HEADER true)")
-    with tmp.open("w", encoding="utf-8", newline="") as out, raw.open(encoding="utf-8", newline="") as src:
-        out.write(BOM)
-        while chunk := src.read(1 << 20):
-            out.write(chunk)
-    raw.unlink()
-    done()
+    with replacing(path) as part:
+        raw = part.with_name(part.name + ".raw")
+        con.execute(f"COPY ({ordered_select(con, view, period, inert=True)}) TO '{raw}' (FORMAT csv, HEADER true)")
+        with part.open("w", encoding="utf-8", newline="") as out, raw.open(encoding="utf-8", newline="") as src:
+            out.write(BOM)
+            while chunk := src.read(1 << 20):
+                out.write(chunk)
+        raw.unlink()
     return path
 
 
@@ -129,11 +122,9 @@ def write_labelled_csv(con, view: str, period: str, path: Path) -> Path:
     columns = _columns(con, view)
     borders = dict(con.execute("SELECT border, label_vi FROM ref_borders").fetchall())
     cursor = con.execute(ordered_select(con, view, period))
-    tmp, done = _atomic(path)
-    with tmp.open("w", encoding="utf-8-sig", newline="") as fh:
+    with replacing(path) as part, part.open("w", encoding="utf-8-sig", newline="") as fh:
         out = csv.writer(fh, delimiter=";")
         out.writerow([vietnamese_header(n, c) for n, _, c in columns])
         while batch := cursor.fetchmany(10_000):
             out.writerows([[_vi_value(v, n, borders) for v, (n, _, _) in zip(row, columns)] for row in batch])
-    done()
     return path

@@ -1,8 +1,6 @@
 """Prints the national rollup (the contract's national views) as terminal tables, for `cotmoc demo` and
-`cotmoc rollup`. Reads the warehouse read-only, so it never blocks a load."""
+`cotmoc rollup`. Reads a connection it is given (the published copy, read-only, so it never blocks a load)."""
 from __future__ import annotations
-
-from pathlib import Path
 
 import duckdb
 from rich.console import Console
@@ -53,23 +51,25 @@ def _fmt(column: str, value, borders: dict[str, str]) -> str:
     return str(value)
 
 
-def print_national_rollup(warehouse: Path, console: Console | None = None, period: str | None = None) -> None:
+def print_national_rollup(con: duckdb.DuckDBPyConnection, console: Console | None = None,
+                          period: str | None = None) -> None:
+    """The national views as tables, read on `con` (the published copy, opened read-only by the caller:
+    cotmoc.warehouse.db.open_read_only)."""
     console = console or Console()
-    with duckdb.connect(str(warehouse), read_only=True) as con:
-        borders = dict(con.execute("select border, label_vi from ref_borders").fetchall())
-        order = {(e, c): n for e, c, n in con.execute("select enum, code, sort_order from ref_enumerations").fetchall()}
-        for view, title, columns in _VIEWS:
-            names = ", ".join(f'"{c}"' for c, _ in columns)
-            where = "where period = $period" if period else ""
-            rows = con.execute(f"select {names} from {view} {where} order by all",
-                               {"period": period} if period else {}).fetchall()
-            table = Table(title=title)
-            for column, heading in columns:
-                table.add_column(heading, justify="left" if column in ("period", "team_type", "border", "issuer",
-                                                                       "award_form", "activity") else "right")
-            # the reference order of types, issuers and forms (as in the template), not the codes' spelling
-            rows.sort(key=lambda r: [(order.get((c, v), 99), "") if c in _ENUMS + ("activity",) else (0, str(v))
-                                     for (c, _), v in zip(columns, r)])
-            for row in rows:
-                table.add_row(*(_fmt(c, v, borders) for (c, _), v in zip(columns, row)))
-            console.print(table)
+    borders = dict(con.execute("select border, label_vi from ref_borders").fetchall())
+    order = {(e, c): n for e, c, n in con.execute("select enum, code, sort_order from ref_enumerations").fetchall()}
+    for view, title, columns in _VIEWS:
+        names = ", ".join(f'"{c}"' for c, _ in columns)
+        where = "where period = $period" if period else ""
+        rows = con.execute(f"select {names} from {view} {where} order by all",
+                           {"period": period} if period else {}).fetchall()
+        table = Table(title=title)
+        for column, heading in columns:
+            table.add_column(heading, justify="left" if column in ("period", "team_type", "border", "issuer",
+                                                                   "award_form", "activity") else "right")
+        # the reference order of types, issuers and forms (as in the template), not the codes' spelling
+        rows.sort(key=lambda r: [(order.get((c, v), 99), "") if c in _ENUMS + ("activity",) else (0, str(v))
+                                 for (c, _), v in zip(columns, r)])
+        for row in rows:
+            table.add_row(*(_fmt(c, v, borders) for (c, _), v in zip(columns, row)))
+        console.print(table)

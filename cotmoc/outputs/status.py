@@ -1,7 +1,7 @@
 """`cotmoc status`: what arrived, what is missing, what failed — provinces × periods at a glance, the
 rejected reports and where their steward reports are, the held reports (a late report for an approved,
-locked period) and the approval trail, and the last ingest runs. Reads the warehouse
-read-only; while a load holds it, reads the published copy instead (and says so)."""
+locked period) and the approval trail, and the last ingest runs. Reads a read-only
+connection it is given: the warehouse, or the published copy while a load holds it (cotmoc.warehouse.db.reading)."""
 from __future__ import annotations
 
 import json
@@ -13,11 +13,9 @@ import duckdb
 from rich.console import Console
 from rich.table import Table
 
-from cotmoc.core.errors import MissingInput
-from cotmoc.core.config import published_path
 from cotmoc.core.inert import rich_text, shown_name
+from cotmoc.core.steward_files import annotated_path
 from cotmoc.core.display import province_name, vi_number
-from cotmoc.outputs.steward_report import report_paths
 from cotmoc.outputs.sql import query
 
 ACTION_VI = {"approve": "duyệt", "unlock": "mở khóa", "hold": "giữ lại", "release": "thay thế sau mở khóa"}
@@ -36,38 +34,24 @@ class Status:
         return json.dumps(asdict(self), ensure_ascii=False, indent=2, default=str)
 
 
-def _open(warehouse: Path) -> tuple[duckdb.DuckDBPyConnection, str]:
-    try:
-        return duckdb.connect(str(warehouse), read_only=True), str(warehouse)
-    except duckdb.IOException:
-        published = published_path(warehouse)
-        if not published.exists():
-            raise
-        return duckdb.connect(str(published), read_only=True), f"{published} (kho đang được ghi — warehouse busy)"
-
-
 def _rows(cur) -> list[dict]:
     names = [d[0] for d in cur.description]
     return [dict(zip(names, r)) for r in cur.fetchall()]
 
 
-def read_status(warehouse: Path, *, periods: list[str] | None = None, last: int = 4, today: date | None = None) -> Status:
-    """Completeness for the chosen periods and the last runs. By default: the `last` most recent periods that
-    have reports, and the periods due now (the latest ended year and half-year), not empty future ones."""
-    if not warehouse.exists() and not published_path(warehouse).exists():
-        raise MissingInput(f"Chưa có kho dữ liệu {warehouse}: chạy cotmoc ingest trước — no warehouse yet; "
-                                f"run cotmoc ingest first")
-    con, source = _open(warehouse)
-    try:
-        if not periods:
-            periods = [p for (p,) in con.execute(query("status_periods"),
-                                                 {"last": last, "today": today or date.today()}).fetchall()]
-        cells = _rows(con.execute(query("status_cells"), {"periods": periods}))
-        runs = _rows(con.execute("SELECT * FROM ingest_runs ORDER BY run_id DESC LIMIT 5"))
-        held = _rows(con.execute(query("status_held"), {"periods": periods}))
-        approvals = _rows(con.execute(query("status_approvals"), {"periods": periods}))
-    finally:
-        con.close()
+def read_status(con: duckdb.DuckDBPyConnection, source: str, *, periods: list[str] | None = None, last: int = 4,
+                today: date | None = None) -> Status:
+    """Completeness for the chosen periods and the last runs, read on `con` (cotmoc.warehouse.db.reading: the
+    warehouse, or its published copy while a load holds it; `source` says which). By default: the `last` most
+    recent periods that have reports, and the periods due now (the latest ended year and half-year), not empty
+    future ones."""
+    if not periods:
+        periods = [p for (p,) in con.execute(query("status_periods"),
+                                             {"last": last, "today": today or date.today()}).fetchall()]
+    cells = _rows(con.execute(query("status_cells"), {"periods": periods}))
+    runs = _rows(con.execute("SELECT * FROM ingest_runs ORDER BY run_id DESC LIMIT 5"))
+    held = _rows(con.execute(query("status_held"), {"periods": periods}))
+    approvals = _rows(con.execute(query("status_approvals"), {"periods": periods}))
     return Status(source, periods, cells, runs, held, approvals)
 
 
@@ -111,7 +95,7 @@ def print_status(status: Status, console: Console | None = None, today: date | N
             report = Path(c["stored_path"])
             console.print(rich_text("✗", "red") + rich_text(f" {c['reporting_province_name']} {c['period']}: "
                                                              f"{c['errors']} lỗi — "
-                                                             f"{shown_name(report_paths(report, report.parent)[0])}"))
+                                                             f"{shown_name(annotated_path(report))}"))
     for h in status.held:
         console.print(rich_text("⏸", "magenta") + rich_text(
             f" {h['reporting_province_name']} {h['period']}: {shown_name(h['file_name'])} được giữ lại vì kỳ đã duyệt, "

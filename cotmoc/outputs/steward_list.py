@@ -11,20 +11,19 @@ the steward's file such as `=HYPERLINK(...)` must never become a live formula in
 from __future__ import annotations
 
 import math
-import re
 
 from openpyxl import Workbook
 from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from openpyxl.styles import Alignment, Font, PatternFill
-from openpyxl.utils import column_index_from_string, get_column_letter, quote_sheetname
+from openpyxl.utils import get_column_letter, quote_sheetname
 from openpyxl.worksheet.hyperlink import Hyperlink
 from openpyxl.worksheet.pagebreak import Break
 
-from cotmoc.core.contract import SHEETS, SHEETS_BY_CODE
+from cotmoc.core.contract import SHEETS_BY_CODE
 from cotmoc.core.display import en_number, province_name, vi_number
 from cotmoc.core.inert import set_cell_text
-from cotmoc.core.problems import Problem
-from cotmoc.core.vntext import clean
+from cotmoc.core.places import find_sheet, parse_cell_ref
+from cotmoc.core.problems import Problem, ordered
 from cotmoc.outputs.printing import FONT, fit_to_width
 
 LOI_SHEET = "Loi"
@@ -43,7 +42,6 @@ _HEADERS = (("Mức độ", "Severity"), ("Sheet", "Sheet"), ("Ô", "Cell"), ("C
             ("Giá trị tìm thấy", "Value found"), ("Vấn đề", "Problem"), ("Cách sửa", "How to fix"))
 _EN_TITLE = "Bản tiếng Anh — The same problems in English"
 _NOTE_FONT = Font(name=FONT, italic=True, color="404040")
-_CELL_REF = re.compile(r"^\$?([A-Za-z]{1,3})\$?(\d{1,7})$")
 _SUMMARY_LABELS = {"province": "Tỉnh / Province", "period": "Kỳ / Period", "status": "Trạng thái / Status",
                    "teams": "Dòng tổ tự quản / team rows", "segments": "Dòng đoạn biên giới / segment rows",
                    "awards": "Dòng khen thưởng / award rows"}
@@ -64,26 +62,9 @@ def set_text(cell, value) -> None:
     set_cell_text(cell, value)
 
 
-def parse_cell_ref(ref: str | None) -> tuple[int, int] | None:
-    """"D14" → (14, 4); None for anything that is not one cell inside Excel's grid."""
-    m = _CELL_REF.match((ref or "").strip())
-    if not m:
-        return None
-    row, col = int(m.group(2)), column_index_from_string(m.group(1).upper())
-    return (row, col) if 1 <= row <= 1_048_576 and 1 <= col <= 16_384 else None
-
-
-def find_sheet(sheetnames: list[str], code: str | None) -> str | None:
-    """The workbook's sheet for a contract code: the same name, or one that differs only in case,
-    spacing or Unicode form (as the reader finds renamed sheets)."""
-    if not code:
-        return None
-    if code in sheetnames:
-        return code
-    for name in sheetnames:
-        if clean(name).lower().replace(" ", "_") == code:
-            return name
-    return None
+def hidden_sheets(wb: Workbook) -> set[str]:
+    """The workbook's hidden sheets: a sheet claiming a code is found as the reader finds it (visible first)."""
+    return {ws.title for ws in wb.worksheets if ws.sheet_state != "visible"}
 
 
 def column_label(p: Problem, english: bool = False) -> str:
@@ -93,17 +74,6 @@ def column_label(p: Problem, english: bool = False) -> str:
         col = sheet.column(p.column)
         return f"{col.label_en if english else col.label_vi} ({p.column})"
     return p.column or ""
-
-
-def ordered(problems: list[Problem]) -> list[Problem]:
-    """Errors first, then warnings; within each, by sheet order of the template, row, column."""
-    order = {s.code: i for i, s in enumerate(SHEETS)}
-
-    def key(p: Problem):
-        where = parse_cell_ref(p.cell)
-        return (0 if p.is_error else 1, order.get(p.sheet or "", -1), p.row or (where[0] if where else 0),
-                where[1] if where else 0)
-    return sorted(problems, key=key)     # stable: equal keys keep the checks' own order
 
 
 def _row_height(values: tuple, widths: list[int]) -> float:
@@ -208,9 +178,9 @@ def add_loi_sheet(wb: Workbook, problems: list[Problem], file_name: str, *, summ
     vi, en = _instruction(errors, warnings, rebuilt_from)
     _banner(ws, 4, vi)
     _banner(ws, 5, en, _NOTE_FONT)
-    targets = []
+    targets, hidden = [], hidden_sheets(wb)
     for p in items:
-        target = find_sheet(wb.sheetnames, p.sheet) if link else None
+        target = find_sheet(wb.sheetnames, p.sheet, hidden) if link else None
         targets.append(target if target and target != LOI_SHEET and parse_cell_ref(p.cell) else None)
     _header(ws, LOI_HEADER_ROW)
     rows_vi = [("Lỗi" if p.is_error else "Cảnh báo", p.sheet or "", p.cell or "", column_label(p),

@@ -2,8 +2,8 @@
 saying, in Vietnamese then English, what is wrong and how to fix it; a first sheet `Loi` listing every
 problem with links to the cells (cotmoc.outputs.steward_list); and the same list as JSON for machines.
 
-File names (`report_paths`): beside `dien_bien_2016.xlsx` go `dien_bien_2016.loi.xlsx` (annotated copy,
-or the `Loi` sheet alone when the file could not be opened) and `dien_bien_2016.loi.json`.
+File names (cotmoc.core.steward_files.report_paths): beside `dien_bien_2016.xlsx` go `dien_bien_2016.loi.xlsx`
+(annotated copy, or the `Loi` sheet alone when the file could not be opened) and `dien_bien_2016.loi.json`.
 
 Safety: nothing from the input can run in the copy. .xlsx/.xlsm are opened with cached values only (a
 formula becomes its last result; one without a result is shown as its text), every string cell stays a
@@ -16,7 +16,6 @@ from __future__ import annotations
 import json
 import logging
 import math
-import os
 import re
 import zipfile
 from collections import defaultdict
@@ -32,15 +31,17 @@ from openpyxl.styles import Border, PatternFill, Side
 from openpyxl.utils import get_column_letter
 
 from cotmoc.core import contract
+from cotmoc.core.atomic import replacing, write_atomically
 from cotmoc.core.contract import SHEETS
 from cotmoc.core.formulas import formulas_without_values
 from cotmoc.core.inert import FORMULA_STARTS, shown_name, terminal_text
-from cotmoc.core.problems import Problem
+from cotmoc.core.places import find_sheet, parse_cell_ref
+from cotmoc.core.problems import Problem, ordered
 from cotmoc.outputs.printing import fit_to_width
 from cotmoc.outputs.steward_list import (ERROR_FILL, LOI_SHEET, LOI_TITLE_PREFIX, WARNING_FILL, add_loi_sheet,
-                                 find_sheet, ordered, parse_cell_ref, safe_str, set_text)
+                                        hidden_sheets, safe_str, set_text)
 
-__all__ = ["ERROR_FILL", "WARNING_FILL", "LOI_SHEET", "COMMENT_AUTHOR", "report_paths", "write_annotated_copy",
+__all__ = ["ERROR_FILL", "WARNING_FILL", "LOI_SHEET", "COMMENT_AUTHOR", "write_annotated_copy",
            "write_problem_list", "write_problems_json"]
 
 log = logging.getLogger(__name__)
@@ -54,24 +55,14 @@ _NOTE_CHARS_PER_LINE = 52          # at the note width below, in a default 9-pt 
 _NOTE_WIDTH_PX, _NOTE_LINE_PX, _NOTE_MAX_PX = 380, 15, 640
 
 
-def report_paths(original: Path, dest_dir: Path) -> tuple[Path, Path]:
-    """`bao_cao.xlsx` → (`dest_dir/bao_cao.loi.xlsx`, `dest_dir/bao_cao.loi.json`), whatever the input's type."""
-    stem = Path(original).stem
-    return Path(dest_dir) / f"{stem}.loi.xlsx", Path(dest_dir) / f"{stem}.loi.json"
-
-
 # --- opening the steward's workbook safely ---------------------------------------------------------------
-def _formulas_without_results(path: Path, sheetnames: list[str]) -> dict[str, dict[str, str | None]]:
-    """{sheet name: {cell: formula text}} for formula cells that carry no stored result, so the copy can
-    show what the steward typed (as text) instead of an empty cell; the reader's rule (cotmoc.core.formulas)."""
-    return formulas_without_values(path, sheetnames)
-
-
 def _open_own(original: Path) -> Workbook:
     """The steward's .xlsx/.xlsm with cached values; made inert (see the module docstring)."""
     wb = load_workbook(original, data_only=True, keep_vba=False, keep_links=False, rich_text=False)
     try:
-        unresolved = _formulas_without_results(original, wb.sheetnames)
+        # the formula cells without a saved result, by the reader's own rule (cotmoc.core.formulas), are shown
+        # as what the steward typed (as text) instead of an empty cell
+        unresolved = formulas_without_values(original, wb.sheetnames)
     except (KeyError, zipfile.BadZipFile, ElementTree.ParseError):
         unresolved = {}
     for ws in wb.worksheets:
@@ -204,9 +195,9 @@ def _annotate(wb: Workbook, problems: list[Problem]) -> int:
     """Colour and note every located problem; returns how many problems were placed on a sheet."""
     by_cell: dict[tuple[str, int, int], list[Problem]] = defaultdict(list)
     by_row: dict[tuple[str, int], list[Problem]] = defaultdict(list)
-    placed = 0
+    placed, hidden = 0, hidden_sheets(wb)
     for p in ordered(problems):
-        name = find_sheet(wb.sheetnames, p.sheet)
+        name = find_sheet(wb.sheetnames, p.sheet, hidden)
         if name is None or name == LOI_SHEET:
             continue                              # a whole-file problem, or a missing sheet: in Loi only
         placed += 1
@@ -240,14 +231,9 @@ def _annotate(wb: Workbook, problems: list[Problem]) -> int:
 
 
 def _save(wb: Workbook, out: Path) -> Path:
-    """Write through a temporary file so a crash never leaves half a report under the final name."""
-    out.parent.mkdir(parents=True, exist_ok=True)
-    part = out.with_name(f".{out.name}.part")
-    try:
+    """Write through a part file (cotmoc.core.atomic) so a crash never leaves half a report under the final name."""
+    with replacing(out) as part:
         wb.save(part)
-        os.replace(part, out)
-    finally:
-        part.unlink(missing_ok=True)
     return out
 
 
@@ -279,8 +265,9 @@ def write_annotated_copy(original: Path, problems: list[Problem], out: Path, *, 
 
 def _print_setup(wb: Workbook) -> None:
     """The report's sheets print as the template's do (an older or rebuilt file may lack the settings)."""
+    hidden = hidden_sheets(wb)
     for sheet in SHEETS:
-        name = find_sheet(wb.sheetnames, sheet.code)
+        name = find_sheet(wb.sheetnames, sheet.code, hidden)
         if name is not None:
             header = contract.INFO_FIRST_ROW - 1 if sheet.is_form else contract.CODE_ROW
             fit_to_width(wb[name], f"1:{header}")
@@ -304,12 +291,4 @@ def write_problems_json(problems: list[Problem], out: Path, *, file_name: str, s
            "errors": sum(p.is_error for p in items), "warnings": sum(not p.is_error for p in items),
            "summary": {k: summary[k] for k in sorted(summary or {})},
            "problems": [p.as_dict() for p in items]}
-    out = Path(out)
-    out.parent.mkdir(parents=True, exist_ok=True)
-    part = out.with_name(f".{out.name}.part")
-    try:
-        part.write_text(json.dumps(doc, ensure_ascii=False, indent=2, default=str) + "\n", encoding="utf-8")
-        os.replace(part, out)
-    finally:
-        part.unlink(missing_ok=True)      # a full disk leaves no half file behind
-    return out
+    return write_atomically(out, json.dumps(doc, ensure_ascii=False, indent=2, default=str) + "\n")

@@ -12,7 +12,7 @@ from rich.table import Table
 from cotmoc.core.display import province_name, vi_number
 from cotmoc.core.inert import markdown_text, rich_text, shown_name
 from cotmoc.core.records import FileOutcome
-from cotmoc.outputs.steward_report import report_paths
+from cotmoc.core.steward_files import annotated_path
 
 OUTCOME = {
     "new": "mới / new", "superseding": "thay thế / superseding", "held": "chờ mở khóa / held",
@@ -42,7 +42,7 @@ def steward_copy(o: FileOutcome) -> Path | None:
     if o.rejected_copy:
         return o.rejected_copy
     if o.outcome == "rejected" and o.stored_path:
-        return report_paths(o.stored_path, o.stored_path.parent)[0]
+        return annotated_path(o.stored_path)
     return None
 
 

@@ -22,12 +22,13 @@ from pathlib import Path
 
 from cotmoc.core.errors import MissingInput, UsageError
 from cotmoc.core import reference
+from cotmoc.core.atomic import write_atomically
 from cotmoc.core.display import province_name
 from cotmoc.core.faults import crash_point
 from cotmoc.core.periods import Period
 from cotmoc.core.messages import problem
 from cotmoc.core.problems import Problem
-from cotmoc.outputs.steward_report import report_paths
+from cotmoc.core.steward_files import report_paths
 from cotmoc.pipeline.locking import ingest_lock
 from cotmoc.warehouse import load as wh
 from cotmoc.warehouse.db import open_warehouse, query
@@ -208,9 +209,7 @@ def _move_json(src: Path, dest: Path, status: str) -> None:
                        "held report now counts" if status == "accepted" else
                        "Kỳ đã được mở khóa: một báo cáo mới hơn được tính thay — the period was unlocked: a newer "
                        "report counts instead")
-    part = dest.with_name(f".{dest.name}.part")
-    part.write_text(json.dumps(doc, ensure_ascii=False, indent=2, default=str) + "\n", encoding="utf-8")
-    os.replace(part, dest)
+    write_atomically(dest, json.dumps(doc, ensure_ascii=False, indent=2, default=str) + "\n")
     src.unlink()
 
 
@@ -227,7 +226,7 @@ def finish_releases(con, settings) -> list[Path]:
         if src.exists() and target.exists():
             target = _free_path(target)
         target.parent.mkdir(parents=True, exist_ok=True)
-        for old, new in zip(report_paths(src, src.parent), report_paths(target, target.parent)):
+        for old, new in zip(report_paths(src), report_paths(target)):
             if old.exists() and old.suffix == ".json":
                 _move_json(old, new, r["status"])
             elif old.exists():

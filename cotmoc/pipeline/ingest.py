@@ -33,7 +33,8 @@ from cotmoc.core.inert import shown_name, terminal_text
 from cotmoc.core.messages import problem
 from cotmoc.core.problems import Problem, sort_key
 from cotmoc.core.records import FileOutcome, left_outcome
-from cotmoc.outputs.steward_report import report_paths, write_annotated_copy, write_problem_list, write_problems_json
+from cotmoc.core.steward_files import annotated_path, report_paths
+from cotmoc.outputs.steward_report import write_annotated_copy, write_problem_list, write_problems_json
 from cotmoc.pipeline import approval, staging
 from cotmoc.pipeline.inbox import batched, discover, fingerprint  # noqa: F401  (discover: part of this module's API)
 from cotmoc.pipeline.stopping import critical, stop_on_signals
@@ -231,7 +232,7 @@ def write_steward_outputs(checked: CheckedFile, dest: Path, status: str) -> list
     report always gets one (it says why the report waits)."""
     if not checked.problems and status != "held":
         return []
-    annotated, json_path = report_paths(dest, dest.parent)
+    annotated, json_path = report_paths(dest)
     summary = {"status": status, "province": checked.province, "period": checked.period, **checked.rows()}
     name = checked.facts.file_name
     out = [write_problems_json(checked.problems, json_path, file_name=name,
@@ -264,7 +265,7 @@ def _duplicate_outcome(con, checked: CheckedFile, original_id: int, settings: Se
         return FileOutcome(facts.file_name, "duplicate", facts.sha256, submission_id=dup_id, stored_path=dest,
                            first_error=f"trùng với hồ sơ {original_id} — same bytes as submission {original_id}")
     # the same rejected bytes again: tell the sender the verdict stands and where its explanation is
-    loi = report_paths(Path(stored), Path(stored).parent)[0] if stored else None
+    loi = annotated_path(stored) if stored else None
     where = shown_name(loi) if loi else "—"
     return FileOutcome(facts.file_name, "duplicate", facts.sha256, submission_id=dup_id, province=province,
                        period=period, errors=errors or 0, stored_path=dest, rejected_copy=loi,

@@ -21,7 +21,10 @@ from pathlib import Path
 import duckdb
 
 from cotmoc.core.errors import UsageError
+from cotmoc.core.atomic import replacing
 from cotmoc.core.faults import Fault, WarehouseDamaged
+from cotmoc.core.steward_files import is_steward_file
+from cotmoc.warehouse.db import WarehouseBusy, open_read_only
 
 STORED_NAME = re.compile(r"^(?P<stem>.*)__(?P<sha8>[0-9a-f]{8})(?:-\d+)?(?P<suffix>\.[^.]*)?$")
 _EPOCH = datetime(1970, 1, 1)
@@ -52,7 +55,7 @@ def filed_originals(settings) -> list[Path]:
         if root.exists():
             out += [p for p in root.rglob("*") if p.is_file()
                     and not any(part.startswith(".") for part in p.relative_to(root).parts)   # staging, leftovers
-                    and not p.name.endswith((".loi.xlsx", ".loi.json"))]
+                    and not is_steward_file(p.name)]
     return out
 
 
@@ -62,8 +65,8 @@ def _from_old_warehouse(old: Path) -> dict[str, tuple] | None:
     if not old.exists():
         return None
     try:
-        con = duckdb.connect(str(old), read_only=True)
-    except duckdb.Error:
+        con = open_read_only(old)
+    except (duckdb.Error, WarehouseBusy):
         return None
     try:
         rows = con.execute("SELECT stored_path, original_path, received_at, submission_id, loaded_at "
@@ -183,7 +186,7 @@ def backup(settings, to: Path | None = None) -> Path:
     beside the target, opened to prove it reads, then renamed into place."""
     from cotmoc.pipeline.locking import warehouse_lock
     from cotmoc.pipeline.preflight import machine_faults, preflight
-    from cotmoc.warehouse.db import open_warehouse
+    from cotmoc.warehouse.db import check_copy, open_warehouse
     stamp = datetime.now().strftime("%Y%m%d-%H%M%S")
     target = Path(to) if to else settings.warehouse.parent / "backups" / f"{settings.warehouse.stem}-{stamp}.duckdb"
     target = target.resolve()
@@ -191,20 +194,13 @@ def backup(settings, to: Path | None = None) -> Path:
         if not settings.warehouse.exists():
             raise Fault(f"Chưa có kho dữ liệu {settings.warehouse} — there is no warehouse at {settings.warehouse}")
         preflight(settings, [target.parent])
-        tmp = target.with_name(f".{target.name}.part")
         with machine_faults("sao lưu kho dữ liệu", "back up the warehouse"):
             try:
-                with open_warehouse(settings.warehouse, wait_seconds=settings.lock_wait_seconds) as con:
-                    con.execute("CHECKPOINT")
-                    shutil.copyfile(settings.warehouse, tmp)
-                check = duckdb.connect(str(tmp), read_only=True)
-                try:
-                    check.execute("SELECT count(*) FROM submissions").fetchone()
-                finally:
-                    check.close()
-                os.replace(tmp, target)
+                with replacing(target) as part:
+                    with open_warehouse(settings.warehouse, wait_seconds=settings.lock_wait_seconds) as con:
+                        con.execute("CHECKPOINT")
+                        shutil.copyfile(settings.warehouse, part)
+                    check_copy(part)
             except duckdb.Error as exc:
                 raise WarehouseDamaged(f"Bản sao lưu không đọc được — the backup copy does not read: {exc}") from None
-            finally:
-                tmp.unlink(missing_ok=True)
     return target

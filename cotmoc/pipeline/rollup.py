@@ -5,7 +5,6 @@ The national report workbook is in cotmoc/outputs/national_workbook.py; the expo
 cotmoc/outputs/exports.py."""
 from __future__ import annotations
 
-import os
 import shutil
 from dataclasses import dataclass, field
 from datetime import date
@@ -13,9 +12,10 @@ from pathlib import Path
 
 import duckdb
 
+from cotmoc.core.atomic import PART_SUFFIX, part_path, replacing
 from cotmoc.core.config import ReportDocument, published_path
 from cotmoc.core.periods import Period
-from cotmoc.warehouse.db import connect
+from cotmoc.warehouse.db import check_copy, open_read_only
 
 #: The views exported for each period (the contract's and the helpful extras).
 EXPORTED_VIEWS = ("province_teams", "province_segments", "province_segments_all_borders", "province_awards",
@@ -61,18 +61,15 @@ def publish(con: duckdb.DuckDBPyConnection, warehouse: Path) -> Path:
     swap it in atomically; analysts holding the old copy open keep reading it undisturbed."""
     con.execute("CHECKPOINT")
     target = published_path(warehouse)
-    tmp = target.with_name(f".{target.name}.tmp")
-    shutil.copyfile(warehouse, tmp)
-    check = duckdb.connect(str(tmp), read_only=True)        # refuse to publish a copy that does not open
-    check.execute("SELECT count(*) FROM submissions").fetchone()
-    check.close()
-    os.replace(tmp, target)
+    with replacing(target) as part:
+        shutil.copyfile(warehouse, part)
+        check_copy(part)                                 # refuse to publish a copy that does not open
     return target
 
 
 def open_published(warehouse: Path) -> duckdb.DuckDBPyConnection:
     """How analysts (and `cotmoc status`) open the published copy: read-only, never blocking a load."""
-    return connect(published_path(warehouse), read_only=True)
+    return open_read_only(published_path(warehouse))
 
 
 def run_rollup(con: duckdb.DuckDBPyConnection, warehouse: Path, exports: Path, *, periods: list[str] | None = None,
@@ -107,8 +104,9 @@ def rollup_warehouse(settings, *, periods: list[str] | None = None, csv: bool = 
 
 
 def clear_leftovers(warehouse: Path, exports: Path) -> None:
-    """Half-written exports and published copies (`.<name>.tmp`) a killed rollup left behind."""
-    leftovers = list(exports.rglob(".*.tmp")) if exports.exists() else []
-    leftovers.append(published_path(warehouse).with_name(f".{published_path(warehouse).name}.tmp"))
+    """Half-written exports and published copies (`.<name>.part`, cotmoc.core.atomic) a killed rollup left
+    behind."""
+    leftovers = list(exports.rglob(f".*{PART_SUFFIX}*")) if exports.exists() else []
+    leftovers.append(part_path(published_path(warehouse)))
     for path in leftovers:
         path.unlink(missing_ok=True)

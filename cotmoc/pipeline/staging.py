@@ -24,6 +24,7 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
+from cotmoc.core.atomic import replacing
 from cotmoc.core.inert import shown_name
 
 STAGING_DIR = ".dang_xu_ly"          # under the archive: same file system, so filing is a rename
@@ -170,14 +171,8 @@ def file_away(staged_copy: Path, inbox_entry: Path, identity: tuple | None, dest
     except OSError as exc:            # another file system (rejected/ elsewhere): never half a file under `dest`
         if exc.errno != errno.EXDEV:
             raise
-        part = dest.with_name(f".{dest.name}.part")
-        try:
+        with replacing(dest) as part:
             shutil.copy2(staged_copy, part)
-            with part.open("rb") as fh:
-                os.fsync(fh.fileno())
-            os.replace(part, dest)
-        finally:
-            part.unlink(missing_ok=True)
         os.unlink(staged_copy)
     if staged_copy != inbox_entry:
         try:

@@ -15,18 +15,18 @@ from __future__ import annotations
 
 import json
 import logging
-import os
-import tempfile
+import shutil
 import threading
 from datetime import date
 from importlib.resources import files
 from pathlib import Path
 
 from cotmoc.core import display, reference
-from cotmoc.core.config import Settings, load_settings  # noqa: F401  (the portal reads its settings here)
+from cotmoc.core.atomic import replacing
+from cotmoc.core.config import Settings, load_settings, published_path  # noqa: F401  (the portal reads its settings here)
 from cotmoc.core.contract import SHEETS_BY_CODE
 from cotmoc.core.errors import UsageError  # noqa: F401  (the portal's accounts raise it: cotmoc.portal.store)
-from cotmoc.pipeline.rollup import published_path
+from cotmoc.core.steward_files import annotated_path, is_steward_file, report_paths
 
 log = logging.getLogger("cotmoc.portal")
 
@@ -160,11 +160,11 @@ def _sql(name: str) -> str:
 
 def _published(settings: Settings):
     """A read-only connection to the published copy, or None before the first rollup."""
-    import duckdb
+    from cotmoc.warehouse.db import open_read_only
     path = published_path(settings.warehouse)
     if not path.exists():
         return None
-    return duckdb.connect(str(path), read_only=True)
+    return open_read_only(path)
 
 
 def _rows(cur) -> list[dict]:
@@ -190,10 +190,11 @@ def _queries(settings: Settings, asked: list[tuple[str, dict]]) -> list[list[dic
 def _status_cells(settings: Settings, periods: list[str]) -> list[dict]:
     """Completeness cells from `cotmoc status`'s own reader, over the published copy ([] before it exists)."""
     from cotmoc.outputs.status import read_status
-    path = published_path(settings.warehouse)
-    if not path.exists() or not periods:
+    con = _published(settings) if periods else None
+    if con is None:
         return []
-    return read_status(path, periods=periods).cells
+    with con:
+        return read_status(con, str(published_path(settings.warehouse)), periods=periods).cells
 
 
 def periods_owed(settings: Settings, province: str, *, today: date | None = None, last: int = 8) -> list[dict]:
@@ -272,12 +273,11 @@ def submission(settings: Settings, submission_id: int) -> dict | None:
 
 
 def filed_annotated(stored_path: str | None) -> Path | None:
-    """The steward's annotated copy the ingest wrote beside a filed file (cotmoc.outputs.steward_report.report_paths:
-    written by cotmoc, values only), or None."""
-    from cotmoc.outputs.steward_report import report_paths
+    """The steward's annotated copy the ingest wrote beside a filed file (cotmoc.core.steward_files: written by
+    cotmoc, values only), or None."""
     if not stored_path:
         return None
-    loi = report_paths(Path(stored_path), Path(stored_path).parent)[0]
+    loi = annotated_path(stored_path)
     return loi if loi.is_file() else None
 
 
@@ -323,17 +323,8 @@ def hand_to_inbox(src: Path, settings: Settings, province: str, stored_name: str
     folder = settings.inbox / province
     folder.mkdir(parents=True, exist_ok=True)
     target = folder / stored_name
-    fd, tmp = tempfile.mkstemp(prefix=".portal-", suffix=".part", dir=folder)
-    try:
-        with os.fdopen(fd, "wb") as out, open(src, "rb") as data:
-            while chunk := data.read(1 << 20):
-                out.write(chunk)
-            out.flush()
-            os.fsync(out.fileno())
-        os.replace(tmp, target)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    with replacing(target) as part:
+        shutil.copyfile(src, part)
     return target
 
 
@@ -372,7 +363,7 @@ def _filed(settings: Settings, inbox_path: Path, sha256: str) -> tuple[str, Path
                           ("rejected", settings.rejected / UNKNOWN_PROVINCE_DIR),
                           ("duplicate", settings.archive / DUPLICATES_DIR)):
         for found in sorted(folder.glob(pattern)):
-            if not found.name.endswith((".loi.xlsx",)):
+            if not is_steward_file(found.name):
                 return state, found
     return None
 
@@ -398,12 +389,11 @@ def follow(settings: Settings, inbox_path: str, sha256: str) -> dict:
     if filed:
         state, where = filed
         out = {"state": state, "published": False, "stored": where}
-        report = where.with_name(f"{where.stem}.loi.json")
+        loi, report = report_paths(where)
         if report.exists():
             doc = json.loads(report.read_text(encoding="utf-8"))
             out.update(errors=doc.get("errors", 0), warnings=doc.get("warnings", 0),
                        problems=doc.get("problems", [])[:20])
-            loi = where.with_name(f"{where.stem}.loi.xlsx")
             out["annotated"] = loi if loi.exists() else None
         return out
     return {"state": "processing"}

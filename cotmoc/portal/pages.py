@@ -208,7 +208,7 @@ async def annotated_download(request: Request):
     portal: Portal = request.app.state.portal
     province, upload_id = request.path_params["province"], request.path_params["upload_id"]
     row = _own_upload(portal, request, province, upload_id)
-    out = portal.files / upload_id / f"{Path(row['stored_name']).stem}.loi.xlsx"
+    out = library.annotated_path(row["stored_name"], portal.files / upload_id)
     if not out.exists():
         await run_in_threadpool(library.annotated_copy, _copy_path(portal, row), row["result"], out)
     portal.audit(request, "download", what="annotated", upload=upload_id)

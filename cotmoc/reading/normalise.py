@@ -16,6 +16,7 @@ from cotmoc.core.display import en_number, vi_number
 from cotmoc.core.messages import problem, texts
 from cotmoc.core.numbers import MAX_COUNT, parse_number
 from cotmoc.core.periods import BadPeriod, Period
+from cotmoc.core.places import is_blank
 from cotmoc.core.problems import Problem
 from cotmoc.core.records import TABLES as _TABLES, Report
 from cotmoc.core.vntext import clean, decode_legacy, detect_legacy, fold
@@ -124,10 +125,6 @@ def _marked(value) -> bool:
     return value is FORMULA_WITHOUT_VALUE or isinstance(value, ExcelError)
 
 
-def _is_blank(value) -> bool:
-    return value is None or (isinstance(value, str) and not value.strip())
-
-
 @lru_cache(maxsize=1024)
 def _is_total_text(value: str) -> bool:
     key = fold(value)
@@ -233,7 +230,7 @@ def missing_fix(col: Column) -> tuple[str, str]:
 def _convert_cell(value, col: Column, cells: _Cells, cell: str, row: int):
     if _marked(value):
         return None                                     # reported by the reader
-    if _is_blank(value):
+    if is_blank(value):
         if col.required:
             fields = _missing_fields(col)
             cells.add("value.missing", col, cell, row, None, *fields.pop("cases"), **fields)
@@ -373,7 +370,7 @@ def _info(raw: RawReport, problems: list[Problem]) -> dict:
             info[col.code] = None
             continue
         value, ref, row = raw_cell.value, raw_cell.cell, raw_cell.row
-        if col.kind == contract.PROVINCE and not _is_blank(value) and not _marked(value):
+        if col.kind == contract.PROVINCE and not is_blank(value) and not _marked(value):
             text = _text(value, col, cells, ref, row)
             info["province_as_written"] = text
             match = reference.match_province(text)
@@ -382,7 +379,7 @@ def _info(raw: RawReport, problems: list[Problem]) -> dict:
             elif match.repaired:
                 cells.add("province.repaired", col, ref, row, text, name=reference.province(match.code).name_vi)
             info["province"] = match.code
-        elif col.kind == contract.PERIOD and not _is_blank(value) and not _marked(value):
+        elif col.kind == contract.PERIOD and not is_blank(value) and not _marked(value):
             try:
                 info["period"] = Period.parse(value).code
             except BadPeriod:

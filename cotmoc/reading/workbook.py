@@ -23,8 +23,8 @@ from python_calamine import CalamineWorkbook
 from cotmoc.core import contract
 from cotmoc.core.formulas import error_cells, formulas_without_values
 from cotmoc.core.messages import problem
+from cotmoc.core.places import find_sheet, is_blank, sheet_claimants
 from cotmoc.core.problems import Problem, column_letter
-from cotmoc.core.vntext import clean
 from cotmoc.reading.column_match import column_problems
 from cotmoc.reading.refusals import (UnreadableWorkbook, check_container, check_failed, refuse,  # noqa: F401 (API)
                                      unreadable)
@@ -102,24 +102,12 @@ def _rows(ws) -> Iterator[list]:
     return ws.iter_rows() if ws.start == (0, 0) else iter(ws.to_python(skip_empty_area=False))
 
 
-def _claimants(names: list[str], code: str) -> list[str]:
-    """Every sheet that claims `code`: named exactly so first, then named so but for case, spaces or accents."""
-    return ([code] if code in names else []) + [n for n in names if n != code
-                                                and clean(n).lower().replace(" ", "_") == code]
-
-
-def _find_sheet(names: list[str], code: str, hidden: set[str] = frozenset()) -> tuple[str | None, bool]:
-    """The sheet read for `code` (a visible one before a hidden one) and whether it is renamed."""
-    claimants = sorted(_claimants(names, code), key=lambda n: n in hidden)
-    return (claimants[0], claimants[0] != code) if claimants else (None, False)
-
-
 def _sheet_visibility_problems(names: list[str], hidden: dict[str, str], code: str,
                                read_empty: str | None = None) -> list[Problem]:
     """Data the steward cannot see is never read silently: a hidden sheet claiming a report sheet's code, or
     several sheets claiming one code, is an error. `read_empty`: the hidden sheet read for the code held no data
     row (a table sheet hidden because there was nothing to report): a warning then."""
-    claimants = _claimants(names, code)
+    claimants = sheet_claimants(names, code)
     out = []
     if len(claimants) > 1:
         listed = ", ".join(f"'{n}'" + (" (ẩn)" if n in hidden else "") for n in claimants)
@@ -135,10 +123,6 @@ def _sheet_visibility_problems(names: list[str], hidden: dict[str, str], code: s
                 continue
             out.append(problem("sheet.hidden", name=name, how=how_vi, en={"how": how_en}, sheet=code, value=name))
     return out
-
-
-def _blank(value) -> bool:
-    return value is None or (isinstance(value, str) and not value.strip())
 
 
 def _read_table(sheet_def: contract.Sheet, name: str, ws, formulas: dict[str, object],
@@ -159,7 +143,7 @@ def _read_table(sheet_def: contract.Sheet, name: str, ws, formulas: dict[str, ob
     columns, extra, seen, unknown = {}, [], {}, {}
     for c, value in enumerate(head[code_row], start=1):
         text = value.strip() if isinstance(value, str) else value
-        if _blank(text):
+        if is_blank(text):
             continue
         if text in codes:
             if text in columns:
@@ -203,7 +187,7 @@ def _data_rows(sheet_def: contract.Sheet, rows: Iterator[list], first: int, colu
         values = take(row) if len(row) >= width_needed else [row[i] if i < len(row) else None for i in positions]
         if r + 1 in formula_rows:             # rare: only then is each cell's reference worth writing out
             values = _mark_formulas(list(values), formulas, columns, sheet_def, r + 1, problems)
-        if all(_blank(v) for v in values):
+        if all(is_blank(v) for v in values):
             continue
         chunk.append(values)
         index.append(r + 1)
@@ -330,12 +314,13 @@ def _read_report(path: Path, max_bytes: int, max_uncompressed_bytes: int) -> Raw
     names = list(wb.sheet_names)
     hidden = {m.name: ("very" if "VeryHidden" in str(m.visible) else "hidden") for m in wb.sheets_metadata
               if not str(m.visible).endswith(".Visible")}
-    found = {s.code: _find_sheet(names, s.code, set(hidden)) for s in contract.SHEETS}
-    if not any(name for name, _ in found.values()):
+    found = {s.code: find_sheet(names, s.code, hidden) for s in contract.SHEETS}
+    if not any(found.values()):
         raise refuse("workbook.not_template")
-    formulas = _marked_cells(path, [n for n, _ in found.values() if n]) if kind == "zip" else {}
+    formulas = _marked_cells(path, [n for n in found.values() if n]) if kind == "zip" else {}
     for sheet_def in contract.SHEETS:
-        name, renamed = found[sheet_def.code]
+        name = found[sheet_def.code]
+        renamed = name is not None and name != sheet_def.code
         visibility = len(report.problems)
         if name is None and sheet_def.optional:
             report.problems[visibility:visibility] = _sheet_visibility_problems(names, hidden, sheet_def.code, None)
