@@ -73,7 +73,7 @@ def _day(value) -> date | None:
 
 # ---------------------------------------------------------------- report fields
 def _info_problem(report, severity, rule, code, vi, en, fix_vi, fix_en) -> Problem:
-    cell = (report.info.get("_cells") or {}).get(code)
+    cell = report.info_cells.get(code)
     digits = "".join(ch for ch in cell or "" if ch.isdigit())
     value = report.info.get(code)
     if isinstance(value, date):
