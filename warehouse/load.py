@@ -188,8 +188,7 @@ def record_submissions(con: duckdb.DuckDBPyConnection, items: list[Submission], 
     con.execute("BEGIN TRANSACTION")
     try:
         step("begin")
-        ids = [r[0] for r in con.execute("SELECT nextval('submission_id_seq') AS id FROM range(?) ORDER BY id",
-                                         [len(items)]).fetchall()]
+        ids = [r[0] for r in con.execute(query("next_submission_ids"), {"n": len(items)}).fetchall()]
         _insert_submissions(con, items, ids)
         step("submission")
         loaded = [(sid, item.report) for sid, item in zip(ids, items) if item.accepted]

@@ -15,7 +15,7 @@ import duckdb
 
 from cotmoc.core.config import ReportDocument, published_path
 from cotmoc.core.periods import Period
-from cotmoc.warehouse.db import connect
+from cotmoc.warehouse.db import connect, query
 
 #: The views exported for each period (the contract's and the helpful extras).
 EXPORTED_VIEWS = ("province_teams", "province_segments", "province_segments_all_borders", "province_awards",
@@ -36,7 +36,7 @@ class RollupResult:
 
 def periods_with_data(con: duckdb.DuckDBPyConnection) -> list[str]:
     """Periods for which at least one report is accepted (the ones worth exporting)."""
-    return [r[0] for r in con.execute("SELECT DISTINCT period FROM stg_current_submissions ORDER BY period").fetchall()]
+    return [r[0] for r in con.execute(query("current_periods")).fetchall()]
 
 
 def export_views(con: duckdb.DuckDBPyConnection, out_dir: Path, period: str, *, csv: bool = False) -> list[Path]:
@@ -64,7 +64,7 @@ def publish(con: duckdb.DuckDBPyConnection, warehouse: Path) -> Path:
     tmp = target.with_name(f".{target.name}.tmp")
     shutil.copyfile(warehouse, tmp)
     check = duckdb.connect(str(tmp), read_only=True)        # refuse to publish a copy that does not open
-    check.execute("SELECT count(*) FROM submissions").fetchone()
+    check.execute(query("count_submissions")).fetchone()
     check.close()
     os.replace(tmp, target)
     return target
