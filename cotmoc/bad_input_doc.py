@@ -78,7 +78,7 @@ def _cell(text: str) -> str:
 def rows() -> list[tuple[str, str, str, str]]:
     """(kind, outcome, rule, message) for every kind of the catalogue, as the checks give them."""
     from cotmoc.core.config import load_settings
-    from cotmoc.pipeline.ingest import check_files
+    from cotmoc.pipeline.checking import check_files
     from cotmoc.samples.hostile import CATALOGUE
     from cotmoc.pipeline.staging import LEFT, Left, scan
     out = []

@@ -1,4 +1,5 @@
-"""The ingest flow: a thin Prefect layer over cotmoc.pipeline.ingest.
+"""The ingest flow: the steps of cotmoc.pipeline.ingest in order (plan → check → commit → file → summary), the
+same plain functions the CLI's plain mode and the tests run, with the checks as Prefect tasks.
 
 Checking files (read → normalise → validate) runs as one Prefect task per batch of files (a task run costs
 ≈ 10 ms and a flow run ≈ 1 s, so a task per file would cost more than the checks): the UI shows each batch,
@@ -11,6 +12,8 @@ import logging
 import os
 from collections import deque
 from datetime import date, datetime
+from functools import partial
+from typing import Iterator
 
 from prefect import flow, get_run_logger, task
 from prefect.cache_policies import NO_CACHE
@@ -25,7 +28,9 @@ from cotmoc.core.faults import Busy, Fault
 from cotmoc.core.inert import shown_name, terminal_text
 from cotmoc.pipeline.inbox import worth_worker_processes
 from cotmoc.core.records import FileOutcome
-from cotmoc.pipeline.ingest import CheckedFile, ingest_inbox
+from cotmoc.pipeline.checking import CheckedFile
+from cotmoc.pipeline.ingest import (batches, commit_and_file, file_duplicates, finish_run, ingest_run, plan_run,
+                                    recover_unfiled, writing_the_warehouse)
 from cotmoc.pipeline.stopping import Stopped
 from cotmoc.pipeline.parallel import check_alone, check_batch, checking_processes, worker_count
 from cotmoc.outputs.summary import run_name, summary_markdown
@@ -44,72 +49,74 @@ def _label(items: list[tuple]) -> str:
     return first if len(items) == 1 else f"{len(items)} files: {first} …"
 
 
+def checked_batches(batches: list[list[tuple]], settings: Settings, today: date | None) -> Iterator[list[CheckedFile]]:
+    """Each batch checked by a `check-workbooks` task, in order. Batches are checked ahead of the loads in a
+    bounded window (one per worker, and one more ready), so memory holds a few batches, not the backfill; on
+    this machine's cores when that pays (cotmoc.pipeline.inbox.worth_worker_processes), unless the flow runs
+    with another task runner (Dask: its workers). A few small files are checked in this process (no start-up)."""
+    if not batches:
+        return                  # nothing new: no worker processes are started (a no-change run stays quick)
+    workers = worker_count(settings.check_workers)
+    local = isinstance(FlowRunContext.get().task_runner, ThreadPoolTaskRunner) and worth_worker_processes(
+        [item[0] for items in batches for item in items], settings.batch_files)
+    with checking_processes(workers if local else 1):
+        window: deque = deque()
+        for items in batches:
+            window.append((items, check_workbooks.submit(items, settings, today, _label(items))))
+            if len(window) > workers + 1:
+                yield _checked(*window.popleft(), settings, today)
+        while window:
+            yield _checked(*window.popleft(), settings, today)
+
+
+def _checked(items: list[tuple], future, settings: Settings, today: date | None) -> list[CheckedFile]:
+    try:
+        return future.result()
+    except Exception as exc:  # e.g. a worker killed by one file: each file is checked alone, here
+        get_run_logger().warning(f"Kiểm tra lô {_label(items)} thất bại, kiểm tra lại từng file — the batch check "
+                                 f"failed ({type(exc).__name__}), checking file by file")
+        return check_alone(items, settings, today)
+
+
+class RunProgress:
+    """The run's progress in the UI (the artifact's bar) and its log, one line per file as it ends."""
+
+    def __init__(self, total: int):
+        self.done, self.total = 0, total
+        self.artifact = (create_progress_artifact(0.0, key="cotmoc-ingest-progress",
+                                                  description=progress_text(0, total)) if total else None)
+
+    def advance(self, outcomes: list[FileOutcome]) -> None:
+        for outcome in outcomes:
+            get_run_logger().info(outcome.line())
+            self.done += 1
+            if self.artifact:
+                update_progress_artifact(self.artifact, 100.0 * self.done / self.total,
+                                         description=progress_text(self.done, self.total))
+
+
+def say_waiting(wait_seconds: float, holder: str) -> None:
+    get_run_logger().warning(f"Việc khác đang ghi kho dữ liệu: {holder}; chờ tối đa {wait_seconds:.0f} giây "
+                             f"— another job is writing the warehouse: {holder}; waiting")
+
+
 @flow(name="cotmoc-ingest", log_prints=False)
 def ingest_flow(inbox: str | None = None, warehouse: str | None = None, today: date | None = None,
                 settings: Settings | None = None) -> list[FileOutcome]:
     """Take every workbook in the inbox to exactly one end: loaded, rejected or recognised as a duplicate."""
     logger = get_run_logger()
     settings = (settings or load_settings()).with_overrides(inbox=inbox, warehouse=warehouse)
-
-    workers = worker_count(settings.check_workers)
-
-    def check_many(batches):
-        """Batches are checked ahead of the loads in a bounded window (one per worker, and one more ready), so
-        memory holds a few batches, not the backfill."""
-        if not batches:
-            return                  # nothing new: no worker processes are started (a no-change run stays quick)
-        # on this machine's cores when that pays (cotmoc.pipeline.inbox.worth_worker_processes), unless the flow runs with
-        # another task runner (Dask: its workers); a few small files are checked in this process (no start-up)
-        local = isinstance(FlowRunContext.get().task_runner, ThreadPoolTaskRunner) and worth_worker_processes(
-            [item[0] for items in batches for item in items], settings.batch_files)
-        with checking_processes(workers if local else 1):
-            yield from _checked_in_window(batches)
-
-    def _checked_in_window(batches):
-        window: deque = deque()
-        pending = iter(batches)
-
-        def top_up():
-            while len(window) < workers + 1:
-                items = next(pending, None)
-                if items is None:
-                    return
-                window.append((items, check_workbooks.submit(items, settings, today, _label(items))))
-
-        top_up()
-        while window:
-            items, future = window.popleft()
-            top_up()
-            try:
-                yield future.result()
-            except Exception as exc:  # e.g. a worker killed by one file: each file is checked alone, here
-                logger.warning(f"Kiểm tra lô {_label(items)} thất bại, kiểm tra lại từng file — the batch check "
-                               f"failed ({type(exc).__name__}), checking file by file")
-                yield check_alone(items, settings, today)
-
-    def waiting(holder):
-        logger.warning(f"Việc khác đang ghi kho dữ liệu: {holder}; chờ tối đa {settings.lock_wait_seconds:.0f} giây "
-                       f"— another job is writing the warehouse: {holder}; waiting")
-
-    progress = {"done": 0, "total": 0, "artifact": None}
     started = datetime.now()
-
-    def planned(total: int) -> None:
-        progress["total"] = total
-        if total:
-            progress["artifact"] = create_progress_artifact(0.0, key="cotmoc-ingest-progress",
-                                                            description=progress_text(0, total))
-
-    def finished(outcome: FileOutcome) -> None:
-        logger.info(outcome.line())
-        progress["done"] += 1
-        if progress["artifact"]:
-            update_progress_artifact(progress["artifact"], 100.0 * progress["done"] / progress["total"],
-                                     description=progress_text(progress["done"], progress["total"]))
-
     try:
-        outcomes = ingest_inbox(settings, today=today, check_many=check_many, on_file=finished, on_wait=waiting,
-                                on_plan=planned, on_warning=logger.warning)
+        with writing_the_warehouse(settings, today=today, on_wait=partial(say_waiting, settings.lock_wait_seconds),
+                                   on_warning=logger.warning) as con, ingest_run(con, settings, today=today) as run:
+            plan = plan_run(run)
+            progress = RunProgress(plan.total)
+            progress.advance(recover_unfiled(run, plan))
+            for checked in checked_batches(batches(run, plan), settings, today):
+                progress.advance(commit_and_file(run, checked))
+            progress.advance(file_duplicates(run, plan))
+            outcomes = finish_run(run)
     except (Fault, Stopped) as exc:   # busy, the machine, a damaged warehouse, a stop: said once, no traceback;
         if isinstance(exc, Busy):      # the UI's run list says why this run did nothing
             name_this_run(f"nhận {started:%Y-%m-%d %H:%M} — bỏ qua, kho đang bận")

@@ -58,7 +58,7 @@ def _table_locator(batch: ReportBatch, sheet: str):
 
 def _info_locator(batch: ReportBatch):
     def locate(position: int, column: str):
-        return info_locator(batch.reports[position].info)(0, column)
+        return info_locator(batch.reports[position].info_cells)(0, column)
     return locate, np.arange(len(batch.reports))
 
 

@@ -77,9 +77,8 @@ def info_frame(infos: list[dict]) -> pd.DataFrame:
     return frame
 
 
-def info_locator(info: dict) -> Locator:
-    """Cells of thong_tin come from the reader's map (report.info['_cells']: code → 'C9')."""
-    cells = info.get("_cells") or {}
+def info_locator(cells: dict[str, str]) -> Locator:
+    """Cells of thong_tin come from the reader's map (Report.info_cells: code → 'C9')."""
 
     def locate(position: int, column: str):
         cell = cells.get(column)

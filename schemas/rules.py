@@ -74,7 +74,7 @@ def _day(value) -> date | None:
 
 # ---------------------------------------------------------------- report fields
 def _info_problem(report, rule: str, code: str, *cases: str, en=None, **fields) -> Problem:
-    cell = (report.info.get("_cells") or {}).get(code)
+    cell = report.info_cells.get(code)
     digits = "".join(ch for ch in cell or "" if ch.isdigit())
     value = report.info.get(code)
     if isinstance(value, date):

@@ -82,7 +82,8 @@ def to_png(pdf: Path, prefix: Path, *, first: int = 1, last: int | None = None, 
 def over_total_copy(work: Path) -> Path:
     """The steward's copy of the border-total fault (Lai Châu 2019, 300 km typed in row 4), as filed."""
     from cotmoc.core.config import load_settings
-    from cotmoc.pipeline.ingest import check_file, write_steward_outputs
+    from cotmoc.pipeline.checking import check_file
+    from cotmoc.pipeline.filing import write_steward_outputs
     from cotmoc.samples import faulty
     made = faulty.km_past_border_total(work / "inbox" / "loi_vuot_chieu_dai_lai_chau_2019.xlsx")
     checked = check_file(made.path, load_settings(work, environ={}), today=date(2026, 11, 22))

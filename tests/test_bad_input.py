@@ -7,7 +7,7 @@ from datetime import date
 import pytest
 
 from cotmoc.core.config import load_settings
-from cotmoc.pipeline.ingest import check_file
+from cotmoc.pipeline.checking import check_file
 from cotmoc.samples import faulty
 
 TODAY = date(2026, 11, 22)

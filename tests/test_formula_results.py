@@ -15,7 +15,8 @@ import pytest
 from cotmoc.core import contract
 from cotmoc.core.config import load_settings
 from cotmoc.core.formulas import formulas_without_values, has_no_result
-from cotmoc.pipeline.ingest import check_file, run_ingest
+from cotmoc.pipeline.checking import check_file
+from cotmoc.pipeline.ingest import run_ingest
 from cotmoc.outputs.libreoffice import convert, soffice
 from cotmoc.samples import faulty
 from cotmoc.samples.seeds import dien_bien_2016

@@ -15,7 +15,9 @@ import pytest
 from hypothesis import HealthCheck, given, settings as hyp_settings, strategies as st
 
 from cotmoc.core.config import load_settings
-from cotmoc.pipeline.ingest import check_files, run_ingest, write_steward_outputs
+from cotmoc.pipeline.checking import check_files
+from cotmoc.pipeline.filing import write_steward_outputs
+from cotmoc.pipeline.ingest import run_ingest
 from cotmoc.samples import hostile as hf, mutants
 from cotmoc.warehouse.db import open_warehouse
 

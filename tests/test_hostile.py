@@ -130,7 +130,7 @@ def test_a_name_with_bytes_that_are_not_utf8_is_loaded_under_a_displayable_name(
 
 
 def test_recovery_that_cannot_complete_is_skipped_with_a_message_and_the_run_goes_on(settings, con, tmp_path):
-    from cotmoc.pipeline.ingest import check_file
+    from cotmoc.pipeline.checking import check_file
     from warehouse import load as wh
     stuck = hf.with_cell_text(settings.inbox / "ket.xlsx", "thong_tin", "Cao Bằng", "Tỉnh Không Có")
     checked = check_file(stuck, settings, today=TODAY)
@@ -370,7 +370,8 @@ def test_the_prefect_flow_files_hostile_files_and_escapes_its_summary(prefect_se
 def test_a_batch_whose_load_fails_is_loaded_file_by_file(settings, con):
     """The warehouse refuses the batch's transaction once (the load's own fault-injection hook): the files are
     loaded one by one, nothing twice, nothing left behind."""
-    from cotmoc.pipeline.ingest import check_files, load_and_file
+    from cotmoc.pipeline.checking import check_files
+    from cotmoc.pipeline.filing import load_and_file
     items = [(hf.valid_report(settings.inbox / "hop_le.xlsx"), None), (hf.base_report(settings.inbox / "b.xlsx"), None)]
     checked = check_files(items, settings, today=TODAY)
     calls = {"n": 0}

@@ -10,7 +10,10 @@ from pathlib import Path
 
 import pytest
 
-from cotmoc.pipeline.ingest import commit_and_file, check_file, discover, run_ingest
+from cotmoc.pipeline.checking import check_file
+from cotmoc.pipeline.filing import load_and_file
+from cotmoc.pipeline.inbox import discover
+from cotmoc.pipeline.ingest import run_ingest
 from cotmoc.samples import broken_files
 from cotmoc.samples.seeds import seed_reports
 
@@ -134,7 +137,7 @@ def test_a_load_failing_half_way_leaves_the_warehouse_and_the_inbox_as_they_were
             raise RuntimeError(f"injected failure after {step}")
 
     with pytest.raises(RuntimeError, match="injected failure"):
-        commit_and_file(con, checked, settings, failpoint=explode)
+        load_and_file(con, [checked], settings, failpoint=explode)
     assert {t: con.execute(f"select count(*) from {t}").fetchone()[0] for t in tables} == before
     assert src.exists() and not settings.archive.exists()
     # the next run completes the file as if nothing had happened

@@ -12,7 +12,8 @@ from hypothesis import HealthCheck, given, settings as hyp_settings, strategies 
 
 from cotmoc.core import reference
 from cotmoc.core.config import load_settings
-from cotmoc.pipeline.ingest import check_file, run_ingest
+from cotmoc.pipeline.checking import check_file
+from cotmoc.pipeline.ingest import run_ingest
 from cotmoc.outputs.libreoffice import convert, soffice
 from cotmoc.samples.generator import generate_report
 from cotmoc.samples.seeds import dien_bien_2016

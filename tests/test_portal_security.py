@@ -196,7 +196,7 @@ def test_a_report_of_another_province_is_refused_at_upload(site):
 
 def _check(path: Path):
     from cotmoc.core.config import load_settings
-    from cotmoc.pipeline.ingest import check_file
+    from cotmoc.pipeline.checking import check_file
     return check_file(path, load_settings(path.parent, environ={"COTMOC_MAX_FILE_MB": "1",
                                                                "COTMOC_MAX_UNCOMPRESSED_MB": "20"}))
 

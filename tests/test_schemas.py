@@ -41,11 +41,12 @@ def make_report(teams=(), segments=(), awards=(), **info) -> Report:
     """A Report with data from row 4 and columns in contract order (A, B, C...), for Điện Biên 2016."""
     base = {"province": "dien_bien", "province_as_written": "Điện Biên", "period": "2016",
             "reporting_unit": "Bộ Chỉ huy BĐBP tỉnh", "prepared_by": "Phòng Vận động quần chúng", "phone": None,
-            "report_date": date(2017, 4, 25), "template_version": "1", "_cells": INFO_CELLS}
+            "report_date": date(2017, 4, 25), "template_version": "1"}
     letters = {s.code: {c: column_letter(i + 1) for i, c in enumerate(s.codes)} for s in contract.TABLE_SHEETS}
     letters["thong_tin"] = {c: "C" for c in contract.THONG_TIN.codes}
     return Report(Path("bao_cao.xlsx"), base | info, _frame(contract.TO_TU_QUAN, teams),
-                  _frame(contract.DOAN_BIEN_GIOI, segments), _frame(contract.KHEN_THUONG, awards), letters, [])
+                  _frame(contract.DOAN_BIEN_GIOI, segments), _frame(contract.KHEN_THUONG, awards), letters, [],
+                  info_cells=INFO_CELLS)
 
 
 def team(teams=3, members=20, households=None, team_type="antt_thon_ban", commune="Mường Nhà"):

@@ -11,7 +11,7 @@ import pytest
 from cotmoc.core import contract
 from cotmoc.reading.column_match import column_problems
 from cotmoc.core.config import load_settings
-from cotmoc.pipeline.ingest import check_file
+from cotmoc.pipeline.checking import check_file
 from cotmoc.reading.normalise import missing_fix
 from cotmoc.samples import faulty
 from cotmoc.samples.generator import generate_report

@@ -17,7 +17,7 @@ import pytest
 
 from cotmoc.core import contract
 from cotmoc.core.config import load_settings
-from cotmoc.pipeline.ingest import check_file
+from cotmoc.pipeline.checking import check_file
 from cotmoc.outputs.libreoffice import convert, soffice
 from cotmoc.core.problems import ERROR, WARNING, Problem
 from cotmoc.samples import broken_files, faulty

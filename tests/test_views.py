@@ -11,7 +11,7 @@ from hypothesis import HealthCheck, given, settings as hyp_settings, strategies 
 
 from cotmoc.core import reference
 from cotmoc.core.config import load_settings
-from cotmoc.pipeline.ingest import check_file
+from cotmoc.pipeline.checking import check_file
 from cotmoc.core.periods import Period
 from cotmoc.core.problems import ERROR, Problem
 from cotmoc.samples.seeds import dien_bien_2016

@@ -72,7 +72,7 @@ def open_read_only(path: Path | str) -> duckdb.DuckDBPyConnection:
 def check_copy(path: Path | str) -> None:
     """A copy of the warehouse (published, backed up) opens and reads before it replaces the last one."""
     with open_read_only(path) as check:
-        check.execute("SELECT count(*) FROM submissions").fetchone()
+        check.execute(query("count_submissions")).fetchone()
 
 
 @contextmanager
@@ -120,15 +120,11 @@ def apply_comments(con: duckdb.DuckDBPyConnection) -> None:
         rows = list(csv.DictReader(fh))
     generic = {r["column"]: f"{r['comment_vi']} — {r['comment_en']}" for r in rows if r["object"] == "*"}
     specific = {(r["object"], r["column"]): f"{r['comment_vi']} — {r['comment_en']}" for r in rows if r["object"] != "*"}
-    objects = con.execute("""
-        SELECT table_name, 'TABLE' FROM duckdb_tables() WHERE schema_name = 'main'
-        UNION ALL SELECT view_name, 'VIEW' FROM duckdb_views() WHERE schema_name = 'main' AND NOT internal""").fetchall()
     statements = []
-    for name, kind in objects:
+    for name, kind, _ in con.execute(query("main_objects")).fetchall():
         if (name, "") in specific:
-            statements.append(f"COMMENT ON {kind} {name} IS {_quote(specific[(name, '')])}")
-        for (column,) in con.execute("SELECT column_name FROM duckdb_columns() WHERE table_name = ? AND schema_name = 'main'",
-                                     [name]).fetchall():
+            statements.append(f"COMMENT ON {kind.upper()} {name} IS {_quote(specific[(name, '')])}")
+        for column, _, _ in con.execute(query("object_columns"), {"name": name}).fetchall():
             text = specific.get((name, column)) or generic.get(column)
             if text:
                 statements.append(f'COMMENT ON COLUMN {name}."{column}" IS {_quote(text)}')
@@ -186,8 +182,7 @@ def refresh_reference(con: duckdb.DuckDBPyConnection, *, today: date | None = No
         for table, frame in tables.items():
             con.register("ref_frame", frame)
             columns = ", ".join(f'"{c}"' for c in frame.columns)
-            con.execute(f"DELETE FROM {table}")
-            con.execute(f"INSERT INTO {table} ({columns}) SELECT {columns} FROM ref_frame")
+            con.execute(query("replace_reference_table").format(table=table, columns=columns))
             con.unregister("ref_frame")
         con.execute("COMMIT")
     except Exception:
@@ -214,9 +209,8 @@ def verify(con: duckdb.DuckDBPyConnection, path) -> dict[str, int]:
         if version > current_version():
             return {}                              # upgrade() refuses it with its own message
         counts = {}
-        for (table,) in con.execute("SELECT table_name FROM duckdb_tables() WHERE schema_name = 'main' "
-                                    "ORDER BY table_name").fetchall():
-            counts[table], _ = con.execute(f'SELECT count(*), sum(hash(t)) FROM "{table}" t').fetchone()
+        for (table,) in con.execute(query("main_tables")).fetchall():
+            counts[table], _ = con.execute(query("table_checksum").format(table=table)).fetchone()
         con.execute("CHECKPOINT")
         return counts
     except duckdb.Error as exc:

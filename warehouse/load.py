@@ -87,7 +87,7 @@ def _insert_facts(con, loaded: list[tuple[int, Report]], sheet_code: str) -> Non
     frame["excel_row"] = frame["excel_row"].astype("int64")
     columns = ", ".join(f'"{c}"' for c in ["submission_id", "sheet", "excel_row", *codes])
     _scan(con, "facts_frame", frame,
-          f"INSERT INTO {FACT_TABLES[sheet_code]} ({columns}) SELECT {columns} FROM facts_frame")
+          query("insert_frame").format(table=FACT_TABLES[sheet_code], columns=columns, frame="facts_frame"))
 
 
 def _insert_reach(con, loaded: list[tuple[int, object]]) -> None:
@@ -98,7 +98,7 @@ def _insert_reach(con, loaded: list[tuple[int, object]]) -> None:
         return
     frame = pd.DataFrame(rows).astype({"submission_id": "int64", "sheet": "string"} | {c: "Int64" for c in REACH_FIELDS})
     columns = ", ".join(["submission_id", "sheet", *REACH_FIELDS])
-    _scan(con, "reach_frame", frame, f"INSERT INTO fact_reach ({columns}) SELECT {columns} FROM reach_frame")
+    _scan(con, "reach_frame", frame, query("insert_frame").format(table="fact_reach", columns=columns, frame="reach_frame"))
 
 
 def _insert_submissions(con, items: list[Submission], ids: list[int]) -> None:
@@ -188,8 +188,7 @@ def record_submissions(con: duckdb.DuckDBPyConnection, items: list[Submission], 
     con.execute("BEGIN TRANSACTION")
     try:
         step("begin")
-        ids = [r[0] for r in con.execute("SELECT nextval('submission_id_seq') AS id FROM range(?) ORDER BY id",
-                                         [len(items)]).fetchall()]
+        ids = [r[0] for r in con.execute(query("next_submission_ids"), {"n": len(items)}).fetchall()]
         _insert_submissions(con, items, ids)
         step("submission")
         loaded = [(sid, item.report) for sid, item in zip(ids, items) if item.accepted]

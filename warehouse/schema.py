@@ -60,19 +60,12 @@ def current_version() -> int:
     return len(migrations())
 
 
-def _ensure_version_table(con: duckdb.DuckDBPyConnection) -> None:
-    con.execute("""CREATE TABLE IF NOT EXISTS schema_version (
-        version INTEGER PRIMARY KEY, name VARCHAR NOT NULL,
-        applied_at TIMESTAMP NOT NULL DEFAULT current_localtimestamp())""")
-
-
 def installed_version(con: duckdb.DuckDBPyConnection) -> int:
     """The warehouse's schema version (0: empty, or made before versioning and not yet upgraded)."""
-    has_table = con.execute("SELECT count(*) FROM duckdb_tables() WHERE schema_name = 'main' "
-                            "AND table_name = 'schema_version'").fetchone()[0]
-    if not has_table:
+    from cotmoc.warehouse.db import query           # db imports this module
+    if not con.execute(query("has_schema_version")).fetchone()[0]:
         return 0
-    return con.execute("SELECT coalesce(max(version), 0) FROM schema_version").fetchone()[0]
+    return con.execute(query("installed_version")).fetchone()[0]
 
 
 def upgrade(con: duckdb.DuckDBPyConnection) -> list[Migration]:
@@ -87,12 +80,13 @@ def upgrade(con: duckdb.DuckDBPyConnection) -> list[Migration]:
     pending = [m for m in known if m.version > have]
     if not pending:
         return []
+    from cotmoc.warehouse.db import query
     con.execute("BEGIN TRANSACTION")
     try:
-        _ensure_version_table(con)
+        con.execute(query("schema_version_table"))
         for m in pending:
             con.execute(m.sql)
-            con.execute("INSERT INTO schema_version (version, name) VALUES (?, ?)", [m.version, m.name])
+            con.execute(query("record_migration"), {"version": m.version, "name": m.name})
         con.execute("COMMIT")
     except BaseException:
         con.execute("ROLLBACK")

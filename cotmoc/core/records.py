@@ -39,6 +39,7 @@ class Report:
     problems: list[Problem] = field(default_factory=list)
     # template version 2: no rows when the file has no activities (a version 1 file never has): unknown, not 0
     activities: pd.DataFrame = field(default_factory=lambda: empty_table("hoat_dong"))
+    info_cells: dict[str, str] = field(default_factory=dict)   # thong_tin: code → the cell it was read from ('C9')
 
     def table(self, sheet_code: str) -> pd.DataFrame:
         return getattr(self, TABLES[sheet_code])

@@ -24,6 +24,7 @@ import pyarrow.parquet as pq
 from cotmoc.core.atomic import replacing
 from cotmoc.core.display import enum_label
 from cotmoc.core.inert import spreadsheet_text
+from cotmoc.outputs.sql import query
 
 BOM = "\ufeff"
 _STATUS_VI = {"accepted": "Đã nhận", "rejected": "Bị từ chối", "missing": "Chưa gửi", "superseded": "Đã thay thế",
@@ -33,8 +34,7 @@ _ENUM_COLUMNS = {"team_type": "team_type", "issuer": "issuer", "award_form": "aw
 
 def _columns(con, view: str) -> list[tuple[str, str, str]]:
     """(name, type, 'Vietnamese — English' comment) of each column of `view`, in order."""
-    return con.execute("SELECT column_name, data_type, coalesce(comment, '') FROM duckdb_columns() "
-                       "WHERE table_name = ? AND schema_name = 'main' ORDER BY column_index", [view]).fetchall()
+    return con.execute(query("view_columns"), {"view": view}).fetchall()
 
 
 def ordered_select(con, view: str, period: str, *, inert: bool = False) -> str:
@@ -50,7 +50,7 @@ def ordered_select(con, view: str, period: str, *, inert: bool = False) -> str:
         _register_spreadsheet_text(con)
         select = ", ".join(f'spreadsheet_text("{n}") AS "{n}"' if kind == "VARCHAR" else f'"{n}"'
                            for n, kind, _ in described)
-    return f"SELECT {select} FROM {view} WHERE period = '{period}' ORDER BY {', '.join(order)}"
+    return query("period_rows").format(select=select, view=view, period=period, order=", ".join(order))
 
 
 def _register_spreadsheet_text(con) -> None:
@@ -68,8 +68,7 @@ def write_parquet(con, view: str, period: str, path: Path) -> Path:
         text = described.get(f.name, "")
         vi, _, en = text.partition(" — ")
         fields.append(f.with_metadata({"description": text, "description_vi": vi, "description_en": en}))
-    (view_comment,) = con.execute("SELECT coalesce(comment, '') FROM duckdb_views() WHERE view_name = ?",
-                                  [view]).fetchone() or ("",)
+    (view_comment,) = con.execute(query("view_comment"), {"view": view}).fetchone() or ("",)
     schema = pa.schema(fields, metadata={"cotmoc.view": view, "cotmoc.period": period, "description": view_comment,
                                          "cotmoc.column_descriptions": json.dumps(described, ensure_ascii=False)})
     with replacing(path) as part:                       # a reader never sees half a file
@@ -81,7 +80,7 @@ def write_csv(con, view: str, period: str, path: Path) -> Path:
     """Machine CSV: DuckDB writes it, a BOM goes in front."""
     with replacing(path) as part:
         raw = part.with_name(part.name + ".raw")
-        con.execute(f"COPY ({ordered_select(con, view, period, inert=True)}) TO '{raw}' (FORMAT csv, HEADER true)")
+        con.execute(query("copy_csv").format(select=ordered_select(con, view, period, inert=True), path=raw))
         with part.open("w", encoding="utf-8", newline="") as out, raw.open(encoding="utf-8", newline="") as src:
             out.write(BOM)
             while chunk := src.read(1 << 20):
@@ -120,7 +119,7 @@ def _vi_value(value, column: str, borders: dict[str, str]) -> str:
 
 def write_labelled_csv(con, view: str, period: str, path: Path) -> Path:
     columns = _columns(con, view)
-    borders = dict(con.execute("SELECT border, label_vi FROM ref_borders").fetchall())
+    borders = dict(con.execute(query("border_labels")).fetchall())
     cursor = con.execute(ordered_select(con, view, period))
     with replacing(path) as part, part.open("w", encoding="utf-8-sig", newline="") as fh:
         out = csv.writer(fh, delimiter=";")

@@ -10,6 +10,7 @@ from openpyxl.utils import get_column_letter
 
 from cotmoc.core.display import enum_label, vi_number
 from cotmoc.core.periods import Period
+from cotmoc.outputs.sql import query
 
 SHEET = "Hoat_dong"
 _HEAD_FILL = PatternFill("solid", fgColor="1F4E78")
@@ -48,25 +49,16 @@ def activities_sheet(wb, con: duckdb.DuckDBPyConnection, period: Period) -> None
     ws.page_setup.orientation = "landscape"
     ws.page_setup.fitToWidth, ws.page_setup.fitToHeight = 1, 0
     ws.sheet_properties.pageSetUpPr.fitToPage = True
-    rows = con.execute("""SELECT province_name, reporting_province_name, activity, "count", people, teams, since
-                          FROM province_activities WHERE period = ? ORDER BY province_name, activity""",
-                       [period.code]).fetchall()
+    rows = con.execute(query("national/province_activities"), {"period": period.code}).fetchall()
     rows = [[p, rp, enum_label("activity", a), n, people, teams, since] for p, rp, a, n, people, teams, since in rows]
-    national = con.execute("""SELECT activity, provinces_reporting, "count", people, teams, since
-                              FROM national_activities WHERE period = ? ORDER BY activity""", [period.code]).fetchall()
+    national = con.execute(query("national/national_activities"), {"period": period.code}).fetchall()
     totals = [[f"Toàn quốc ({n} tỉnh)", "", enum_label("activity", a), count, people, teams, since]
               for a, n, count, people, teams, since in national]
     number = "#,##0"
     last = _rows(ws, 4, ["Tỉnh", "Tỉnh báo cáo", "Loại hoạt động", "Số buổi / lớp / mô hình", "Số lượt người",
                          "Số tổ", "Cộng dồn từ năm"], rows, totals, {4: number, 5: number, 6: number, 7: "0"})
-    reach = con.execute("""SELECT province_name, reporting_province_name, communes_covered, communes_total,
-                                  coverage_communes, districts, border_posts
-                           FROM province_segments_all_borders WHERE period = ?
-                             AND (communes_covered IS NOT NULL OR communes_total IS NOT NULL OR districts IS NOT NULL
-                                  OR border_posts IS NOT NULL)
-                           ORDER BY province_name""", [period.code]).fetchall()
-    whole = con.execute("""SELECT provinces_reporting, communes_covered, communes_total, coverage_communes, districts,
-                                  border_posts FROM national_reach WHERE period = ?""", [period.code]).fetchone()
+    reach = con.execute(query("national/province_reach"), {"period": period.code}).fetchall()
+    whole = con.execute(query("national/national_reach"), {"period": period.code}).fetchone()
     start = last + 3
     ws.cell(start - 1, 1, "Phạm vi triển khai: xã, huyện biên giới, đồn Biên phòng").font = Font(bold=True)
     totals = [[f"Toàn quốc ({whole[0]} tỉnh)", "", *whole[1:]]] if whole else []
@@ -80,8 +72,7 @@ def activities_sheet(wb, con: duckdb.DuckDBPyConnection, period: Period) -> None
 def summary_line(con: duckdb.DuckDBPyConnection, period: Period) -> tuple[str, str]:
     """(label, value) for the summary sheet: the nation's activities, over the provinces that reported them."""
     figures = {a: (n, count, people) for a, n, count, people in con.execute(
-        """SELECT activity, provinces_reporting, "count", people FROM national_activities WHERE period = ?""",
-        [period.code]).fetchall()}
+        query("national/activities_summary"), {"period": period.code}).fetchall()}
     if not figures:
         return "Tuyên truyền / tập huấn / mô hình quần chúng", "chưa có tỉnh báo cáo"
     parts = []

@@ -7,6 +7,7 @@ from rich.console import Console
 from rich.table import Table
 
 from cotmoc.core.display import enum_label, vi_number, vi_percent
+from cotmoc.outputs.sql import query
 
 # (view, title, [(column, heading)])
 _VIEWS = (
@@ -56,13 +57,11 @@ def print_national_rollup(con: duckdb.DuckDBPyConnection, console: Console | Non
     """The national views as tables, read on `con` (the published copy, opened read-only by the caller:
     cotmoc.warehouse.db.open_read_only)."""
     console = console or Console()
-    borders = dict(con.execute("select border, label_vi from ref_borders").fetchall())
-    order = {(e, c): n for e, c, n in con.execute("select enum, code, sort_order from ref_enumerations").fetchall()}
+    borders = dict(con.execute(query("border_labels")).fetchall())
+    order = {(e, c): n for e, c, n in con.execute(query("enumeration_order")).fetchall()}
     for view, title, columns in _VIEWS:
         names = ", ".join(f'"{c}"' for c, _ in columns)
-        where = "where period = $period" if period else ""
-        rows = con.execute(f"select {names} from {view} {where} order by all",
-                           {"period": period} if period else {}).fetchall()
+        rows = con.execute(query("rollup_rows").format(columns=names, view=view), {"period": period}).fetchall()
         table = Table(title=title)
         for column, heading in columns:
             table.add_column(heading, justify="left" if column in ("period", "team_type", "border", "issuer",

@@ -49,7 +49,7 @@ def read_status(con: duckdb.DuckDBPyConnection, source: str, *, periods: list[st
         periods = [p for (p,) in con.execute(query("status_periods"),
                                              {"last": last, "today": today or date.today()}).fetchall()]
     cells = _rows(con.execute(query("status_cells"), {"periods": periods}))
-    runs = _rows(con.execute("SELECT * FROM ingest_runs ORDER BY run_id DESC LIMIT 5"))
+    runs = _rows(con.execute(query("recent_runs")))
     held = _rows(con.execute(query("status_held"), {"periods": periods}))
     approvals = _rows(con.execute(query("status_approvals"), {"periods": periods}))
     return Status(source, periods, cells, runs, held, approvals)

@@ -216,7 +216,7 @@ def _move_json(src: Path, dest: Path, status: str) -> None:
 def finish_releases(con, settings) -> list[Path]:
     """File every released report still under the held folder into archive/<province>/ (with its steward
     report), then record where. Idempotent: a move a crash interrupted is completed, a finished one found."""
-    from cotmoc.pipeline.ingest import _free_path, destination     # ingest imports this module
+    from cotmoc.pipeline.filing import destination, free_path     # filing imports this module
     root = held_root(settings)
     rows = _rows(con.execute(query("released_unfiled"), {"held_root": f"{root}{os.sep}"}))
     filed = []
@@ -224,7 +224,7 @@ def finish_releases(con, settings) -> list[Path]:
         src = Path(r["stored_path"])
         target = destination(settings, r["file_name"], r["sha256"], r["province_code"], True)
         if src.exists() and target.exists():
-            target = _free_path(target)
+            target = free_path(target)
         target.parent.mkdir(parents=True, exist_ok=True)
         for old, new in zip(report_paths(src), report_paths(target)):
             if old.exists() and old.suffix == ".json":

@@ -22,7 +22,7 @@ _pool: ProcessPoolExecutor | None = None
 
 
 def _warm_up() -> None:
-    import cotmoc.pipeline.ingest  # noqa: F401  pandas, pandera, calamine, the schemas: what every check needs
+    import cotmoc.pipeline.checking  # noqa: F401  pandas, pandera, calamine, the schemas: what every check needs
 
 
 def worker_count(setting: int) -> int:
@@ -72,10 +72,10 @@ def _restart() -> None:
 
 
 def check_batch(items: list[tuple], settings, today: date | None):
-    """cotmoc.pipeline.ingest.check_files for one batch, in a worker process when a pool is open. If the worker dies
+    """cotmoc.pipeline.checking.check_files for one batch, in a worker process when a pool is open. If the worker dies
     (BrokenProcessPool: a file crashed the reader or exhausted memory), the files are checked one by one in
     fresh workers, so the one that kills its worker is rejected alone and the others are checked."""
-    from cotmoc.pipeline.ingest import check_files
+    from cotmoc.pipeline.checking import check_files
     if _pool is None:
         return check_files(items, settings, today=today)
     try:
@@ -87,8 +87,8 @@ def check_batch(items: list[tuple], settings, today: date | None):
 
 def check_alone(items: list[tuple], settings, today: date | None):
     """Each file checked on its own (in a worker when a pool is open); a file whose check fails or kills its
-    worker is returned rejected (cotmoc.pipeline.ingest.unchecked), never raised."""
-    from cotmoc.pipeline.ingest import check_files, unchecked
+    worker is returned rejected (cotmoc.pipeline.checking.unchecked), never raised."""
+    from cotmoc.pipeline.checking import check_files, unchecked
     out = []
     for item in items:
         try:

@@ -24,7 +24,7 @@ from cotmoc.core.errors import UsageError
 from cotmoc.core.atomic import replacing
 from cotmoc.core.faults import Fault, WarehouseDamaged
 from cotmoc.core.steward_files import is_steward_file
-from cotmoc.warehouse.db import WarehouseBusy, open_read_only
+from cotmoc.warehouse.db import WarehouseBusy, open_read_only, query
 
 STORED_NAME = re.compile(r"^(?P<stem>.*)__(?P<sha8>[0-9a-f]{8})(?:-\d+)?(?P<suffix>\.[^.]*)?$")
 _EPOCH = datetime(1970, 1, 1)
@@ -69,9 +69,8 @@ def _from_old_warehouse(old: Path) -> dict[str, tuple] | None:
     except (duckdb.Error, WarehouseBusy):
         return None
     try:
-        rows = con.execute("SELECT stored_path, original_path, received_at, submission_id, loaded_at "
-                           "FROM submissions WHERE stored_path IS NOT NULL").fetchall()
-        runs = [r[0] for r in con.execute("SELECT finished_at FROM ingest_runs ORDER BY finished_at").fetchall()]
+        rows = con.execute(query("filed_submissions")).fetchall()
+        runs = [r[0] for r in con.execute(query("run_finish_times")).fetchall()]
     except duckdb.Error:
         return None
     finally:
@@ -177,8 +176,9 @@ def rebuild(settings, into: Path, *, today=None, on_file=None) -> dict:
 def _point_at_the_archive(con, staged: dict[str, FiledFile], inbox: Path) -> None:
     """The replayed submissions name the filed originals and the inbox places they first arrived at."""
     for staged_path, f in staged.items():
-        con.execute("UPDATE submissions SET stored_path = ?, original_path = ? WHERE original_path = ?",
-                    [str(f.stored), str(inbox / f.inbox_path), staged_path])
+        con.execute(query("point_at_the_archive"), {"stored_path": str(f.stored),
+                                                    "original_path": str(inbox / f.inbox_path),
+                                                    "staged_path": staged_path})
 
 
 def backup(settings, to: Path | None = None) -> Path:

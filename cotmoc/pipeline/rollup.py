@@ -15,7 +15,7 @@ import duckdb
 from cotmoc.core.atomic import PART_SUFFIX, part_path, replacing
 from cotmoc.core.config import ReportDocument, published_path
 from cotmoc.core.periods import Period
-from cotmoc.warehouse.db import check_copy, open_read_only
+from cotmoc.warehouse.db import check_copy, open_read_only, query
 
 #: The views exported for each period (the contract's and the helpful extras).
 EXPORTED_VIEWS = ("province_teams", "province_segments", "province_segments_all_borders", "province_awards",
@@ -36,7 +36,7 @@ class RollupResult:
 
 def periods_with_data(con: duckdb.DuckDBPyConnection) -> list[str]:
     """Periods for which at least one report is accepted (the ones worth exporting)."""
-    return [r[0] for r in con.execute("SELECT DISTINCT period FROM stg_current_submissions ORDER BY period").fetchall()]
+    return [r[0] for r in con.execute(query("current_periods")).fetchall()]
 
 
 def export_views(con: duckdb.DuckDBPyConnection, out_dir: Path, period: str, *, csv: bool = False) -> list[Path]:

@@ -18,7 +18,7 @@ from cotmoc.core.steward_files import ANNOTATED_SUFFIX
 
 NAME_MAX_BYTES = 255
 _DERIVED_BYTES = len(".") + len(ANNOTATED_SUFFIX + PART_SUFFIX)   # the longest name derived from a stored one
-_FREE_BYTES = len("-99999")                            # room for _free_path's "-N"
+_FREE_BYTES = len("-99999")                            # room for free_path's "-N"
 _SUFFIX_MAX_BYTES = 8                                  # ".xlsx": a longer "suffix" is part of the name
 _UNSAFE = re.compile(r'[\\/:*?"<>|\x00-\x1f\x7f\ufffd]')
 STEM_MAX_BYTES = NAME_MAX_BYTES - _DERIVED_BYTES - _FREE_BYTES

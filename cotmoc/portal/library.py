@@ -2,7 +2,7 @@
 pages show comes from the functions the flow, the CLI and the tests call; this module only adapts them
 to what a page needs (plain dicts), and never writes the warehouse:
 
-- checking: `cotmoc.pipeline.ingest.check_file` (read → normalise → validate; writes nothing) and the steward's
+- checking: `cotmoc.pipeline.checking.check_file` (read → normalise → validate; writes nothing) and the steward's
   annotated copy `cotmoc.outputs.steward_report.write_annotated_copy`;
 - the pre-filled template: `cotmoc.outputs.template.build_template`;
 - states and figures: `cotmoc.outputs.status.read_status` and SQL files over the PUBLISHED copy
@@ -74,7 +74,7 @@ def state_paths(settings: Settings) -> tuple[Path, Path]:
 
 def accepted_suffixes() -> tuple[str, ...]:
     """The file types the ingest reads (its own list): the upload form accepts exactly these."""
-    from cotmoc.pipeline.ingest import WORKBOOK_SUFFIXES
+    from cotmoc.pipeline.checking import WORKBOOK_SUFFIXES
     return tuple(sorted(WORKBOOK_SUFFIXES))
 
 
@@ -125,7 +125,7 @@ def _column_label(sheet: str | None, code: str | None) -> str:
 def check_upload(path: Path, settings: Settings, *, sha256: str, today: date | None = None) -> dict:
     """The verdict on one uploaded file, as the check page shows it (problems as the ingest gives them,
     errors first), and the figures as read. Nothing is written anywhere."""
-    from cotmoc.pipeline.ingest import check_file
+    from cotmoc.pipeline.checking import check_file
     checked = check_file(path, settings, sha256=sha256, today=today)
     problems = [{**p.as_dict(), "column_label": _column_label(p.sheet, p.column)} for p in checked.problems]
     info = checked.report.info if checked.report is not None else {}
@@ -355,8 +355,8 @@ def trigger_ingest(on_done=None) -> None:
 
 def _filed(settings: Settings, inbox_path: Path, sha256: str) -> tuple[str, Path] | None:
     """Where the ingest filed the file: archive/<province>/<stem>__<sha8>…, rejected/… or the duplicates folder
-    (the names cotmoc.pipeline.ingest.destination gives; the stem is the portal's own, unique per upload)."""
-    from cotmoc.pipeline.ingest import DUPLICATES_DIR, UNKNOWN_PROVINCE_DIR
+    (the names cotmoc.pipeline.filing.destination gives; the stem is the portal's own, unique per upload)."""
+    from cotmoc.pipeline.filing import DUPLICATES_DIR, UNKNOWN_PROVINCE_DIR
     pattern = f"{inbox_path.stem}__{sha256[:8]}*{inbox_path.suffix}"
     for state, folder in (("loaded", settings.archive / inbox_path.parent.name),
                           ("rejected", settings.rejected / inbox_path.parent.name),

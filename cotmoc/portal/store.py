@@ -12,6 +12,7 @@ import time
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime, timezone
+from functools import lru_cache
 from importlib.resources import files
 from pathlib import Path
 
@@ -23,6 +24,12 @@ SESSION_MAX_SECONDS = 24 * 3600
 LOCK_AFTER_FAILURES = 5            # failed logins in the window for one account name lock that name …
 LOCK_AFTER_FAILURES_ADDRESS = 20   # … and for one client address (an office behind one NAT is many people)
 LOCK_WINDOW_SECONDS = 15 * 60      # … for the rest of the window
+
+
+@lru_cache(maxsize=None)
+def _sql(name: str) -> str:
+    """A statement of the store: store_queries/<name>.sql (no SQL lives in a Python string)."""
+    return files("cotmoc.portal").joinpath("store_queries", f"{name}.sql").read_text(encoding="utf-8")
 
 
 def now_text() -> str:
@@ -68,8 +75,8 @@ class Store:
     def _secret(self) -> str:
         """The key that signs cookies: made once, kept in this file (readable only by the portal's user)."""
         with self._db() as db:
-            db.execute("INSERT OR IGNORE INTO meta VALUES ('secret', ?)", [security.new_token()])
-            return db.execute("SELECT value FROM meta WHERE key = 'secret'").fetchone()[0]
+            db.execute(_sql("keep_secret"), {"secret": security.new_token()})
+            return db.execute(_sql("secret")).fetchone()[0]
 
     # --- accounts ------------------------------------------------------------------------------------
     def add_account(self, name: str, password: str, *, province: str | None) -> Account:
@@ -79,9 +86,9 @@ class Store:
             raise AccountError("Mật khẩu cần ít nhất 10 ký tự — the password needs at least 10 characters")
         with self._db() as db:
             try:
-                db.execute("INSERT INTO accounts (name, role, province, password_hash, created_at) VALUES (?,?,?,?,?)",
-                           [name, "province" if province else "office", province, security.hash_password(password),
-                            now_text()])
+                db.execute(_sql("add_account"), {"name": name, "role": "province" if province else "office",
+                                                 "province": province, "password_hash": security.hash_password(password),
+                                                 "created_at": now_text()})
             except sqlite3.IntegrityError:
                 raise AccountError(f"Đã có tài khoản '{name}' — the account '{name}' exists already") from None
         return self.account(name)
@@ -90,27 +97,25 @@ class Store:
         if len(password) < 10:
             raise AccountError("Mật khẩu cần ít nhất 10 ký tự — the password needs at least 10 characters")
         with self._db() as db:
-            if not db.execute("UPDATE accounts SET password_hash = ? WHERE name = ?",
-                              [security.hash_password(password), name]).rowcount:
+            if not db.execute(_sql("set_password"), {"password_hash": security.hash_password(password),
+                                                     "name": name}).rowcount:
                 raise AccountError(f"Không có tài khoản '{name}' — no account '{name}'")
-            db.execute("DELETE FROM sessions WHERE account = ?", [name])
+            db.execute(_sql("end_sessions_of"), {"name": name})
 
     def disable(self, name: str) -> None:
         with self._db() as db:
-            if not db.execute("UPDATE accounts SET disabled = 1 WHERE name = ?", [name]).rowcount:
+            if not db.execute(_sql("disable_account"), {"name": name}).rowcount:
                 raise AccountError(f"Không có tài khoản '{name}' — no account '{name}'")
-            db.execute("DELETE FROM sessions WHERE account = ?", [name])
+            db.execute(_sql("end_sessions_of"), {"name": name})
 
     def account(self, name: str) -> Account | None:
         with self._db() as db:
-            row = db.execute("SELECT name, role, province, disabled, created_at, last_login_at FROM accounts "
-                             "WHERE name = ?", [name]).fetchone()
+            row = db.execute(_sql("account"), {"name": name}).fetchone()
         return Account(**{**dict(row), "disabled": bool(row["disabled"])}) if row else None
 
     def accounts(self) -> list[Account]:
         with self._db() as db:
-            rows = db.execute("SELECT name, role, province, disabled, created_at, last_login_at FROM accounts "
-                              "ORDER BY role, province, name").fetchall()
+            rows = db.execute(_sql("accounts")).fetchall()
         return [Account(**{**dict(r), "disabled": bool(r["disabled"])}) for r in rows]
 
     # --- login throttling and sessions ----------------------------------------------------------------
@@ -125,76 +130,70 @@ class Store:
         wait = 0
         with self._db() as db:
             for key, limit in keys.items():
-                rows = db.execute("SELECT at FROM login_failures WHERE key = ? AND at > ? ORDER BY at DESC",
-                                  [key, since]).fetchall()
+                rows = db.execute(_sql("recent_failures"), {"key": key, "since": since}).fetchall()
                 if len(rows) >= limit:
                     wait = max(wait, int(rows[0]["at"] + LOCK_WINDOW_SECONDS - time.time()) + 1)
         return wait
 
     def record_failure(self, keys: dict[str, int]) -> None:
         with self._db() as db:
-            db.execute("DELETE FROM login_failures WHERE at < ?", [time.time() - LOCK_WINDOW_SECONDS])
-            db.executemany("INSERT INTO login_failures VALUES (?, ?)", [(k, time.time()) for k in keys])
+            db.execute(_sql("forget_old_failures"), {"before": time.time() - LOCK_WINDOW_SECONDS})
+            db.executemany(_sql("record_failure"), [{"key": k, "at": time.time()} for k in keys])
 
     def login(self, name: str, password: str) -> Account | None:
         """The account when the password is right and the account active (the hash is always computed)."""
         with self._db() as db:
-            row = db.execute("SELECT password_hash, disabled FROM accounts WHERE name = ?", [name]).fetchone()
+            row = db.execute(_sql("login_of"), {"name": name}).fetchone()
         ok = security.verify_password(password, row["password_hash"] if row else None)
         if not ok or row["disabled"]:
             return None
         with self._db() as db:
-            db.execute("UPDATE accounts SET last_login_at = ? WHERE name = ?", [now_text(), name])
-            db.execute("DELETE FROM login_failures WHERE key = ?", [f"name:{name.lower()}"])
+            db.execute(_sql("logged_in"), {"at": now_text(), "name": name})
+            db.execute(_sql("forget_failures"), {"key": f"name:{name.lower()}"})
         return self.account(name)
 
     def new_session(self, account: str) -> tuple[str, str]:
         """(cookie token, CSRF token) of a new session."""
         token, csrf = security.new_token(), security.new_token()
         with self._db() as db:
-            db.execute("DELETE FROM sessions WHERE seen_at < ? OR created_at < ?",
-                       [time.time() - SESSION_IDLE_SECONDS, time.time() - SESSION_MAX_SECONDS])
-            db.execute("INSERT INTO sessions VALUES (?, ?, ?, ?, ?)",
-                       [security.token_hash(token), account, csrf, time.time(), time.time()])
+            db.execute(_sql("end_stale_sessions"), {"idle_since": time.time() - SESSION_IDLE_SECONDS,
+                                                    "created_since": time.time() - SESSION_MAX_SECONDS})
+            db.execute(_sql("new_session"), {"token_hash": security.token_hash(token), "account": account,
+                                             "csrf": csrf, "at": time.time()})
         return token, csrf
 
     def session(self, token: str) -> tuple[Account, str] | None:
         """(account, CSRF token) of a live session of an active account."""
         with self._db() as db:
-            row = db.execute("SELECT account, csrf, created_at, seen_at FROM sessions WHERE token_hash = ?",
-                             [security.token_hash(token)]).fetchone()
+            row = db.execute(_sql("session"), {"token_hash": security.token_hash(token)}).fetchone()
             if row is None:
                 return None
             now = time.time()
             if row["seen_at"] < now - SESSION_IDLE_SECONDS or row["created_at"] < now - SESSION_MAX_SECONDS:
-                db.execute("DELETE FROM sessions WHERE token_hash = ?", [security.token_hash(token)])
+                db.execute(_sql("end_session"), {"token_hash": security.token_hash(token)})
                 return None
-            db.execute("UPDATE sessions SET seen_at = ? WHERE token_hash = ?", [now, security.token_hash(token)])
+            db.execute(_sql("session_seen"), {"at": now, "token_hash": security.token_hash(token)})
         account = self.account(row["account"])
         return (account, row["csrf"]) if account and not account.disabled else None
 
     def end_session(self, token: str) -> None:
         with self._db() as db:
-            db.execute("DELETE FROM sessions WHERE token_hash = ?", [security.token_hash(token)])
+            db.execute(_sql("end_session"), {"token_hash": security.token_hash(token)})
 
     # --- uploads ----------------------------------------------------------------------------------------
     def add_upload(self, row: dict) -> None:
         with self._db() as db:
-            db.execute(f"INSERT INTO uploads ({', '.join(row)}) VALUES ({', '.join('?' * len(row))})", list(row.values()))
+            db.execute(_sql("add_upload"), row)
 
     def upload(self, upload_id: str) -> dict | None:
         with self._db() as db:
-            row = db.execute("SELECT * FROM uploads WHERE upload_id = ?", [upload_id]).fetchone()
+            row = db.execute(_sql("upload"), {"upload_id": upload_id}).fetchone()
         return _upload(row) if row else None
 
     def uploads(self, *, province: str | None = None, submitted: bool | None = None, limit: int = 500) -> list[dict]:
-        sql, args = "SELECT * FROM uploads WHERE 1=1", []
-        if province:
-            sql, args = sql + " AND province = ?", [province]
-        if submitted is not None:
-            sql += " AND submitted_at IS NOT NULL" if submitted else " AND submitted_at IS NULL"
         with self._db() as db:
-            rows = db.execute(sql + " ORDER BY uploaded_at DESC, rowid DESC LIMIT ?", [*args, limit]).fetchall()
+            rows = db.execute(_sql("uploads"), {"province": province or None, "submitted": submitted,
+                                                "limit": limit}).fetchall()
         return [_upload(r) for r in rows]
 
     def uploads_by_sha(self, shas: list[str]) -> dict[str, dict]:
@@ -202,31 +201,29 @@ class Store:
         if not shas:
             return {}
         with self._db() as db:
-            rows = db.execute(f"SELECT * FROM uploads WHERE submitted_at IS NOT NULL AND sha256 IN "
-                              f"({', '.join('?' * len(shas))}) ORDER BY submitted_at", shas).fetchall()
+            rows = db.execute(_sql("submitted_uploads_of"), {"shas": json.dumps(list(shas))}).fetchall()
         return {r["sha256"]: _upload(r) for r in rows}
 
     def mark_submitted(self, upload_id: str, account: str, inbox_path: str) -> bool:
         """Once only: a second click (or a replayed form) does not hand the file over twice."""
         with self._db() as db:
-            return bool(db.execute("UPDATE uploads SET submitted_at = ?, submitted_by = ?, inbox_path = ? "
-                                   "WHERE upload_id = ? AND submitted_at IS NULL",
-                                   [now_text(), account, inbox_path, upload_id]).rowcount)
+            return bool(db.execute(_sql("mark_submitted"), {"at": now_text(), "account": account,
+                                                            "inbox_path": inbox_path, "upload_id": upload_id}).rowcount)
 
     def set_trigger_note(self, upload_id: str, note: str) -> None:
         with self._db() as db:
-            db.execute("UPDATE uploads SET trigger_note = ? WHERE upload_id = ?", [note, upload_id])
+            db.execute(_sql("set_trigger_note"), {"note": note, "upload_id": upload_id})
 
     # --- audit ------------------------------------------------------------------------------------------
     def audit(self, action: str, *, account: str | None, client: str | None, **detail) -> None:
         """Who did what, when. Never given a password: callers pass names, ids, file names, counts."""
         with self._db() as db:
-            db.execute("INSERT INTO audit VALUES (?, ?, ?, ?, ?)",
-                       [now_text(), account, client, action, json.dumps(detail, ensure_ascii=False, default=str)])
+            db.execute(_sql("audit"), {"at": now_text(), "account": account, "client": client, "action": action,
+                                       "detail": json.dumps(detail, ensure_ascii=False, default=str)})
 
     def audit_log(self, limit: int = 200) -> list[dict]:
         with self._db() as db:
-            rows = db.execute("SELECT * FROM audit ORDER BY rowid DESC LIMIT ?", [limit]).fetchall()
+            rows = db.execute(_sql("audit_log"), {"limit": limit}).fetchall()
         return [dict(r) for r in rows]
 
 

@@ -434,7 +434,6 @@ def normalise_report(raw: RawReport, *, today: date | None = None) -> Report:
               for code in _TABLES}
     columns = {code: {c: s.letter(c) for c in s.columns} for code, s in raw.sheets.items()}
     columns["thong_tin"] = {code: cell.cell.rstrip("0123456789") for code, cell in raw.info.items()}
-    info_cells = {code: cell.cell for code, cell in raw.info.items()}
-    info["_cells"] = info_cells
     return Report(raw.path, info, tables["to_tu_quan"], tables["doan_bien_gioi"], tables["khen_thuong"],
-                  columns, problems, activities=tables["hoat_dong"])
+                  columns, problems, activities=tables["hoat_dong"],
+                  info_cells={code: cell.cell for code, cell in raw.info.items()})

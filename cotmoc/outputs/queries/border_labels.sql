@@ -1,0 +1,1 @@
+SELECT border, label_vi FROM ref_borders;

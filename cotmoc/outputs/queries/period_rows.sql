@@ -1,0 +1,1 @@
+SELECT {select} FROM {view} WHERE period = '{period}' ORDER BY {order}

@@ -1,0 +1,1 @@
+SELECT coalesce(comment, '') FROM duckdb_views() WHERE view_name = $view;

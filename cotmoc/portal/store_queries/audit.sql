@@ -1,0 +1,1 @@
+INSERT INTO audit (at, account, client, action, detail) VALUES (:at, :account, :client, :action, :detail);

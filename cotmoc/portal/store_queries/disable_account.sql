@@ -1,0 +1,1 @@
+UPDATE accounts SET disabled = 1 WHERE name = :name;

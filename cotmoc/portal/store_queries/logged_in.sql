@@ -1,0 +1,1 @@
+UPDATE accounts SET last_login_at = :at WHERE name = :name;

@@ -1,0 +1,1 @@
+SELECT password_hash, disabled FROM accounts WHERE name = :name;

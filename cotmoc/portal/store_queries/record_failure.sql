@@ -1,0 +1,1 @@
+INSERT INTO login_failures VALUES (:key, :at);

@@ -1,0 +1,1 @@
+SELECT * FROM uploads WHERE upload_id = :upload_id;
