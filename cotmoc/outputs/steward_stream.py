@@ -66,7 +66,7 @@ def large_sheets(original: Path) -> dict[str, str]:
             sizes = {i.filename: i.file_size for i in zf.infolist()}
             if not any(s > STREAM_SHEET_BYTES for s in sizes.values()):
                 return {}
-            parts = _sheet_parts(zf)
+            parts = sheet_parts(zf)
     except (zipfile.BadZipFile, KeyError, ElementTree.ParseError, OSError):
         return {}
     return {name: part for name, part in parts.items() if sizes.get(part, 0) > STREAM_SHEET_BYTES}
@@ -86,7 +86,7 @@ def _rels(zf: zipfile.ZipFile, part: str) -> dict[str, tuple[str, str]]:
     return out
 
 
-def _sheet_parts(zf: zipfile.ZipFile) -> dict[str, str]:
+def sheet_parts(zf: zipfile.ZipFile) -> dict[str, str]:
     rels = _rels(zf, "xl/workbook.xml")
     root = ElementTree.fromstring(zf.read("xl/workbook.xml"))
     return {s.get("name"): rels[s.get(_REL)][1] for s in root.iter(f"{_MAIN}sheet") if s.get(_REL) in rels}
@@ -97,7 +97,7 @@ def _shared_strings_part(zf: zipfile.ZipFile) -> str | None:
     return found[0] if found and found[0] in zf.namelist() else None
 
 
-def _pieces(fp) -> Iterator[tuple]:
+def sheet_pieces(fp) -> Iterator[tuple]:
     """A worksheet's XML as ("head", bytes), then ("row", number, bytes) per row, then ("tail", bytes).
     Rows are found with bytes.find, not a regular expression: a 900,000-row sheet is scanned three times."""
     buf = b""
@@ -177,7 +177,7 @@ def _kept_rows(zf: zipfile.ZipFile, part: str, problems_at: set[int], formula_li
     keep = set(range(1, HEAD_ROWS + 1)) | problems_at
     tail = b""
     with zf.open(part) as fp:
-        for piece in _pieces(fp):
+        for piece in sheet_pieces(fp):
             if piece[0] == "row":
                 _, number, row = piece
                 if _NOT_PLAIN.search(row) or (
@@ -208,7 +208,7 @@ def _strip(original: Path, large: dict[str, str], keep: dict[str, set[int]], out
             if name in large.values():
                 kept = keep[next(n for n, p in large.items() if p == name)]
                 with zf.open(name) as src, dst.open(name, "w") as w:
-                    for piece in _pieces(src):
+                    for piece in sheet_pieces(src):
                         if piece[0] != "row":
                             w.write(piece[-1])
                         elif piece[1] in kept:
@@ -251,7 +251,7 @@ def _assemble(original: Path, large: dict[str, str], keep: dict[str, set[int]], 
     """The copy: openpyxl's small result, each large sheet's other rows streamed in from the original."""
     with zipfile.ZipFile(original) as src, zipfile.ZipFile(small) as res, \
             zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as dst:
-        parts = _sheet_parts(res)
+        parts = sheet_parts(res)
         ours = {parts[name]: (part, keep[name]) for name, part in large.items() if name in parts}
         if len(ours) != len(large):
             raise NotStreamable("a large sheet is missing from the annotated copy")
@@ -271,11 +271,11 @@ def _assemble(original: Path, large: dict[str, str], keep: dict[str, set[int]], 
 
 def _assemble_sheet(src: zipfile.ZipFile, src_part: str, kept: set[int], res: zipfile.ZipFile, res_part: str,
                     offset: int, dst: zipfile.ZipFile) -> None:
-    pieces = list(_pieces(res.open(res_part)))
+    pieces = list(sheet_pieces(res.open(res_part)))
     head, tail = pieces[0][1], pieces[-1][1]
     annotated = {p[1]: p[2] for p in pieces if p[0] == "row"}
     with src.open(src_part) as fp, dst.open(res_part, "w") as w:
-        originals = _pieces(fp)
+        originals = sheet_pieces(fp)
         original_head = next(originals)[1]
         dimension = _DIMENSION.search(original_head)
         w.write(_DIMENSION.sub(lambda _: dimension.group(0), head, count=1) if dimension else head)
@@ -328,7 +328,7 @@ def write_streamed_copy(original: Path, problems: list[Problem], out: Path, larg
     """The annotated copy of `original` whose `large` sheets are streamed; `annotate(stripped, dest)` is the
     openpyxl path every workbook takes (it writes the annotated stripped copy to `dest`)."""
     with zipfile.ZipFile(original) as zf:
-        names = list(_sheet_parts(zf))
+        names = list(sheet_parts(zf))
         formula_like = _formula_like(zf, _shared_strings_part(zf))
         keep = {name: _kept_rows(zf, part, _problem_rows(problems, names, name), formula_like)
                 for name, part in large.items()}
