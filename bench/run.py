@@ -139,7 +139,7 @@ def _filler(home: Path, src: list[Path]):
 
 
 def largest_admitted(work: Path, gen_env: dict, served: dict, home: Path, reps: int,
-                     rows: int | None = None) -> tuple[Measure, Measure, dict]:
+                     rows: int | None = None, reuse: bool = False) -> tuple[Measure, Measure, dict]:
     """The largest report the size limit admits (cotmoc.samples.large), ingested clean (checked and loaded) and
     with one bad cell (checked, rejected, the annotated copy with its Loi sheet and the JSON written)."""
     folder = work / "largest"
@@ -149,8 +149,11 @@ def largest_admitted(work: Path, gen_env: dict, served: dict, home: Path, reps: 
               "bad = clean.with_name('mot_o_sai_' + clean.name); "
               "print(clean, bad, large.with_one_bad_cell(clean, bad), sep='\\n')")
     t = time.perf_counter()
-    made = subprocess.run([sys.executable, "-c", script, str(folder), str(rows or "")], env=gen_env, check=True,
-                          capture_output=True, text=True).stdout.split()
+    kept = folder / "files.txt"                  # --largest reuses the files an earlier run wrote (minutes each)
+    if not (reuse and kept.exists() and all(Path(p).exists() for p in kept.read_text().split()[:2])):
+        kept.write_text(subprocess.run([sys.executable, "-c", script, str(folder), str(rows or "")], env=gen_env,
+                                       check=True, capture_output=True, text=True).stdout)
+    made = kept.read_text().split()
     clean, bad, cell = Path(made[0]), Path(made[1]), made[2]
     facts = {"rows": rows or _largest_rows(), "mb": bad.stat().st_size / 1024 / 1024, "cell": cell,
              "generated": time.perf_counter() - t, "load": os.getloadavg()[0]}
@@ -234,12 +237,13 @@ def _bench_env(work: Path) -> dict:
 def only_largest(args, work: Path, reps: int) -> int:
     """--largest: that measurement alone, its section of the results file rewritten, the rest left as it was."""
     home = work / "home"
+    home.mkdir(parents=True, exist_ok=True)
     env = _bench_env(work)
     server, url, _ = start_server(env, work)
     try:
         served = env | {"COTMOC_HOME": str(home), "PREFECT_API_URL": url}
         ok, one, facts = largest_admitted(work, os.environ | {"COTMOC_HOME": str(home)}, served, home, reps,
-                                          rows=args.largest_rows)
+                                          rows=args.largest_rows, reuse=True)
     finally:
         server.terminate()
         server.wait(timeout=30)
@@ -266,11 +270,11 @@ def main() -> int:
     args = parser.parse_args()
     reps = args.reps or (1 if args.quick else 3)
     work = Path(args.work)
+    if args.largest:
+        return only_largest(args, work, reps)
     shutil.rmtree(work, ignore_errors=True)
     (work / "home").mkdir(parents=True)
     corpus, large = work / "corpus", work / "large"
-    if args.largest:
-        return only_largest(args, work, reps)
 
     # --- the files: generated once, read by every contender --------------------------------------------
     years = "2024-2024" if args.quick else "2016-2025"
