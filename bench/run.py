@@ -148,7 +148,6 @@ def largest_admitted(work: Path, gen_env: dict, served: dict, home: Path, reps: 
               "clean = large.write_largest(sys.argv[1], **({'rows': int(sys.argv[2])} if sys.argv[2] else {})); "
               "bad = clean.with_name('mot_o_sai_' + clean.name); "
               "print(clean, bad, large.with_one_bad_cell(clean, bad), sep='\\n')")
-    t = time.perf_counter()
     kept = folder / "files.txt"                  # --largest reuses the files an earlier run wrote (minutes each)
     if not (reuse and kept.exists() and all(Path(p).exists() for p in kept.read_text().split()[:2])):
         kept.write_text(subprocess.run([sys.executable, "-c", script, str(folder), str(rows or "")], env=gen_env,
@@ -156,7 +155,7 @@ def largest_admitted(work: Path, gen_env: dict, served: dict, home: Path, reps: 
     made = kept.read_text().split()
     clean, bad, cell = Path(made[0]), Path(made[1]), made[2]
     facts = {"rows": rows or _largest_rows(), "mb": bad.stat().st_size / 1024 / 1024, "cell": cell,
-             "generated": time.perf_counter() - t, "load": os.getloadavg()[0]}
+             "load": os.getloadavg()[0]}
     ok = _run("largest admitted file, clean", _wrapped("cli", "ingest"), served, reps,
               prepare=_filler(home, [clean]), note="checked and loaded")
     one = _run("largest admitted file, one bad cell", _wrapped("cli", "ingest"), served, reps,

@@ -1,5 +1,6 @@
-"""The largest report the size limit admits (COTMOC_MAX_FILE_MB, 50 MB by default), and the same report with one
-bad cell: what the benchmark and the memory test check and answer.
+"""The largest report the size limits admit (COTMOC_MAX_FILE_MB, 50 MB, and COTMOC_MAX_UNCOMPRESSED_MB, 500 MB
+unpacked: the second binds first), and the same report with one bad cell: what the benchmark and the memory
+test check and answer.
 
 Writing 840,000 rows through the template takes minutes, so the report with the bad cell is not written again:
 its one cell is changed in the sheet's XML, streamed (cotmoc.outputs.steward_stream), in seconds.
