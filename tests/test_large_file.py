@@ -54,7 +54,7 @@ def test_the_largest_file_with_one_bad_cell_is_answered_within_1_gb(tmp_path, la
 
     found = json.loads((dest.parent / f"{dest.stem}.loi.json").read_text(encoding="utf-8"))
     assert found["status"] == "rejected" and found["errors"] == 1
-    error = next(p for p in found["problems"] if p["severity"] == "ERROR")
+    error = next(p for p in found["problems"] if p["severity"] == "error")
     assert (error["rule"], error["sheet"], error["cell"], error["value"]) == \
            ("number.unreadable", "doan_bien_gioi", cell, large.BAD_TEXT)
     assert error["message_vi"].startswith("Số hộ đăng ký: giá trị 'mười hai'")
