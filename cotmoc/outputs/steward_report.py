@@ -38,6 +38,7 @@ from cotmoc.core.inert import FORMULA_STARTS, shown_name, terminal_text
 from cotmoc.core.places import find_sheet, parse_cell_ref
 from cotmoc.core.problems import Problem, ordered
 from cotmoc.outputs.printing import fit_to_width
+from cotmoc.outputs.steward_stream import large_sheets, write_streamed_copy
 from cotmoc.outputs.steward_list import (ERROR_FILL, LOI_SHEET, LOI_TITLE_PREFIX, WARNING_FILL, add_loi_sheet,
                                         hidden_sheets, safe_str, set_text)
 
@@ -244,6 +245,15 @@ def write_annotated_copy(original: Path, problems: list[Problem], out: Path, *, 
     `Loi` sheet alone (as `write_problem_list`). `file_name`: the name the steward sent (default: the file's)."""
     original, out = Path(original), Path(out)
     name = file_name or shown_name(original.name)
+    large = large_sheets(original) if original.suffix.lower() in _OPENPYXL_SUFFIXES else {}
+    if large:              # never held whole by openpyxl: cotmoc.outputs.steward_stream
+        try:
+            return write_streamed_copy(original, problems, out, large, lambda stripped, dest: _finish(
+                _open_own(stripped), problems, dest, name, summary, None))
+        except Exception as exc:
+            log.warning("no annotated copy of the large workbook %s, the problem list only: %s", terminal_text(name),
+                        terminal_text(exc))
+            return write_problem_list(problems, out, file_name=name, summary=summary)
     rebuilt_from = None
     try:
         if original.suffix.lower() not in _OPENPYXL_SUFFIXES:
@@ -256,6 +266,11 @@ def write_annotated_copy(original: Path, problems: list[Problem], out: Path, *, 
         except Exception as exc2:
             log.warning("no annotated copy of %s, the problem list only: %s", terminal_text(name), terminal_text(exc2))
             return write_problem_list(problems, out, file_name=name, summary=summary)
+    return _finish(wb, problems, out, name, summary, rebuilt_from)
+
+
+def _finish(wb: Workbook, problems: list[Problem], out: Path, name: str, summary: dict | None,
+            rebuilt_from: str | None) -> Path:
     _drop_earlier_report(wb)
     _annotate(wb, problems)
     _print_setup(wb)
