@@ -215,6 +215,8 @@ def test_approve_hold_unlock_release_and_approve_again(tmp_path):
                            "ORDER BY event_id").fetchall() == [("dien_bien", approved_id, first),
                                                                ("dien_bien", latest_id, second)]
         assert con.execute("FROM national_teams_as_approved(999999)").fetchall() == []      # no such approval
+        assert con.execute(f"SELECT sum(teams) FROM province_teams_of('approved_submissions_at({first})') "
+                           "WHERE reporting_province_code = 'dien_bien'").fetchone()[0] == teams_before
 
 
 def test_a_rejected_report_for_a_locked_period_stays_rejected(tmp_path):

@@ -61,7 +61,7 @@ def test_the_office_approves_and_unlocks_and_the_pages_show_it_at_once(site):
     office, steward, settings = site["office"], site["steward"], site["settings"]
     sub = _current(settings)
     page = office.get("/van-phong?ky=2016")[2].decode()
-    assert f'id="approve-2016-dien_bien"' in page and f'value="{sub}"' in page
+    assert 'id="approve-2016-dien_bien"' in page and f'value="{sub}"' in page
     token = office.csrf("/van-phong?ky=2016")
 
     # an unlock needs a reason; a period not approved cannot be unlocked: said, nothing done
@@ -80,7 +80,7 @@ def test_the_office_approves_and_unlocks_and_the_pages_show_it_at_once(site):
     text = _text(body)
     assert status == 200 and "Đã duyệt và khóa Điện Biên 2016" in text, text[:2000]
     assert _events(settings) == [("approve", "dien_bien", "2016", sub, "van_phong", "Gửi Bộ 05/02")]
-    assert f'id="unlock-2016-dien_bien"' in body.decode()          # the published copy already says so
+    assert 'id="unlock-2016-dien_bien"' in body.decode()          # the published copy already says so
     home = _text(steward.get("/tinh/dien_bien?tat-ca=1")[2])
     assert "Kỳ này đã được văn phòng duyệt và khóa" in home and "van_phong" in home
     assert "GIỮ LẠI" in home and "HELD" in home

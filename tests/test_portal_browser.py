@@ -197,6 +197,7 @@ def test_steward_checks_fixes_and_sends_a_report_and_the_office_sees_it(tmp_path
         field.clear()
         field.send_keys("2016 2019")
         field.submit()
+        _wait(lambda: "ky=2016" in browser.current_url)        # the new page, not the old one's rows
         row = [r for r in browser.find_elements(By.CSS_SELECTOR, "#matrix tbody tr")
                if r.find_element(By.TAG_NAME, "th").text == "Điện Biên"][0]
         mark = row.find_element(By.CSS_SELECTOR, "td .mark.ok")          # the first period column: 2016
@@ -256,6 +257,17 @@ def test_the_office_approves_a_late_correction_is_held_then_unlocked(tmp_path, b
         wb.save(path)
         return path
 
+    def send_and_ingest(path: Path, expected: str) -> int:
+        """The steward checks and sends `path`; the office's ingest and rollup take it; its page is reloaded."""
+        _upload(browser, base, path)
+        for confirm in browser.find_elements(By.NAME, "confirm"):
+            confirm.click()
+        browser.find_element(By.CSS_SELECTOR, "#submit button").click()
+        outcomes = ingest_and_publish(settings)
+        assert [o.outcome for o in outcomes] == [expected]
+        browser.refresh()
+        return outcomes[0].submission_id
+
     with portal_server(home) as base:
         # 1. the office approves Điện Biên 2016 from its page, with a note
         _login(browser, base, "van_phong")
@@ -281,14 +293,7 @@ def test_the_office_approves_a_late_correction_is_held_then_unlocked(tmp_path, b
         note = browser.find_element(By.CSS_SELECTOR, ".lock-note").text
         assert "Kỳ này đã được văn phòng duyệt và khóa" in note and "GIỮ LẠI" in note and "van_phong" in note
         assert "cho đến khi văn phòng mở khóa" in note
-        _upload(browser, base, corrected("dien_bien_2016_sua.xlsx", 5))
-        for confirm in browser.find_elements(By.NAME, "confirm"):
-            confirm.click()
-        browser.find_element(By.CSS_SELECTOR, "#submit button").click()
-        outcomes = ingest_and_publish(settings)
-        assert [o.outcome for o in outcomes] == ["held"]
-        held_id = outcomes[0].submission_id
-        browser.refresh()
+        held_id = send_and_ingest(corrected("dien_bien_2016_sua.xlsx", 5), "held")
         assert "GIỮ LẠI" in browser.find_element(By.ID, "held").text
         assert teams() == before
         browser.get(f"{base}/tinh/dien_bien?tat-ca=1")
@@ -319,14 +324,7 @@ def test_the_office_approves_a_late_correction_is_held_then_unlocked(tmp_path, b
         _wait(lambda: browser.current_url.endswith("/tinh/dien_bien"), lambda: browser.page_source)
         browser.get(f"{base}/tinh/dien_bien?tat-ca=1")
         assert "mở khóa" in browser.find_element(By.CSS_SELECTOR, ".lock-note").text
-        _upload(browser, base, corrected("dien_bien_2016_sua_lan_2.xlsx", 7))
-        for confirm in browser.find_elements(By.NAME, "confirm"):
-            confirm.click()
-        browser.find_element(By.CSS_SELECTOR, "#submit button").click()
-        outcomes = ingest_and_publish(settings)
-        assert [o.outcome for o in outcomes] == ["superseding"]
-        latest_id = outcomes[0].submission_id
-        browser.refresh()
+        latest_id = send_and_ingest(corrected("dien_bien_2016_sua_lan_2.xlsx", 7), "superseding")
         assert "đã nạp vào kho" in browser.find_element(By.ID, "follow").text
         assert teams() == before + 7
         assert events() == [("approve", "dien_bien", "2016", approved_id, "van_phong"),

@@ -24,18 +24,12 @@ SELECT s.submission_id, s.period, s.period_end, s.period_kind, s.province_code, 
 FROM approval_snapshots a JOIN stg_submissions s USING (submission_id)
 WHERE a.event_id = approval_event_id;
 
--- The province and national views over one approval's snapshot: the same macros as the current and approved
--- views (the event id is cast to a number before it becomes part of the inner query's text).
-CREATE OR REPLACE MACRO province_teams_as_approved(approval_event_id) AS TABLE
-FROM province_teams_of('approved_submissions_at(' || CAST(approval_event_id AS BIGINT) || ')');
-CREATE OR REPLACE MACRO province_segments_as_approved(approval_event_id) AS TABLE
-FROM province_segments_of('approved_submissions_at(' || CAST(approval_event_id AS BIGINT) || ')');
-CREATE OR REPLACE MACRO province_awards_as_approved(approval_event_id) AS TABLE
-FROM province_awards_of('approved_submissions_at(' || CAST(approval_event_id AS BIGINT) || ')');
-
-CREATE OR REPLACE MACRO national_teams_as_approved(approval_event_id) AS TABLE
-FROM national_teams_of('province_teams_as_approved(' || CAST(approval_event_id AS BIGINT) || ')');
-CREATE OR REPLACE MACRO national_segments_as_approved(approval_event_id) AS TABLE
-FROM national_segments_of('province_segments_as_approved(' || CAST(approval_event_id AS BIGINT) || ')');
-CREATE OR REPLACE MACRO national_awards_as_approved(approval_event_id) AS TABLE
-FROM national_awards_of('province_awards_as_approved(' || CAST(approval_event_id AS BIGINT) || ')');
+-- The national views over one approval's snapshot: the same macros as the current and approved views (the
+-- event id is cast to a number before it becomes part of the inner queries' text). A province's figures as
+-- approved: FROM province_teams_of('approved_submissions_at(7)').
+CREATE OR REPLACE MACRO national_teams_as_approved(approval_event_id) AS TABLE FROM national_teams_of(
+    'province_teams_of(''approved_submissions_at(' || CAST(approval_event_id AS BIGINT) || ')'')');
+CREATE OR REPLACE MACRO national_segments_as_approved(approval_event_id) AS TABLE FROM national_segments_of(
+    'province_segments_of(''approved_submissions_at(' || CAST(approval_event_id AS BIGINT) || ')'')');
+CREATE OR REPLACE MACRO national_awards_as_approved(approval_event_id) AS TABLE FROM national_awards_of(
+    'province_awards_of(''approved_submissions_at(' || CAST(approval_event_id AS BIGINT) || ')'')');
