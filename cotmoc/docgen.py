@@ -173,6 +173,14 @@ def render_dictionary() -> str:
         for column, dtype, text in con.execute(query("object_columns"), {"name": name}).fetchall():
             out.append(f"| `{column}` | {dtype} | {text or ''} |")
         out.append("")
+    macros = con.execute("""SELECT function_name, parameters, comment FROM duckdb_functions()
+                            WHERE function_type = 'table_macro' AND NOT internal AND schema_name = 'main'
+                              AND comment IS NOT NULL ORDER BY function_name""").fetchall()
+    if macros:
+        out += ["## Table macros", "", "Called like a table: `FROM national_teams_as_approved(7)`; the columns are "
+                "those of the view named in the description.", "", "| macro | meaning |", "|---|---|"]
+        out += [f"| `{name}({', '.join(params)})` | {comment} |" for name, params, comment in macros]
+        out.append("")
     con.close()
     return "\n".join(out)
 

@@ -75,7 +75,7 @@ def _corrected(tmp_path: Path, extra_teams: int) -> Path:
 
 
 def _figures(con, view: str, period: str = "2016") -> list[tuple]:
-    base = view.removesuffix("_approved")
+    base = view.split("(")[0].removesuffix("_approved").removesuffix("_as")
     return con.execute(f"SELECT {FIGURES[base]} FROM {view} WHERE period = ? ORDER BY ALL", [period]).fetchall()
 
 
@@ -201,6 +201,23 @@ def test_approve_hold_unlock_release_and_approve_again(tmp_path):
         assert trail[0][6] == "Đã gửi báo cáo lên Bộ" and trail[2][6].startswith("Tỉnh sửa số tổ")
         times = [r[0] for r in con.execute("SELECT event_at FROM approval_events ORDER BY event_id").fetchall()]
         assert times == sorted(times)
+
+        # 7. the first approval's figures, overtaken in the *_approved views by the second approval, are still
+        # reproduced from the trail: national_*_as_approved(event_id of the approval)
+        first, second = [r[0] for r in con.execute("SELECT event_id FROM approval_events WHERE action = 'approve' "
+                                                   "ORDER BY event_id").fetchall()]
+        assert _teams(con, "national_teams_approved") != teams_before          # what the views alone would lose
+        for view in CURRENT:
+            assert _figures(con, f"{view}_as_approved({first})") == before[view], view
+            assert _figures(con, f"{view}_as_approved({second})") == _figures(con, f"{view}_approved"), view
+            as_approved = con.execute(f"SELECT DISTINCT approval_status FROM {view}_as_approved({first})").fetchall()
+            assert as_approved == [("approved",)]
+        assert con.execute("SELECT reporting_province_code, submission_id, approval_event_id FROM approval_snapshots "
+                           "ORDER BY event_id").fetchall() == [("dien_bien", approved_id, first),
+                                                               ("dien_bien", latest_id, second)]
+        assert con.execute("FROM national_teams_as_approved(999999)").fetchall() == []      # no such approval
+        assert con.execute(f"SELECT sum(teams) FROM province_teams_of('approved_submissions_at({first})') "
+                           "WHERE reporting_province_code = 'dien_bien'").fetchone()[0] == teams_before
 
 
 def test_a_rejected_report_for_a_locked_period_stays_rejected(tmp_path):

@@ -26,7 +26,8 @@ _CHECK_AND_ANSWER = """
 import resource, sys
 from pathlib import Path
 from cotmoc.core.config import load_settings
-from cotmoc.pipeline.ingest import check_file, write_steward_outputs
+from cotmoc.pipeline.checking import check_file
+from cotmoc.pipeline.filing import write_steward_outputs
 path, dest, home = map(Path, sys.argv[1:4])
 checked = check_file(path, load_settings(home, environ={}))
 written = write_steward_outputs(checked, dest, "rejected")

@@ -15,7 +15,7 @@ from cotmoc.core.config import load_settings
 from cotmoc.core.messages import TEXTS, catalogue, problem
 from cotmoc.core.numbers import ERRORS
 from cotmoc.core.problems import ERROR, WARNING
-from cotmoc.pipeline.ingest import check_files
+from cotmoc.pipeline.checking import check_files
 from cotmoc.reading import normalise
 from cotmoc.samples import broken_files, faulty
 

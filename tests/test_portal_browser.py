@@ -58,6 +58,15 @@ def _shot(driver, tmp_path: Path, name: str, width: int = 1280) -> None:
     driver.set_window_size(1280, 900)
 
 
+def _shot_around(driver, tmp_path: Path, name: str, element) -> None:
+    """A window-sized screenshot with `element` in the middle (a long page's one row)."""
+    folder = Path(os.environ.get("COTMOC_PORTAL_SCREENSHOTS") or tmp_path / "screenshots")
+    folder.mkdir(parents=True, exist_ok=True)
+    driver.set_window_size(1280, 900)
+    driver.execute_script("arguments[0].scrollIntoView({block: 'center'})", element)
+    driver.save_screenshot(str(folder / name))
+
+
 def _downloaded(driver, suffix: str, before: set[str], timeout: float = 20) -> Path:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
@@ -188,6 +197,7 @@ def test_steward_checks_fixes_and_sends_a_report_and_the_office_sees_it(tmp_path
         field.clear()
         field.send_keys("2016 2019")
         field.submit()
+        _wait(lambda: "ky=2016" in browser.current_url)        # the new page, not the old one's rows
         row = [r for r in browser.find_elements(By.CSS_SELECTOR, "#matrix tbody tr")
                if r.find_element(By.TAG_NAME, "th").text == "Điện Biên"][0]
         mark = row.find_element(By.CSS_SELECTOR, "td .mark.ok")          # the first period column: 2016
@@ -202,3 +212,123 @@ def test_steward_checks_fixes_and_sends_a_report_and_the_office_sees_it(tmp_path
         browser.find_element(By.PARTIAL_LINK_TEXT, "Báo cáo toàn quốc").click()
         _no_formulas(_downloaded(browser, ".xlsx", before))
     shutil.rmtree(browser.downloads, ignore_errors=True)
+
+
+def _office_period(driver, base: str, period: str) -> None:
+    from selenium.webdriver.common.by import By
+    driver.get(f"{base}/van-phong?ky={period}")
+    driver.find_element(By.ID, f"duyet-{period}")
+
+
+def _logout(driver) -> None:
+    from selenium.webdriver.common.by import By
+    driver.find_element(By.CSS_SELECTOR, "header form button").click()
+    _wait(lambda: driver.find_elements(By.NAME, "password"))
+
+
+def test_the_office_approves_a_late_correction_is_held_then_unlocked(tmp_path, browser):
+    """Approve from the office page → the province page shows the lock → a corrected report sent through the
+    portal is held → unlock from the office page → it replaces the approved one; a further correction is
+    taken by the next ingest as usual; approval_events has every step, in order."""
+    import duckdb
+    from selenium.webdriver.common.by import By
+    from cotmoc.core.config import load_settings
+    home = make_home(tmp_path / "office", skip=())
+    settings = load_settings(home, environ={})
+
+    def events():
+        with duckdb.connect(str(settings.warehouse), read_only=True) as con:
+            return con.execute("SELECT action, province_code, period, submission_id, actor FROM approval_events "
+                               "ORDER BY event_id").fetchall()
+
+    def teams():
+        with duckdb.connect(str(settings.warehouse), read_only=True) as con:
+            return con.execute("SELECT sum(teams) FROM province_teams WHERE period = '2016' "
+                               "AND reporting_province_code = 'dien_bien'").fetchone()[0]
+
+    def corrected(name: str, extra: int) -> Path:
+        """Điện Biên's 2016 report with `extra` more teams (and ten members each) on its first team row."""
+        wb = openpyxl.load_workbook(SAMPLES / "seed" / "dien_bien_2016.xlsx")
+        ws = wb["to_tu_quan"]
+        codes = {c.value: c.column for c in ws[3]}                  # row 3: the machine codes
+        ws.cell(4, codes["teams"]).value += extra
+        ws.cell(4, codes["members"]).value += extra * 10
+        path = tmp_path / name
+        wb.save(path)
+        return path
+
+    def send_and_ingest(path: Path, expected: str) -> int:
+        """The steward checks and sends `path`; the office's ingest and rollup take it; its page is reloaded."""
+        _upload(browser, base, path)
+        for confirm in browser.find_elements(By.NAME, "confirm"):
+            confirm.click()
+        browser.find_element(By.CSS_SELECTOR, "#submit button").click()
+        outcomes = ingest_and_publish(settings)
+        assert [o.outcome for o in outcomes] == [expected]
+        browser.refresh()
+        return outcomes[0].submission_id
+
+    with portal_server(home) as base:
+        # 1. the office approves Điện Biên 2016 from its page, with a note
+        _login(browser, base, "van_phong")
+        _wait(lambda: browser.current_url.endswith("/van-phong"), lambda: browser.page_source)
+        _office_period(browser, base, "2016")
+        approved_id = int(browser.find_element(By.CSS_SELECTOR, "#approve-2016-dien_bien input[name=submissions]")
+                          .get_attribute("value"))
+        before = teams()
+        form = browser.find_element(By.ID, "approve-2016-dien_bien")
+        form.find_element(By.NAME, "note").send_keys("Báo cáo toàn quốc gửi Bộ")
+        form.find_element(By.CSS_SELECTOR, "button").click()
+        assert "Đã duyệt và khóa Điện Biên 2016" in browser.find_element(By.ID, "approval-result").text
+        row = browser.find_element(By.ID, "approval-2016-dien_bien").text
+        assert "đã duyệt, khóa" in row and "van_phong" in row and "Báo cáo toàn quốc gửi Bộ" in row
+        assert "⊠" in browser.find_element(By.CSS_SELECTOR, "#matrix tbody").text
+        _shot(browser, tmp_path, "portal-office-approval.png")
+        _logout(browser)
+
+        # 2. the steward sees the lock, sends a corrected report: checked, accepted, HELD
+        _login(browser, base, "dien_bien")
+        _wait(lambda: browser.current_url.endswith("/tinh/dien_bien"), lambda: browser.page_source)
+        browser.get(f"{base}/tinh/dien_bien?tat-ca=1")
+        note = browser.find_element(By.CSS_SELECTOR, ".lock-note").text
+        assert "Kỳ này đã được văn phòng duyệt và khóa" in note and "GIỮ LẠI" in note and "van_phong" in note
+        assert "cho đến khi văn phòng mở khóa" in note
+        held_id = send_and_ingest(corrected("dien_bien_2016_sua.xlsx", 5), "held")
+        assert "GIỮ LẠI" in browser.find_element(By.ID, "held").text
+        assert teams() == before
+        browser.get(f"{base}/tinh/dien_bien?tat-ca=1")
+        assert "dien_bien_2016_sua" in browser.find_element(By.CSS_SELECTOR, ".held-list").text
+        assert "1 báo cáo đang được giữ lại chờ mở khóa" in browser.find_element(By.CSS_SELECTOR, ".lock-note").text
+        row = browser.find_element(By.CSS_SELECTOR, ".lock-note").find_element(By.XPATH, "./ancestor::tr")
+        assert row.find_element(By.TAG_NAME, "strong").text == "2016"
+        _shot_around(browser, tmp_path, "portal-province-locked.png", row)
+        _logout(browser)
+
+        # 3. the office unlocks it (a reason is required): the held report replaces the approved one at once
+        _login(browser, base, "van_phong")
+        _wait(lambda: browser.current_url.endswith("/van-phong"), lambda: browser.page_source)
+        _office_period(browser, base, "2016")
+        assert "giữ lại chờ mở khóa" in browser.find_element(By.ID, "approval-2016-dien_bien").text
+        form = browser.find_element(By.ID, "unlock-2016-dien_bien")
+        assert form.find_element(By.NAME, "reason").get_attribute("required") is not None
+        form.find_element(By.NAME, "reason").send_keys("Tỉnh sửa số tổ tự quản")
+        form.find_element(By.CSS_SELECTOR, "button").click()
+        result = browser.find_element(By.ID, "approval-result").text
+        assert "Đã mở khóa Điện Biên 2016" in result and f"hồ sơ {held_id}" in result
+        assert teams() == before + 5
+        assert "đã thay đổi sau khi duyệt" in browser.find_element(By.ID, "approval-2016-dien_bien").text
+
+        # 4. while unlocked, the next correction is taken by the next ingest as any resubmission
+        _logout(browser)
+        _login(browser, base, "dien_bien")
+        _wait(lambda: browser.current_url.endswith("/tinh/dien_bien"), lambda: browser.page_source)
+        browser.get(f"{base}/tinh/dien_bien?tat-ca=1")
+        assert "mở khóa" in browser.find_element(By.CSS_SELECTOR, ".lock-note").text
+        latest_id = send_and_ingest(corrected("dien_bien_2016_sua_lan_2.xlsx", 7), "superseding")
+        assert "đã nạp vào kho" in browser.find_element(By.ID, "follow").text
+        assert teams() == before + 7
+        assert events() == [("approve", "dien_bien", "2016", approved_id, "van_phong"),
+                            ("hold", "dien_bien", "2016", held_id, "cotmoc"),
+                            ("unlock", "dien_bien", "2016", approved_id, "van_phong"),
+                            ("release", "dien_bien", "2016", held_id, "van_phong")]
+        assert latest_id not in {e[3] for e in events()}

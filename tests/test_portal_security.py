@@ -89,6 +89,9 @@ def _matrix(site):
         ("GET", "/van-phong/toan-quoc/2018", office),
         ("GET", "/van-phong/toan-quoc/2018/bao-cao.xlsx", office),
         ("GET", "/van-phong/nhat-ky", office),
+        # approval: a steward's POST is refused (403), as is one without its CSRF token
+        ("POST", "/van-phong/duyet", {"anonymous": 303, "a": 403, "b": 403, "office": 403}),
+        ("POST", "/van-phong/mo-khoa", {"anonymous": 303, "a": 403, "b": 403, "office": 403}),
         ("GET", "/van-phong/ho-so/999999", nobody),
         ("GET", "/van-phong/toan-quoc/2099/bao-cao.xlsx", nobody),
     ]

@@ -13,7 +13,7 @@ import pytest
 from cotmoc.core.config import load_settings
 from cotmoc.outputs import steward_stream
 from cotmoc.outputs.steward_report import write_annotated_copy
-from cotmoc.pipeline.ingest import check_file
+from cotmoc.pipeline.checking import check_file
 from cotmoc.samples import faulty
 
 TODAY = date(2026, 11, 22)

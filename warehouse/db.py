@@ -115,7 +115,7 @@ def _quote(text: str) -> str:
 
 
 def apply_comments(con: duckdb.DuckDBPyConnection) -> None:
-    """COMMENT ON every table, view and column listed in the dictionary ('Vietnamese — English')."""
+    """COMMENT ON every table, view, column and table macro listed in the dictionary ('Vietnamese — English')."""
     with DICTIONARY.open(encoding="utf-8") as fh:
         rows = list(csv.DictReader(fh))
     generic = {r["column"]: f"{r['comment_vi']} — {r['comment_en']}" for r in rows if r["object"] == "*"}
@@ -128,6 +128,10 @@ def apply_comments(con: duckdb.DuckDBPyConnection) -> None:
             text = specific.get((name, column)) or generic.get(column)
             if text:
                 statements.append(f'COMMENT ON COLUMN {name}."{column}" IS {_quote(text)}')
+    for (name,) in con.execute("""SELECT DISTINCT function_name FROM duckdb_functions()
+                                  WHERE function_type = 'table_macro' AND NOT internal AND schema_name = 'main'""").fetchall():
+        if (name, "") in specific:        # the table macros analysts call (national_teams_as_approved(7), ...)
+            statements.append(f"COMMENT ON MACRO TABLE {name} IS {_quote(specific[(name, '')])}")
     con.execute(";\n".join(statements))
 
 

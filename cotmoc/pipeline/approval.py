@@ -29,7 +29,8 @@ from cotmoc.core.periods import Period
 from cotmoc.core.messages import problem
 from cotmoc.core.problems import Problem
 from cotmoc.core.steward_files import report_paths
-from cotmoc.pipeline.locking import ingest_lock
+from cotmoc.pipeline.locking import warehouse_lock
+from cotmoc.pipeline.rollup import publish       # the rollup's own way to renew the read-only copy
 from cotmoc.warehouse import load as wh
 from cotmoc.warehouse.db import open_warehouse, query
 
@@ -132,14 +133,30 @@ def default_actor() -> str:
         return "?"
 
 
+def _as_seen(rows: list[dict], period: str, seen: list[int]) -> list[dict]:
+    """The candidates the approver saw (the portal's page shows the published copy, which an ingest may have
+    overtaken): each submission seen must still be its province's current accepted one, else nothing is done."""
+    current = {r["submission_id"] for r in rows}
+    gone = sorted(set(seen) - current)
+    if gone:
+        raise UsageError(f"Hồ sơ {', '.join(map(str, gone))} không còn là báo cáo đạt hiện hành của kỳ {period} "
+                         f"(đã có báo cáo mới hơn): tải lại trang, xem lại rồi duyệt; chưa duyệt gì — submission(s) "
+                         f"{', '.join(map(str, gone))} are no longer the current accepted report for {period} (a newer "
+                         f"one arrived): reload the page, review, then approve; nothing was approved")
+    return [r for r in rows if r["submission_id"] in set(seen)]
+
+
 def approve(con, period: str, provinces: list[str] | None = None, *, actor: str | None = None,
-            note: str | None = None) -> list[Step]:
+            note: str | None = None, seen: list[int] | None = None) -> list[Step]:
     """Approve (and lock) the current accepted submission of each named province (every province with one
     when none is named) for `period`, in ONE transaction. A named province without an accepted report is an
-    error (nothing is approved); one already approved is left as it is."""
+    error (nothing is approved); one already approved is left as it is. `seen` (the portal): approve exactly
+    these submissions, each still current (`_as_seen`)."""
     period = Period.parse(period).code
     codes = _codes(provinces) if provinces else None
     rows = _candidates(con, period, codes)
+    if seen is not None:
+        rows = _as_seen(rows, period, seen)
     for code in codes or []:
         if not any(code in (r["province_code"], r["current_code"]) for r in rows):
             raise UsageError(f"{province_name(code)} chưa có báo cáo đạt cho kỳ {period} nên không thể duyệt — "
@@ -247,25 +264,38 @@ class Outcome:
     filed: list[Path] = field(default_factory=list)
 
 
-def _under_lock(settings, on_wait, work) -> Outcome:
-    with ingest_lock(settings.warehouse, wait_seconds=settings.lock_wait_seconds, on_wait=on_wait):
+def _under_lock(settings, purpose: str, on_wait, work, wait_seconds: float | None) -> Outcome:
+    """Run `work(con)` holding the writer lock, finish the releases' file moves, then republish the read-only
+    copy (what the portal, `cotmoc status` during a load and the analysts read) so that it shows the new state at
+    once, not after the next rollup. The publish comes after the commit: a crash there leaves the warehouse
+    right and the copy as it was, renewed by the next approve, unlock or rollup."""
+    wait = settings.lock_wait_seconds if wait_seconds is None else wait_seconds
+    with warehouse_lock(settings.warehouse, purpose=purpose, wait_seconds=wait, on_wait=on_wait):
         with open_warehouse(settings.warehouse) as con:
             earlier = finish_releases(con, settings)      # a move an earlier crash left undone
             steps = work(con)
-            return Outcome(steps, earlier + finish_releases(con, settings))
+            outcome = Outcome(steps, earlier + finish_releases(con, settings))
+            if outcome.steps or outcome.filed:
+                publish(con, settings.warehouse)
+            return outcome
 
 
 def approve_period(settings, period: str, provinces: list[str] | None = None, *, actor: str | None = None,
-                   note: str | None = None, on_wait=None) -> Outcome:
-    """`cotmoc approve`: under the warehouse lock (what the portal's office page calls too)."""
+                   note: str | None = None, seen: list[int] | None = None, on_wait=None,
+                   wait_seconds: float | None = None) -> Outcome:
+    """`cotmoc approve` and the portal's office page: under the warehouse lock (waiting up to `wait_seconds`,
+    default settings.lock_wait_seconds), then the published copy is renewed."""
     if not settings.warehouse.exists():
         raise MissingInput(f"Chưa có kho dữ liệu {settings.warehouse} — no warehouse yet")
-    return _under_lock(settings, on_wait, lambda con: approve(con, period, provinces, actor=actor, note=note))
+    return _under_lock(settings, "approve", on_wait,
+                       lambda con: approve(con, period, provinces, actor=actor, note=note, seen=seen), wait_seconds)
 
 
 def unlock_period(settings, period: str, province: str, *, reason: str, actor: str | None = None,
-                  on_wait=None) -> Outcome:
-    """`cotmoc unlock`: under the warehouse lock; the released report is filed at once."""
+                  on_wait=None, wait_seconds: float | None = None) -> Outcome:
+    """`cotmoc unlock` and the portal's office page: under the warehouse lock; the released report is filed
+    at once, then the published copy is renewed."""
     if not settings.warehouse.exists():
         raise MissingInput(f"Chưa có kho dữ liệu {settings.warehouse} — no warehouse yet")
-    return _under_lock(settings, on_wait, lambda con: unlock(con, period, province, reason=reason, actor=actor))
+    return _under_lock(settings, "unlock", on_wait,
+                       lambda con: unlock(con, period, province, reason=reason, actor=actor), wait_seconds)

@@ -264,6 +264,8 @@ async def http_error(request: Request, exc: HTTPException):
                                                            "lại — the form is stale or invalid: reload the page and "
                                                            "try again"),
                 405: ("Không được phép — Not allowed", "Phương thức không được hỗ trợ — method not allowed")}
+    if exc.status_code == 403 and exc.detail != "csrf":      # refused for who is asking, not a stale form
+        messages[403] = ("Không được phép — Forbidden", str(exc.detail))
     title, message = messages.get(exc.status_code, (f"Lỗi {exc.status_code} — Error", str(exc.detail)))
     return RENDER.page(request, "error.html", status=exc.status_code, title=title, message=message)
 

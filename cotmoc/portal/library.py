@@ -9,7 +9,9 @@ to what a page needs (plain dicts), and never writes the warehouse:
   (`cotmoc.pipeline.rollup.published_path`, opened read-only, so a load is never blocked);
 - handing a file over: an atomic write into the inbox's province folder, then the ingest deployment is
   triggered through the Prefect API when one is configured (else the next scheduled run takes it);
-- following it (`follow`): see that function for how the file is found again.
+- following it (`follow`): see that function for how the file is found again;
+- period approval (the office's approve / unlock, the lock the province pages show): `cotmoc.portal.approvals`,
+  re-exported here; it calls `cotmoc approve` / `cotmoc unlock`'s own functions, the portal's only writes.
 """
 from __future__ import annotations
 
@@ -18,7 +20,6 @@ import logging
 import shutil
 import threading
 from datetime import date
-from importlib.resources import files
 from pathlib import Path
 
 from cotmoc.core import display, reference
@@ -27,6 +28,9 @@ from cotmoc.core.config import Settings, load_settings, published_path  # noqa: 
 from cotmoc.core.contract import SHEETS_BY_CODE
 from cotmoc.core.errors import UsageError  # noqa: F401  (the portal's accounts raise it: cotmoc.portal.store)
 from cotmoc.core.steward_files import annotated_path, is_steward_file, report_paths
+from cotmoc.portal.approvals import (approval_states, approve, held_reports, lock_explanation,  # noqa: F401
+                                    office_approvals, unlock)
+from cotmoc.portal.published import _queries, _query, _status_cells
 
 log = logging.getLogger("cotmoc.portal")
 
@@ -153,50 +157,7 @@ def template(out: Path, province: str, period: str) -> Path:
     return build_template(out, province=province, period=period)
 
 
-# --- reading the published copy ---------------------------------------------------------------------------
-def _sql(name: str) -> str:
-    return files("cotmoc.portal").joinpath("queries", f"{name}.sql").read_text(encoding="utf-8")
-
-
-def _published(settings: Settings):
-    """A read-only connection to the published copy, or None before the first rollup."""
-    from cotmoc.warehouse.db import open_read_only
-    path = published_path(settings.warehouse)
-    if not path.exists():
-        return None
-    return open_read_only(path)
-
-
-def _rows(cur) -> list[dict]:
-    names = [d[0] for d in cur.description]
-    return [dict(zip(names, r)) for r in cur.fetchall()]
-
-
-def _query(settings: Settings, name: str, params) -> list[dict]:
-    return _queries(settings, [(name, params)])[0]
-
-
-def _queries(settings: Settings, asked: list[tuple[str, dict]]) -> list[list[dict]]:
-    """Several queries on ONE read-only connection (opening the file is most of a small query's time)."""
-    con = _published(settings)
-    if con is None:
-        return [[] for _ in asked]
-    try:
-        return [_rows(con.execute(_sql(name), params)) for name, params in asked]
-    finally:
-        con.close()
-
-
-def _status_cells(settings: Settings, periods: list[str]) -> list[dict]:
-    """Completeness cells from `cotmoc status`'s own reader, over the published copy ([] before it exists)."""
-    from cotmoc.outputs.status import read_status
-    con = _published(settings) if periods else None
-    if con is None:
-        return []
-    with con:
-        return read_status(con, str(published_path(settings.warehouse)), periods=periods).cells
-
-
+# --- reading the published copy (cotmoc.portal.published) ----------------------------------------------------
 def periods_owed(settings: Settings, province: str, *, today: date | None = None, last: int = 8) -> list[dict]:
     """The province's last `last` periods owed (newest first): each reporting province's state and deadline."""
     today = today or date.today()
@@ -205,16 +166,19 @@ def periods_owed(settings: Settings, province: str, *, today: date | None = None
             if c in codes][: last * max(len(codes), 1)]
     periods = sorted({p for p, _ in owed})[-last:]
     cells = {(c["period"], c["reporting_province_code"]): c for c in _status_cells(settings, periods)}
+    states, held = approval_states(settings, periods), held_reports(settings, periods)
     out = []
     for period, code in owed:
         if period not in periods:
             continue
         cell = cells.get((period, code), {})
         due = reference.deadline(period)
+        waiting = held.get((code, period), [])
         out.append({"period": period, "province": code, "province_name": display.province_name(code),
                     "due_date": due, "status": cell.get("status", "missing"), "errors": cell.get("errors"),
                     "on_time": cell.get("on_time"), "received_at": cell.get("received_at"),
-                    "overdue": due < today})
+                    "overdue": due < today, "approval_status": cell.get("approval_status"), "held": waiting,
+                    "lock": lock_explanation(states.get((code, period)), len(waiting))})
     return sorted(out, key=lambda r: (r["due_date"], r["period"], r["province"]), reverse=True)
 
 
@@ -354,11 +318,14 @@ def trigger_ingest(on_done=None) -> None:
 
 
 def _filed(settings: Settings, inbox_path: Path, sha256: str) -> tuple[str, Path] | None:
-    """Where the ingest filed the file: archive/<province>/<stem>__<sha8>…, rejected/… or the duplicates folder
+    """Where the ingest filed the file: archive/<province>/<stem>__<sha8>…, the held folder (an approved period),
+    rejected/… or the duplicates folder
     (the names cotmoc.pipeline.filing.destination gives; the stem is the portal's own, unique per upload)."""
+    from cotmoc.pipeline.approval import held_root
     from cotmoc.pipeline.filing import DUPLICATES_DIR, UNKNOWN_PROVINCE_DIR
     pattern = f"{inbox_path.stem}__{sha256[:8]}*{inbox_path.suffix}"
     for state, folder in (("loaded", settings.archive / inbox_path.parent.name),
+                          ("held", held_root(settings) / inbox_path.parent.name),
                           ("rejected", settings.rejected / inbox_path.parent.name),
                           ("rejected", settings.rejected / UNKNOWN_PROVINCE_DIR),
                           ("duplicate", settings.archive / DUPLICATES_DIR)):
@@ -373,8 +340,8 @@ def follow(settings: Settings, inbox_path: str, sha256: str) -> dict:
     1. still in the inbox → waiting;
     2. in the published copy (same fingerprint AND the same inbox path, so an earlier upload of the same bytes
        is never mistaken for this one) → its warehouse status, what it superseded, its figures;
-    3. filed by the ingest (archive/, rejected/ or the duplicates folder, with `.loi.json` beside it) → loaded,
-       rejected or duplicate, before the next rollup publishes it;
+    3. filed by the ingest (archive/, the held folder, rejected/ or the duplicates folder, with `.loi.json`
+       beside it) → loaded, held, rejected or duplicate, before the next rollup publishes it;
     4. otherwise the ingest has taken it and is working on it → processing."""
     path = Path(inbox_path)
     if path.exists():

@@ -2,8 +2,10 @@
 every rejection with its first errors, one submission, the national figures of a period with their charts,
 the national workbook, the audit log.
 
-The approval work (approve / unlock a province's report) belongs on the submission page: `office_submission.html`
-has the place for its buttons (`{% block decisions %}`), and its routes go in `routes()` below."""
+Period approval: the office page lists, per period shown, each accepted report with its approval state and the
+forms to approve it (or all of them) and to unlock an approved one; the submission page has the same forms for
+its report. The two POST routes run `cotmoc approve` / `cotmoc unlock`'s functions (through library) as the
+signed-in office account; a steward's POST is refused with 403 (the pages themselves answer stewards 404)."""
 from __future__ import annotations
 
 import re
@@ -28,17 +30,76 @@ def _periods(request: Request) -> list[str] | None:
         raise HTTPException(404) from None
 
 
-async def office_home(request: Request):
+async def office_home(request: Request, periods: list[str] | None = None, result: dict | None = None,
+                      kept: dict | None = None, status: int = 200):
+    """The office page; after an approve / unlock, with its `result` (and, if nothing was done, the form `kept`
+    as typed, to send again)."""
     portal: Portal = request.app.state.portal
     portal.require_office(request)
     matrix = await run_in_threadpool(library.office_status, portal.settings, today=portal.today,
-                                     periods=_periods(request))
+                                     periods=periods or _periods(request))
     rejected = await run_in_threadpool(library.rejections, portal.settings, matrix["periods"])
     by_sha = portal.store.uploads_by_sha([r["sha256"] for r in rejected])
     for r in rejected:
         r["upload"] = by_sha.get(r["sha256"])
     national = await run_in_threadpool(library.national_periods, portal.settings)
-    return RENDER.page(request, "office.html", matrix=matrix, rejected=rejected, national_periods=national)
+    approvals = await run_in_threadpool(library.office_approvals, portal.settings, matrix["periods"])
+    return RENDER.page(request, "office.html", status=status, matrix=matrix, rejected=rejected,
+                       national_periods=national, approvals=approvals, result=result, kept=kept or {})
+
+
+async def _approval_form(request: Request, fields: tuple[str, ...]) -> tuple[dict, str]:
+    """The posted approval form (CSRF checked first) and its period, for an office account only: a steward's
+    POST is refused with 403 and logged."""
+    portal: Portal = request.app.state.portal
+    account = portal.require(request)
+    form = await portal.form(request)
+    if not account.is_office:
+        portal.audit(request, "refused", path=request.url.path, why="not office")
+        raise HTTPException(403, detail="Chỉ tài khoản văn phòng mới được duyệt hoặc mở khóa kỳ báo cáo — only an "
+                                        "office account may approve or unlock a period")
+    values = {k: str(form.get(k) or "").strip()[:500] for k in ("period", *fields)}
+    try:
+        period = library.period_code(values["period"])
+    except ValueError:
+        raise HTTPException(404) from None
+    return values, period
+
+
+def _answer(result: dict) -> int:
+    return 200 if result["ok"] else 503 if result["busy"] else 409
+
+
+async def approve(request: Request):
+    portal: Portal = request.app.state.portal
+    values, period = await _approval_form(request, ("submissions", "note", "form"))
+    try:
+        seen = [int(x) for x in values["submissions"].split()]
+    except ValueError:
+        raise HTTPException(404) from None
+    result = await run_in_threadpool(library.approve, portal.settings, period, seen,
+                                     actor=request.state.account.name, note=values["note"])
+    portal.audit(request, "approve" if result["ok"] else "approve_not_done", period=period,
+                 submissions=values["submissions"], busy=result["busy"])
+    return await _after(request, period, result, values, "approve")
+
+
+async def unlock(request: Request):
+    portal: Portal = request.app.state.portal
+    values, period = await _approval_form(request, ("province", "reason", "form"))
+    result = await run_in_threadpool(library.unlock, portal.settings, period, values["province"],
+                                     actor=request.state.account.name, reason=values["reason"])
+    portal.audit(request, "unlock" if result["ok"] else "unlock_not_done", period=period,
+                 province=values["province"], busy=result["busy"])
+    return await _after(request, period, result, values, "unlock")
+
+
+async def _after(request: Request, period: str, result: dict, values: dict, action: str):
+    """The office page (the period acted on among those shown) with what was done, or why not."""
+    back = _periods(request) or []         # the periods the page showed (the form's address carries them)
+    kept = {} if result["ok"] else {**values, "action": action}
+    return await office_home(request, periods=back + [period] * (period not in back), result=result,
+                             kept=kept, status=_answer(result))
 
 
 async def office_submission(request: Request):
@@ -53,7 +114,12 @@ async def office_submission(request: Request):
         raise HTTPException(404)
     sub["upload"] = portal.store.uploads_by_sha([sub["sha256"]]).get(sub["sha256"])
     loi = library.filed_annotated(sub["stored_path"])
-    return RENDER.page(request, "office_submission.html", sub=sub, has_loi=loi is not None)
+    periods = [sub["period"]] if sub["period"] else []
+    key = (sub["province_code"], sub["period"])
+    approval = (await run_in_threadpool(library.approval_states, portal.settings, periods)).get(key)
+    held = (await run_in_threadpool(library.held_reports, portal.settings, periods)).get(key, [])
+    return RENDER.page(request, "office_submission.html", sub=sub, has_loi=loi is not None, approval=approval,
+                       held=held, kept={})
 
 
 async def office_submission_loi(request: Request):
@@ -114,4 +180,6 @@ def routes() -> list[Route]:
         Route("/van-phong/toan-quoc/{period}", national_page),
         Route("/van-phong/toan-quoc/{period}/bao-cao.xlsx", national_download),
         Route("/van-phong/nhat-ky", audit_page),
+        Route("/van-phong/duyet", approve, methods=["POST"]),
+        Route("/van-phong/mo-khoa", unlock, methods=["POST"]),
     ]

@@ -1,15 +1,16 @@
 -- Marts: one province's figures per period. Grain: period × current province × reporting province × key,
 -- so that a merged province's series (province_code) and its old provinces' own series
 -- (reporting_province_code) can both be drawn. Half-year and year periods are separate rows, never summed.
--- Each view is a macro over a set of submissions (`subs`: the name of a view with stg_current_submissions'
--- columns), so that the current figures (stg_current_submissions) and the approved ones
--- (stg_approved_submissions, the *_approved views) are computed by the same SQL.
+-- Each view is a macro over a set of submissions (`subs`: a view, or a table macro's call, with
+-- stg_current_submissions' columns, read through query()), so that the current figures
+-- (stg_current_submissions), the approved ones (stg_approved_submissions, the *_approved views) and those of
+-- one approval (approved_submissions_at, 125_as_approved.sql) are computed by the same SQL.
 CREATE OR REPLACE MACRO province_teams_of(subs) AS TABLE
 SELECT c.period, c.province_code, c.province_name, c.reporting_province_code, c.reporting_province_name,
        f.team_type, sum(f.teams)::BIGINT AS teams, sum(f.members)::BIGINT AS members,
        sum(f.households)::BIGINT AS households, count(*) AS rows_reported, c.submission_id,
        c.approval_status, c.approved_at
-FROM fact_teams f JOIN query_table(subs) c USING (submission_id)
+FROM fact_teams f JOIN query('FROM ' || subs) c USING (submission_id)
 GROUP BY ALL;
 
 CREATE OR REPLACE VIEW province_teams AS FROM province_teams_of('stg_current_submissions');
@@ -22,7 +23,7 @@ WITH registered AS (
            sum(f.markers)::BIGINT AS markers, sum(f.border_works)::BIGINT AS border_works,
            sum(f.households)::BIGINT AS households, sum(f.persons)::BIGINT AS persons, c.submission_id,
            c.approval_status, c.approved_at
-    FROM fact_segments f JOIN query_table(subs) c USING (submission_id)
+    FROM fact_segments f JOIN query('FROM ' || subs) c USING (submission_id)
     GROUP BY ALL)
 SELECT r.period, r.province_code, r.province_name, r.reporting_province_code, r.reporting_province_name, r.border,
        r.collectives, r.length_km, t.total_km, round(r.length_km / t.total_km, 6)::DOUBLE AS km_coverage,
@@ -66,7 +67,7 @@ CREATE OR REPLACE MACRO province_awards_of(subs) AS TABLE
 SELECT c.period, c.province_code, c.province_name, c.reporting_province_code, c.reporting_province_name,
        f.issuer, f.award_form, count(*) AS decisions, sum(f.collectives)::BIGINT AS collectives,
        sum(f.individuals)::BIGINT AS individuals, c.submission_id, c.approval_status, c.approved_at
-FROM fact_awards f JOIN query_table(subs) c USING (submission_id)
+FROM fact_awards f JOIN query('FROM ' || subs) c USING (submission_id)
 GROUP BY ALL;
 
 CREATE OR REPLACE VIEW province_awards AS FROM province_awards_of('stg_current_submissions');

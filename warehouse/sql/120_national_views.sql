@@ -13,7 +13,7 @@ CREATE OR REPLACE MACRO national_teams_of(prov) AS TABLE
 SELECT period, team_type, count(DISTINCT reporting_province_code) AS provinces_reporting,
        sum(teams)::BIGINT AS teams, sum(members)::BIGINT AS members, sum(households)::BIGINT AS households,
        national_approval_status(approval_status) AS approval_status, max(approved_at) AS approved_at
-FROM query_table(prov) GROUP BY period, team_type;
+FROM query('FROM ' || prov) GROUP BY period, team_type;
 
 CREATE OR REPLACE VIEW national_teams AS FROM national_teams_of('province_teams');
 CREATE OR REPLACE VIEW national_teams_approved AS FROM national_teams_of('province_teams_approved');
@@ -25,7 +25,7 @@ WITH registered AS (
            sum(border_works)::BIGINT AS border_works, sum(households)::BIGINT AS households,
            sum(persons)::BIGINT AS persons, national_approval_status(approval_status) AS approval_status,
            max(approved_at) AS approved_at
-    FROM query_table(prov) GROUP BY period, border),
+    FROM query('FROM ' || prov) GROUP BY period, border),
 marker_totals AS (   -- whole-border marker count: known only when every province's count is known
     SELECT border, valid_from, valid_to,
            CASE WHEN count(*) = count(total_markers) THEN sum(total_markers) END::BIGINT AS total_markers
@@ -46,7 +46,7 @@ SELECT period, issuer, award_form, count(DISTINCT reporting_province_code) AS pr
        sum(decisions)::BIGINT AS decisions, sum(collectives)::BIGINT AS collectives,
        sum(individuals)::BIGINT AS individuals, national_approval_status(approval_status) AS approval_status,
        max(approved_at) AS approved_at
-FROM query_table(prov) GROUP BY period, issuer, award_form;
+FROM query('FROM ' || prov) GROUP BY period, issuer, award_form;
 
 CREATE OR REPLACE VIEW national_awards AS FROM national_awards_of('province_awards');
 CREATE OR REPLACE VIEW national_awards_approved AS FROM national_awards_of('province_awards_approved');
