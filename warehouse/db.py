@@ -15,7 +15,7 @@ import pandas as pd
 
 from cotmoc.core import reference
 from cotmoc.core.faults import Busy, WarehouseDamaged
-from cotmoc.warehouse.schema import rebuild_views, upgrade
+from cotmoc.warehouse.schema import built_from, rebuild_views, stamp_views, upgrade, views_stamp
 
 HERE = Path(__file__).resolve().parent
 QUERY_DIR = HERE / "queries"
@@ -63,12 +63,25 @@ def query(name: str) -> str:
     return (QUERY_DIR / f"{name}.sql").read_text(encoding="utf-8")
 
 
-def migrate(con: duckdb.DuckDBPyConnection) -> None:
-    """Take the warehouse to the current schema (pending migrations in one transaction), re-create every view
-    and macro, then the comments. Idempotent."""
+def migrate(con: duckdb.DuckDBPyConnection, *, force: bool = False) -> bool:
+    """Take the warehouse to the current schema (pending migrations in one transaction), then, unless they are
+    already built from exactly these SQL files, dictionary and schema version (warehouse/schema.py:
+    `views_stamp`) or `force`, re-create every view and macro and the comments, and stamp them, in ONE
+    transaction. Idempotent; returns whether the views were re-created."""
     upgrade(con)
-    rebuild_views(con)
-    apply_comments(con)
+    stamp = views_stamp(DICTIONARY)
+    if not force and built_from(con) == stamp:
+        return False
+    con.execute("BEGIN TRANSACTION")
+    try:
+        rebuild_views(con)
+        apply_comments(con)
+        stamp_views(con, stamp)
+        con.execute("COMMIT")
+    except BaseException:
+        con.execute("ROLLBACK")
+        raise
+    return True
 
 
 def _quote(text: str) -> str:
