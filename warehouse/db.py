@@ -4,6 +4,7 @@ warehouse/dictionary.csv, so that `duckdb_columns()` explains itself."""
 from __future__ import annotations
 
 import csv
+import hashlib
 import re
 import time
 from datetime import date, timedelta
@@ -142,8 +143,22 @@ def _bools(df: pd.DataFrame, *columns: str) -> pd.DataFrame:
     return df
 
 
-def refresh_reference(con: duckdb.DuckDBPyConnection, *, today: date | None = None) -> None:
-    """Replace every ref_* table from the CSV files, in one transaction (bulk loads, no row inserts)."""
+REFERENCE_STAMP = "reference_built_from"
+
+
+def _frames_stamp(tables: dict[str, pd.DataFrame]) -> str:
+    """SHA-256 of the reference tables' names, column types and every value (as CSV text: a few thousand rows)."""
+    digest = hashlib.sha256()
+    for table, frame in tables.items():
+        digest.update(f"\0{table}\0{list(map(str, frame.dtypes))}\0".encode())
+        digest.update(frame.to_csv(index=False).encode())
+    return digest.hexdigest()
+
+
+def refresh_reference(con: duckdb.DuckDBPyConnection, *, today: date | None = None) -> bool:
+    """Replace every ref_* table from the CSV files, in one transaction (bulk loads, no row inserts), unless
+    the warehouse already holds exactly these rows (their fingerprint, kept in the macro
+    `reference_built_from()` in the same transaction): then nothing is written. Returns whether it wrote."""
     tables = {
         "ref_provinces": _bools(reference.load_table("provinces"), "is_border"),
         "ref_province_variants": reference.load_table("province_variants"),
@@ -155,6 +170,9 @@ def refresh_reference(con: duckdb.DuckDBPyConnection, *, today: date | None = No
         "ref_reporting_schedule": reference.load_table("reporting_schedule"),
         "ref_expected_reporters": _expected_reporters(today or date.today()),
     }
+    stamp = _frames_stamp(tables)
+    if built_from(con, REFERENCE_STAMP) == stamp:
+        return False
     con.execute("BEGIN TRANSACTION")
     try:
         for table, frame in tables.items():
@@ -163,10 +181,12 @@ def refresh_reference(con: duckdb.DuckDBPyConnection, *, today: date | None = No
             con.execute(f"DELETE FROM {table}")
             con.execute(f"INSERT INTO {table} ({columns}) SELECT {columns} FROM ref_frame")
             con.unregister("ref_frame")
+        stamp_views(con, stamp, REFERENCE_STAMP)
         con.execute("COMMIT")
     except Exception:
         con.execute("ROLLBACK")
         raise
+    return True
 
 
 def _damaged(path, exc: BaseException) -> WarehouseDamaged:

@@ -119,16 +119,18 @@ def views_stamp(*also: Path) -> str:
     return digest.hexdigest()
 
 
-def built_from(con: duckdb.DuckDBPyConnection) -> str | None:
-    """The fingerprint the warehouse's views were last built from (None: never stamped)."""
-    if not con.execute("SELECT count(*) FROM duckdb_functions() WHERE schema_name = 'main' AND function_name = ?",
-                       [STAMP_MACRO]).fetchone()[0]:
+def built_from(con: duckdb.DuckDBPyConnection, macro: str = STAMP_MACRO) -> str | None:
+    """The fingerprint recorded in `macro` (the views' by default; None: never stamped). Asked directly: listing
+    duckdb_functions() to look for it would cost more than the check saves."""
+    try:
+        return con.execute(f"SELECT {macro}()").fetchone()[0]
+    except duckdb.CatalogException:
         return None
-    return con.execute(f"SELECT {STAMP_MACRO}()").fetchone()[0]
 
 
-def stamp_views(con: duckdb.DuckDBPyConnection, stamp: str) -> None:
-    """Record `stamp` (hex digits only, so it is safe inside the statement)."""
-    if not re.fullmatch(r"[0-9a-f]{64}", stamp):
+def stamp_views(con: duckdb.DuckDBPyConnection, stamp: str, macro: str = STAMP_MACRO) -> None:
+    """Record `stamp` in `macro` (hex digits only, so it is safe inside the statement), inside the caller's
+    transaction."""
+    if not re.fullmatch(r"[0-9a-f]{64}", stamp) or not re.fullmatch(r"[a-z_]+", macro):
         raise ValueError(f"not a SHA-256 hex digest: {stamp!r}")
-    con.execute(f"CREATE OR REPLACE MACRO {STAMP_MACRO}() AS '{stamp}'")
+    con.execute(f"CREATE OR REPLACE MACRO {macro}() AS '{stamp}'")
