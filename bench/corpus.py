@@ -51,11 +51,15 @@ def seed_folders(seeds: list[int], options: list[str], env: dict) -> tuple[list[
         s, proc = running.pop(0)
         if proc.wait() != 0:
             raise SystemExit(f"cotmoc sample --seed {s} failed ({proc.returncode})")
-        part = base / f".seed{s}.part"
-        for i, path in enumerate(sorted(part.glob("*.xlsx"))):
-            os.utime(path, (T0 + 100_000 * s + i,) * 2)
-        part.rename(folders[s])
+        finish(base / f".seed{s}.part", folders[s], s)
     return [folders[s] for s in seeds], time.perf_counter() - started
+
+
+def finish(part: Path, folder: Path, seed: int) -> None:
+    """A seed's generated files get their received times, then the folder its final name."""
+    for i, path in enumerate(sorted(part.glob("*.xlsx"))):
+        os.utime(path, (T0 + 100_000 * seed + i,) * 2)
+    part.rename(folder)
 
 
 def inbox_names(folders: list[Path]) -> list[tuple[Path, str]]:
