@@ -1,6 +1,9 @@
 """One measured piece of work, run in its own process, reporting its CPU time and peak RSS on its last lines.
 
-    peak.py floor DIR              read every cell of every workbook with python-calamine
+    peak.py floor DIR...           read every cell of every workbook (of every DIR) with python-calamine
+    peak.py emptyflow              an empty Prefect flow run (on PREFECT_API_URL): the orchestration floor
+    peak.py staging DIR...         take every workbook of the DIRs from an inbox into staging: prints STAGING_S=
+    peak.py fixed                  cotmoc's fixed costs one by one, for the warehouse of COTMOC_HOME: prints FIXED={json}
     peak.py naive DIR DB           pandas.read_excel(engine="openpyxl") each sheet, row-by-row INSERTs
     peak.py cli ARGS...            the cotmoc command line, in this process
     peak.py profile DIR N          the ingest of the first N workbooks of DIR in this one process, under cProfile:
@@ -13,10 +16,10 @@ import sys
 from pathlib import Path
 
 
-def floor(folder: str) -> None:
+def floor(*folders: str) -> None:
     from python_calamine import CalamineWorkbook
     cells = 0
-    for path in sorted(Path(folder).glob("*.xlsx")):
+    for path in [p for folder in folders for p in sorted(Path(folder).glob("*.xlsx"))]:
         wb = CalamineWorkbook.from_path(str(path))
         for name in wb.sheet_names:
             cells += sum(len(r) for r in wb.get_sheet_by_name(name).to_python())
@@ -42,13 +45,74 @@ def naive(folder: str, db: str) -> None:
     con.close()
 
 
+def empty_flow() -> None:
+    """What any Prefect flow run costs on this machine and server: start-up, `import prefect`, a flow run."""
+    from prefect import flow
+
+    @flow(name="bench-empty-flow")
+    def empty() -> None:
+        return None
+    empty()
+
+
+def staging(*folders: str) -> None:
+    """The staging step alone (cotmoc.pipeline.ingest.take_inbox: every file copied while fingerprinted)."""
+    import shutil
+    import tempfile
+    import time
+    from cotmoc.core.config import load_settings
+    from cotmoc.pipeline.ingest import take_inbox
+    with tempfile.TemporaryDirectory(prefix="cotmoc-staging-", dir=Path(folders[0]).parent) as home:
+        inbox = Path(home) / "inputs" / "inbox"
+        inbox.mkdir(parents=True)
+        for i, path in enumerate(p for folder in folders for p in sorted(Path(folder).glob("*.xlsx"))):
+            shutil.copy2(path, inbox / f"{i}_{path.name}")
+        settings = load_settings(home, environ={})
+        started = time.perf_counter()
+        taken, _ = take_inbox(settings, time.time_ns())
+        print(f"STAGING_S={time.perf_counter() - started:.3f}")
+        print(f"STAGED={len(taken)}")
+
+
+def fixed() -> None:
+    """Each fixed cost of an ingest apart, in one process: the imports (Prefect's, then cotmoc's on top), and
+    opening the warehouse of COTMOC_HOME step by step as open_warehouse does (verify, migrate, reference)."""
+    import json
+    import time
+    times = {}
+    started = time.perf_counter()
+    import prefect  # noqa: F401
+    times["import prefect"] = time.perf_counter() - started
+    started = time.perf_counter()
+    import cotmoc.flows.ingest  # noqa: F401
+    times["import cotmoc's flow and checks (after Prefect)"] = time.perf_counter() - started
+    from cotmoc.core.config import load_settings
+    from cotmoc.warehouse import db
+    settings = load_settings()
+    steps = [("connect", None), ("verify (every table read whole)", lambda c: db.verify(c, settings.warehouse)),
+             ("migrate (views re-created only when changed)", db.migrate),
+             ("refresh the reference tables", db.refresh_reference), ("close", None)]
+    started = time.perf_counter()
+    con = db.connect(settings.warehouse)
+    for name, step in steps:
+        if name == "close":
+            started = time.perf_counter()
+            con.close()
+        elif step:
+            started = time.perf_counter()
+            step(con)
+        times[f"warehouse: {name}"] = time.perf_counter() - started
+    print("FIXED=" + json.dumps(times))
+
+
 #: step → (file, function) whose cumulative time the profile reports
 PROFILED_STEPS = {
+    "take into staging (copy + SHA-256)": ("cotmoc/pipeline/planning.py", "take_inbox"),
     "plan (fingerprints)": ("cotmoc/pipeline/ingest.py", "plan_run"),
     "read": ("cotmoc/reading/workbook.py", "read_report"),
     "normalise": ("cotmoc/reading/normalise.py", "normalise_report"),
     "validate": ("schemas/__init__.py", "validate_reports"),
-    "load and file": ("cotmoc/pipeline/ingest.py", "load_and_file"),
+    "load and file": ("cotmoc/pipeline/filing.py", "load_and_file"),
 }
 
 
@@ -98,6 +162,12 @@ def main() -> None:
         naive(*args)
     elif mode == "profile":
         profile(*args)
+    elif mode == "emptyflow":
+        empty_flow()
+    elif mode == "staging":
+        staging(*args)
+    elif mode == "fixed":
+        fixed()
     elif mode == "cli":
         from cotmoc.cli import main as cli
         code = cli(args)

@@ -92,6 +92,35 @@ def test_migrations_are_idempotent_and_keep_the_data(con):
     assert snapshot(con) == data
 
 
+def test_views_are_recreated_only_when_what_they_are_built_from_changed(con, tmp_path, monkeypatch):
+    """An open with nothing changed re-creates no view (a fingerprint in the warehouse says so); a changed SQL
+    file reaches the warehouse at its next open, with the comments, in one transaction."""
+    from cotmoc.warehouse import schema
+    assert migrate(con) is False
+    sql = tmp_path / "sql"
+    sql.mkdir()
+    for path in schema.SQL_DIR.glob("*.sql"):
+        (sql / path.name).write_text(path.read_text(encoding="utf-8"), encoding="utf-8")
+    (sql / "999_probe.sql").write_text("CREATE OR REPLACE VIEW v_probe AS SELECT 1 AS one;", encoding="utf-8")
+    monkeypatch.setattr(schema, "SQL_DIR", sql)
+    assert migrate(con) is True
+    assert con.execute("SELECT one FROM v_probe").fetchone() == (1,)
+    assert migrate(con) is False
+    con.execute("DROP VIEW national_reach")         # by hand: only a forced migrate builds it again
+    assert migrate(con, force=True) is True
+    assert con.execute("SELECT count(*) FROM duckdb_views() WHERE view_name = 'national_reach'").fetchone() == (1,)
+
+
+def test_reference_tables_are_rewritten_only_when_their_rows_change(con):
+    assert refresh_reference(con, today=TODAY) is False      # open_warehouse wrote them for TODAY already
+    later = date(2027, 8, 1)                                  # 2027S1 is now expected: other rows
+    assert refresh_reference(con, today=later) is True
+    assert con.execute("SELECT count(*) FROM ref_expected_reporters WHERE period = '2027S1'").fetchone()[0] > 0
+    assert refresh_reference(con, today=later) is False
+    assert refresh_reference(con, today=TODAY) is True
+    assert con.execute("SELECT count(*) FROM ref_expected_reporters WHERE period = '2027S1'").fetchone()[0] == 0
+
+
 def test_refresh_reference_loads_every_csv_and_can_run_again(con):
     tables = {"provinces": "ref_provinces", "province_variants": "ref_province_variants", "borders": "ref_borders",
               "border_totals": "ref_border_totals", "enumerations": "ref_enumerations", "communes": "ref_communes",

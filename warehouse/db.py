@@ -4,6 +4,7 @@ warehouse/dictionary.csv, so that `duckdb_columns()` explains itself."""
 from __future__ import annotations
 
 import csv
+import hashlib
 import re
 import time
 from collections.abc import Iterator
@@ -19,7 +20,7 @@ from cotmoc.core import reference
 from cotmoc.core.config import published_path
 from cotmoc.core.faults import Busy, WarehouseDamaged
 from cotmoc.core.errors import MissingInput
-from cotmoc.warehouse.schema import rebuild_views, upgrade
+from cotmoc.warehouse.schema import built_from, rebuild_views, stamp_views, upgrade, views_stamp
 
 HERE = Path(__file__).resolve().parent
 QUERY_DIR = HERE / "queries"
@@ -102,12 +103,25 @@ def query(name: str) -> str:
     return (QUERY_DIR / f"{name}.sql").read_text(encoding="utf-8")
 
 
-def migrate(con: duckdb.DuckDBPyConnection) -> None:
-    """Take the warehouse to the current schema (pending migrations in one transaction), re-create every view
-    and macro, then the comments. Idempotent."""
+def migrate(con: duckdb.DuckDBPyConnection, *, force: bool = False) -> bool:
+    """Take the warehouse to the current schema (pending migrations in one transaction), then, unless they are
+    already built from exactly these SQL files, dictionary and schema version (warehouse/schema.py:
+    `views_stamp`) or `force`, re-create every view and macro and the comments, and stamp them, in ONE
+    transaction. Idempotent; returns whether the views were re-created."""
     upgrade(con)
-    rebuild_views(con)
-    apply_comments(con)
+    stamp = views_stamp(DICTIONARY)
+    if not force and built_from(con) == stamp:
+        return False
+    con.execute("BEGIN TRANSACTION")
+    try:
+        rebuild_views(con)
+        apply_comments(con)
+        stamp_views(con, stamp)
+        con.execute("COMMIT")
+    except BaseException:
+        con.execute("ROLLBACK")
+        raise
+    return True
 
 
 def _quote(text: str) -> str:
@@ -128,8 +142,7 @@ def apply_comments(con: duckdb.DuckDBPyConnection) -> None:
             text = specific.get((name, column)) or generic.get(column)
             if text:
                 statements.append(f'COMMENT ON COLUMN {name}."{column}" IS {_quote(text)}')
-    for (name,) in con.execute("""SELECT DISTINCT function_name FROM duckdb_functions()
-                                  WHERE function_type = 'table_macro' AND NOT internal AND schema_name = 'main'""").fetchall():
+    for (name,) in con.execute(query("table_macros")).fetchall():
         if (name, "") in specific:        # the table macros analysts call (national_teams_as_approved(7), ...)
             statements.append(f"COMMENT ON MACRO TABLE {name} IS {_quote(specific[(name, '')])}")
     con.execute(";\n".join(statements))
@@ -168,8 +181,22 @@ def _bools(df: pd.DataFrame, *columns: str) -> pd.DataFrame:
     return df
 
 
-def refresh_reference(con: duckdb.DuckDBPyConnection, *, today: date | None = None) -> None:
-    """Replace every ref_* table from the CSV files, in one transaction (bulk loads, no row inserts)."""
+REFERENCE_STAMP = "reference_built_from"
+
+
+def _frames_stamp(tables: dict[str, pd.DataFrame]) -> str:
+    """SHA-256 of the reference tables' names, column types and every value (as CSV text: a few thousand rows)."""
+    digest = hashlib.sha256()
+    for table, frame in tables.items():
+        digest.update(f"\0{table}\0{list(map(str, frame.dtypes))}\0".encode())
+        digest.update(frame.to_csv(index=False).encode())
+    return digest.hexdigest()
+
+
+def refresh_reference(con: duckdb.DuckDBPyConnection, *, today: date | None = None) -> bool:
+    """Replace every ref_* table from the CSV files, in one transaction (bulk loads, no row inserts), unless
+    the warehouse already holds exactly these rows (their fingerprint, kept in the macro
+    `reference_built_from()` in the same transaction): then nothing is written. Returns whether it wrote."""
     tables = {
         "ref_provinces": _bools(reference.load_table("provinces"), "is_border"),
         "ref_province_variants": reference.load_table("province_variants"),
@@ -181,6 +208,9 @@ def refresh_reference(con: duckdb.DuckDBPyConnection, *, today: date | None = No
         "ref_reporting_schedule": reference.load_table("reporting_schedule"),
         "ref_expected_reporters": _expected_reporters(today or date.today()),
     }
+    stamp = _frames_stamp(tables)
+    if built_from(con, REFERENCE_STAMP) == stamp:
+        return False
     con.execute("BEGIN TRANSACTION")
     try:
         for table, frame in tables.items():
@@ -188,10 +218,12 @@ def refresh_reference(con: duckdb.DuckDBPyConnection, *, today: date | None = No
             columns = ", ".join(f'"{c}"' for c in frame.columns)
             con.execute(query("replace_reference_table").format(table=table, columns=columns))
             con.unregister("ref_frame")
+        stamp_views(con, stamp, REFERENCE_STAMP)
         con.execute("COMMIT")
     except Exception:
         con.execute("ROLLBACK")
         raise
+    return True
 
 
 def _damaged(path, exc: BaseException) -> WarehouseDamaged:
