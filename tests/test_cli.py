@@ -67,9 +67,11 @@ def test_a_fault_exits_with_its_own_code(tmp_path):
     damaged = tmp_path / "warehouse" / "cotmoc.duckdb"
     damaged.parent.mkdir()
     damaged.write_bytes(b"not a duckdb file at all " * 400)
-    run = _cotmoc(tmp_path, "approve", "--period", "2024", "--warehouse", str(damaged))
-    assert run.returncode == 5, run.stderr                      # WarehouseDamaged
-    assert run.stderr.startswith("Lỗi / error: ") and "cotmoc rebuild" in run.stderr and "Traceback" not in run.stderr
+    for command in (["approve", "--period", "2024"], ["status"]):
+        run = _cotmoc(tmp_path, *command, "--warehouse", str(damaged))
+        assert run.returncode == 5, (command, run.stderr)                      # WarehouseDamaged
+        assert run.stderr.startswith("Lỗi / error: ") and "cotmoc rebuild" in run.stderr, (command, run.stderr)
+        assert "Traceback" not in run.stderr, (command, run.stderr)
 
 
 def test_anything_else_is_a_bug_and_shows_as_one(tmp_path):

@@ -87,10 +87,13 @@ def reading(warehouse: Path) -> Iterator[tuple[duckdb.DuckDBPyConnection, str]]:
                                 f"run cotmoc ingest first")
     try:
         con, source = open_read_only(warehouse), str(warehouse)
-    except (WarehouseBusy, duckdb.IOException):
+    except WarehouseBusy:
         if not published.exists():
             raise
         con, source = open_read_only(published), f"{published} (kho đang được ghi — warehouse busy)"
+    except duckdb.Error as exc:          # not a holder: the file itself does not open
+        from cotmoc.core.faults import environment_fault
+        raise (environment_fault(exc, "đọc kho dữ liệu", "read the warehouse") or _damaged(warehouse, exc)) from None
     try:
         yield con, source
     finally:
