@@ -4,6 +4,7 @@ throttling, cookies, escaping, and every hostile file the ingest refuses refused
 ingest's own message. The server runs with small limits (COTMOC_MAX_FILE_MB=1) so "too large" is quick."""
 from __future__ import annotations
 
+import html
 import io
 import re
 import sqlite3
@@ -12,6 +13,7 @@ from pathlib import Path
 import openpyxl
 import pytest
 
+from cotmoc.core.messages import problem
 from cotmoc.samples import broken_files, faulty, hostile
 from tests.portal_support import PASSWORDS, SAMPLES, Client, make_home, portal_server
 
@@ -232,7 +234,8 @@ def test_other_file_types_and_names_are_never_paths(site):
     status, headers, _ = a.upload("dien_bien", "../../../etc/bao cao.pdf", b"%PDF-1.4 not a workbook")
     assert status == 303
     page = a.get(headers["location"])[2].decode()
-    assert "không phải bảng tính" in page
+    said = problem("file.not_workbook")          # the catalogue's one text for the rule, escaped as the page shows it
+    assert f'<code class="rule">file.not_workbook</code>' in page and html.escape(said.message_vi) in page
     files = [p.relative_to(site["home"]) for p in (site["home"] / "warehouse" / "portal_files").rglob("*") if p.is_file()]
     assert all(".." not in p.parts and re.fullmatch(r"[a-z0-9_]+__[A-Za-z0-9_-]+\.[a-z0-9]+", p.name) for p in files
                if not p.name.endswith(".loi.xlsx")), files
