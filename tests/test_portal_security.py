@@ -235,7 +235,7 @@ def test_other_file_types_and_names_are_never_paths(site):
     assert status == 303
     page = a.get(headers["location"])[2].decode()
     said = problem("file.not_workbook")          # the catalogue's one text for the rule, escaped as the page shows it
-    assert f'<code class="rule">file.not_workbook</code>' in page and html.escape(said.message_vi) in page
+    assert '<code class="rule">file.not_workbook</code>' in page and html.escape(said.message_vi) in page
     files = [p.relative_to(site["home"]) for p in (site["home"] / "warehouse" / "portal_files").rglob("*") if p.is_file()]
     assert all(".." not in p.parts and re.fullmatch(r"[a-z0-9_]+__[A-Za-z0-9_-]+\.[a-z0-9]+", p.name) for p in files
                if not p.name.endswith(".loi.xlsx")), files
