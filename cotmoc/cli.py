@@ -469,13 +469,6 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("Đã dừng theo yêu cầu — stopped on request", file=sys.stderr)
         return 130
-    except OSError as exc:                            # the machine's answer (a path, a full disk): not a bug
-        from cotmoc.core.faults import environment_fault
-        fault = environment_fault(exc, "đọc hoặc ghi file", "read or write a file")
-        if fault is None:
-            raise
-        print(f"Lỗi / error: {fault}", file=sys.stderr)
-        return fault.exit_code
     except Exception:                                 # anything else is a bug: shown as one
         traceback.print_exc()
         print(BUG_LINE, file=sys.stderr)

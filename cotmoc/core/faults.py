@@ -70,12 +70,6 @@ _WHY = {
                   "Give the account running cotmoc access"),
     errno.ENOENT: ("thư mục hoặc file không còn", "a folder or file vanished", "Kiểm tra đường dẫn trong cấu hình",
                    "Check the paths in the configuration"),
-    errno.ENOTDIR: ("một phần của đường dẫn không phải thư mục", "a part of the path is not a folder",
-                    "Kiểm tra đường dẫn", "Check the path"),
-    errno.EEXIST: ("đã có một file hoặc thư mục cùng tên", "a file or folder of that name is already there",
-                   "Chọn đường dẫn khác", "Choose another path"),
-    errno.EISDIR: ("đường dẫn là một thư mục, không phải file", "the path is a folder, not a file",
-                   "Ghi tên file đầy đủ", "Give a file name"),
 }
 
 

@@ -376,12 +376,6 @@ def _save(path: Path | str, info: dict, tables: dict[str, list[dict]], spare: in
     path = Path(path)
     # the layout of the version the file declares (a faulty sample's unknown version: the current layout)
     version = contract.version_number(info.get("template_version")) or int(contract.TEMPLATE_VERSION)
-    # where it goes is settled before openpyxl starts writing: a write-only workbook that fails half-way
-    # leaves its sheets' writers to complain at exit
-    if path.is_dir():
-        raise UsageError(f"'{path}' là một thư mục: hãy ghi tên file, ví dụ {path / 'mau_bao_cao.xlsx'} — "
-                         f"'{path}' is a folder: give a file name, e.g. {path / 'mau_bao_cao.xlsx'}")
-    path.parent.mkdir(parents=True, exist_ok=True)
     wb = Workbook(write_only=True)
     _register_styles(wb)
     labels = {e: {v.code: v.label_vi for v in reference.enumeration(e)} for e in ENUMERATIONS}
@@ -393,6 +387,7 @@ def _save(path: Path | str, info: dict, tables: dict[str, list[dict]], spare: in
     _lists_sheet(wb, province, p)
     wb.custom_doc_props.append(StringProperty(name=VERSION_PROPERTY, value=str(version)))
     wb.active = 1   # open on thong_tin
+    path.parent.mkdir(parents=True, exist_ok=True)
     wb.save(path)
     return path
 
