@@ -21,7 +21,7 @@ from cotmoc.core.problems import Problem, sort_key
 from cotmoc.core.records import FileFacts
 from cotmoc.pipeline.inbox import fingerprint
 from cotmoc.reading.normalise import Report, normalise_report
-from cotmoc.reading.refusals import WORKBOOK_SUFFIXES, check_name  # noqa: F401  (WORKBOOK_SUFFIXES: the portal's)
+from cotmoc.reading.refusals import check_name
 from cotmoc.reading.workbook import UnreadableWorkbook, check_failed, read_report
 from cotmoc.schemas import validate_reports
 

@@ -13,7 +13,7 @@ from datetime import datetime
 from cotmoc.core.config import Settings
 from cotmoc.core.faults import Busy
 from cotmoc.pipeline import approval
-from cotmoc.portal.published import _query, _status, _status_cells
+from cotmoc.portal.published import published_status, query, status_cells
 
 #: how long a click waits for another writer (an ingest, a rollup) before saying the warehouse is busy
 LOCK_WAIT_SECONDS = 5.0
@@ -50,13 +50,13 @@ def unlock(settings: Settings, period: str, province: str, *, actor: str, reason
 def approval_states(settings: Settings, periods: list[str]) -> dict[tuple[str, str], dict]:
     """(reporting province, period) → who approved which submission, when, the note, locked or not, the latest
     unlock (from the published copy; absent: never approved)."""
-    rows = _query(settings, "approval_states", {"periods": periods}) if periods else []
+    rows = query(settings, "approval_states", {"periods": periods}) if periods else []
     return {(r["province_code"], r["period"]): r for r in rows}
 
 
 def held_reports(settings: Settings, periods: list[str]) -> dict[tuple[str, str], list[dict]]:
     """(reporting province, period) → its held reports (late reports of an approved period, waiting)."""
-    status = _status(settings, periods)
+    status = published_status(settings, periods)
     out: dict[tuple[str, str], list[dict]] = {}
     for h in status.held if status else []:
         out.setdefault((h["reporting_province_code"], h["period"]), []).append(h)
@@ -67,7 +67,7 @@ def held_reports(settings: Settings, periods: list[str]) -> dict[tuple[str, str]
 def office_approvals(settings: Settings, periods: list[str]) -> list[dict]:
     """Per period: each accepted (or once approved) report with its approval state and held reports, for the
     office's approve / unlock forms (cotmoc.portal.approvals.board)."""
-    return board(periods, _status_cells(settings, periods), approval_states(settings, periods),
+    return board(periods, status_cells(settings, periods), approval_states(settings, periods),
                  held_reports(settings, periods))
 
 

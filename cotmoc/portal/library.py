@@ -30,7 +30,7 @@ from cotmoc.core.errors import UsageError  # noqa: F401  (the portal's accounts 
 from cotmoc.core.steward_files import annotated_path, is_steward_file, report_paths
 from cotmoc.portal.approvals import (approval_states, approve, held_reports, lock_explanation,  # noqa: F401
                                     office_approvals, unlock)
-from cotmoc.portal.published import _queries, _query, _status_cells
+from cotmoc.portal.published import queries, query, status_cells
 
 log = logging.getLogger("cotmoc.portal")
 
@@ -78,7 +78,7 @@ def state_paths(settings: Settings) -> tuple[Path, Path]:
 
 def accepted_suffixes() -> tuple[str, ...]:
     """The file types the ingest reads (its own list): the upload form accepts exactly these."""
-    from cotmoc.pipeline.checking import WORKBOOK_SUFFIXES
+    from cotmoc.reading.refusals import WORKBOOK_SUFFIXES
     return tuple(sorted(WORKBOOK_SUFFIXES))
 
 
@@ -165,7 +165,7 @@ def periods_owed(settings: Settings, province: str, *, today: date | None = None
     owed = [(p, c) for p in reversed(reference.expected_periods(today)) for c in reference.expected_reporters(p)
             if c in codes][: last * max(len(codes), 1)]
     periods = sorted({p for p, _ in owed})[-last:]
-    cells = {(c["period"], c["reporting_province_code"]): c for c in _status_cells(settings, periods)}
+    cells = {(c["period"], c["reporting_province_code"]): c for c in status_cells(settings, periods)}
     states, held = approval_states(settings, periods), held_reports(settings, periods)
     out = []
     for period, code in owed:
@@ -187,7 +187,7 @@ def office_status(settings: Settings, *, today: date | None = None, last: int = 
     """The completeness matrix of `cotmoc status` (same reader, same states) over the published copy."""
     today = today or date.today()
     periods = periods or reference.expected_periods(today)[-last:]
-    cells = _status_cells(settings, periods)
+    cells = status_cells(settings, periods)
     if not cells:          # before the first rollup: every report owed is missing
         cells = [{"period": p, "province_code": reference.province(c).current_code,
                   "province_name": display.province_name(reference.province(c).current_code),
@@ -208,7 +208,7 @@ def office_status(settings: Settings, *, today: date | None = None, last: int = 
 
 def rejections(settings: Settings, periods: list[str], *, first: int = 3) -> list[dict]:
     """Every current rejection of the periods with its first errors (from the published copy)."""
-    rows = _query(settings, "rejections", {"periods": periods, "first": first})
+    rows = query(settings, "rejections", {"periods": periods, "first": first})
     out: dict[int, dict] = {}
     for r in rows:
         item = out.setdefault(r["submission_id"], {**{k: r[k] for k in ("submission_id", "period", "province_code",
@@ -222,12 +222,12 @@ def rejections(settings: Settings, periods: list[str], *, first: int = 3) -> lis
 
 def published_submissions(settings: Settings, codes: set[str]) -> list[dict]:
     """Every submission of these reporting provinces in the published copy, newest first."""
-    return _query(settings, "submissions_of", {"codes": sorted(codes)})
+    return query(settings, "submissions_of", {"codes": sorted(codes)})
 
 
 def submission(settings: Settings, submission_id: int) -> dict | None:
     """One submission of the published copy with its problems; None when unknown."""
-    rows = _query(settings, "submission", {"id": submission_id})
+    rows = query(settings, "submission", {"id": submission_id})
     if not rows:
         return None
     head = {k: rows[0][k] for k in rows[0] if not k.startswith("p_")}
@@ -248,7 +248,7 @@ def filed_annotated(stored_path: str | None) -> Path | None:
 def before_sending(settings: Settings, sha256: str, province: str | None, period: str | None) -> dict:
     """What the published copy says about a checked file before it is sent: the same bytes already received
     (sending them again would load nothing) and the current report it would supersede."""
-    known, current = _queries(settings, [("known_file", {"sha256": sha256}),
+    known, current = queries(settings, [("known_file", {"sha256": sha256}),
                                          ("current_report", {"province": province, "period": period})])
     return {"known": known[0] if known else None, "supersedes": current[0] if current else None}
 
@@ -257,7 +257,7 @@ def national(settings: Settings, period: str) -> dict:
     """The national figures of a period (the analyst views of the published copy)."""
     out = {}
     views = ("teams", "segments", "awards")
-    for view, rows in zip(views, _queries(settings, [(f"national_{v}", {"period": period}) for v in views])):
+    for view, rows in zip(views, queries(settings, [(f"national_{v}", {"period": period}) for v in views])):
         for r in rows:
             for enum in ("team_type", "border", "issuer", "award_form"):
                 if enum in r:
@@ -269,7 +269,7 @@ def national(settings: Settings, period: str) -> dict:
 
 
 def national_periods(settings: Settings) -> list[str]:
-    return [r["period"] for r in _query(settings, "periods_with_data", {})]
+    return [r["period"] for r in query(settings, "periods_with_data", {})]
 
 
 def national_workbook(settings: Settings, period: str) -> Path | None:
@@ -346,11 +346,11 @@ def follow(settings: Settings, inbox_path: str, sha256: str) -> dict:
     path = Path(inbox_path)
     if path.exists():
         return {"state": "waiting"}
-    rows = _query(settings, "submission_by_file", {"sha256": sha256, "path": str(path)})
+    rows = query(settings, "submission_by_file", {"sha256": sha256, "path": str(path)})
     if rows:
         sub = rows[0]
         state = {"accepted": "loaded", "superseded": "loaded"}.get(sub["status"], sub["status"])
-        superseded = _query(settings, "superseded_by", {"id": sub["submission_id"]})
+        superseded = query(settings, "superseded_by", {"id": sub["submission_id"]})
         return {"state": state, "published": True, "submission": sub, "superseded": superseded}
     filed = _filed(settings, path, sha256)
     if filed:

@@ -26,11 +26,11 @@ def _rows(cur) -> list[dict]:
     return [dict(zip(names, r)) for r in cur.fetchall()]
 
 
-def _query(settings: Settings, name: str, params) -> list[dict]:
-    return _queries(settings, [(name, params)])[0]
+def query(settings: Settings, name: str, params) -> list[dict]:
+    return queries(settings, [(name, params)])[0]
 
 
-def _queries(settings: Settings, asked: list[tuple[str, dict]]) -> list[list[dict]]:
+def queries(settings: Settings, asked: list[tuple[str, dict]]) -> list[list[dict]]:
     """Several queries on ONE read-only connection (opening the file is most of a small query's time)."""
     con = _published(settings)
     if con is None:
@@ -41,7 +41,7 @@ def _queries(settings: Settings, asked: list[tuple[str, dict]]) -> list[list[dic
         con.close()
 
 
-def _status(settings: Settings, periods: list[str]):
+def published_status(settings: Settings, periods: list[str]):
     """`cotmoc status`'s own reader over the published copy (its cells, held reports...), None before it exists."""
     from cotmoc.outputs.status import read_status
     con = _published(settings) if periods else None
@@ -51,6 +51,6 @@ def _status(settings: Settings, periods: list[str]):
         return read_status(con, str(published_path(settings.warehouse)), periods=periods)
 
 
-def _status_cells(settings: Settings, periods: list[str]) -> list[dict]:
-    status = _status(settings, periods)
+def status_cells(settings: Settings, periods: list[str]) -> list[dict]:
+    status = published_status(settings, periods)
     return status.cells if status else []
