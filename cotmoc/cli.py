@@ -469,6 +469,15 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("Đã dừng theo yêu cầu — stopped on request", file=sys.stderr)
         return 130
+    except OSError as exc:                            # the machine's answer (a path given, a full disk): not a bug
+        from cotmoc.core.faults import environment_fault
+        fault = environment_fault(exc, "đọc hoặc ghi file", "read or write a file", given_path=True)
+        if fault is None:
+            traceback.print_exc()
+            print(BUG_LINE, file=sys.stderr)
+            return EXIT_BUG
+        print(f"Lỗi / error: {fault}", file=sys.stderr)
+        return fault.exit_code
     except Exception:                                 # anything else is a bug: shown as one
         traceback.print_exc()
         print(BUG_LINE, file=sys.stderr)

@@ -74,6 +74,19 @@ def test_a_fault_exits_with_its_own_code(tmp_path):
         assert "Traceback" not in run.stderr, (command, run.stderr)
 
 
+def test_a_path_the_machine_refuses_is_said_not_shown_as_a_bug(tmp_path):
+    """An output path a person typed that cannot be used (a file where a folder must be, a folder given as the
+    file) is its bilingual message and exit code; nothing is written, and openpyxl's writers leave no noise."""
+    (tmp_path / "a_file").write_text("x")
+    for target, code, said in ((tmp_path / "a_file" / "mau.xlsx", 4, "đã có một file cùng tên"),
+                               (tmp_path, 2, "là một thư mục")):
+        run = _cotmoc(tmp_path, "template", "-o", str(target))
+        assert run.returncode == code, run.stderr
+        assert run.stderr.startswith("Lỗi / error: ") and said in run.stderr and " — " in run.stderr, run.stderr
+        assert "Traceback" not in run.stderr and BUG_LINE not in run.stderr and "Exception ignored" not in run.stderr
+    assert sorted(p.name for p in tmp_path.iterdir() if p.suffix in (".xlsx", ".part")) == []
+
+
 def test_anything_else_is_a_bug_and_shows_as_one(tmp_path):
     """An exception that is not a CotmocError (here a bug planted in the template builder) is shown with its
     traceback and a line saying it is a bug to report, and exits 1: never passed off as the user's mistake."""

@@ -73,9 +73,26 @@ _WHY = {
 }
 
 
-def environment_fault(exc: BaseException, doing_vi: str, doing_en: str) -> EnvironmentFault | None:
+#: a path a person typed that the machine refuses: said at the command line (cotmoc.cli) only. Inside a run the
+#: same errors are cotmoc's own paths gone wrong, which the ingest's recovery skips instead of stopping on
+_PATH_WHY = {
+    errno.ENOTDIR: ("một phần của đường dẫn không phải thư mục", "a part of the path is not a folder",
+                    "Kiểm tra đường dẫn", "Check the path"),
+    errno.EEXIST: ("đã có một file cùng tên ở chỗ cần một thư mục", "a file of that name is where a folder must be",
+                   "Chọn đường dẫn khác", "Choose another path"),
+    errno.EISDIR: ("đường dẫn là một thư mục, không phải file", "the path is a folder, not a file",
+                   "Ghi tên file đầy đủ", "Give a file name"),
+    errno.ENAMETOOLONG: ("tên file hoặc đường dẫn quá dài", "the file name or path is too long",
+                         "Chọn tên ngắn hơn", "Choose a shorter name"),
+}
+
+
+def environment_fault(exc: BaseException, doing_vi: str, doing_en: str, *,
+                      given_path: bool = False) -> EnvironmentFault | None:
     """An OSError (or DuckDB's I/O error wrapping one) as an EnvironmentFault, or None when it is not one of
-    the machine's faults (then it is a bug and stays a bug)."""
+    the machine's faults (then it is a bug and stays a bug). `given_path`: the path came from the person
+    running the command, so a path that cannot be used is theirs to change (_PATH_WHY), not a bug."""
+    why = _WHY | _PATH_WHY if given_path else _WHY
     code = getattr(exc, "errno", None)
     text = str(exc)
     if code is None:                      # DuckDB reports OS errors as text
@@ -83,9 +100,9 @@ def environment_fault(exc: BaseException, doing_vi: str, doing_en: str) -> Envir
                                   (errno.EACCES, "Permission denied"), (errno.EDQUOT, "Disk quota")):
             if needle in text:
                 code = candidate
-    if code not in _WHY:
+    if code not in why:
         return None
-    vi, en, fix_vi, fix_en = _WHY[code]
+    vi, en, fix_vi, fix_en = why[code]
     where = getattr(exc, "filename", None)
     at = f" ({where})" if where else ""
     return EnvironmentFault(f"Không thể {doing_vi}: {vi}{at}. {fix_vi}; không có gì bị ghi dở — cannot {doing_en}: "

@@ -25,6 +25,7 @@ from openpyxl.utils import get_column_letter, quote_sheetname
 from openpyxl.workbook.defined_name import DefinedName
 from openpyxl.worksheet.datavalidation import DataValidation
 
+from cotmoc.core.atomic import replacing
 from cotmoc.core.errors import UsageError
 from cotmoc.core import contract, reference
 from cotmoc.core.contract import Column, Sheet
@@ -376,19 +377,25 @@ def _save(path: Path | str, info: dict, tables: dict[str, list[dict]], spare: in
     path = Path(path)
     # the layout of the version the file declares (a faulty sample's unknown version: the current layout)
     version = contract.version_number(info.get("template_version")) or int(contract.TEMPLATE_VERSION)
-    wb = Workbook(write_only=True)
-    _register_styles(wb)
-    labels = {e: {v.code: v.label_vi for v in reference.enumeration(e)} for e in ENUMERATIONS}
-    _instructions_sheet(wb, p, version)
-    _info_sheet(wb, info, version)
-    for sheet in contract.sheets_of(version):
-        if not sheet.is_form:
-            _table_sheet(wb, sheet, tables.get(sheet.code, []), spare, labels, enum_labels, version)
-    _lists_sheet(wb, province, p)
-    wb.custom_doc_props.append(StringProperty(name=VERSION_PROPERTY, value=str(version)))
-    wb.active = 1   # open on thong_tin
-    path.parent.mkdir(parents=True, exist_ok=True)
-    wb.save(path)
+    # where it goes is settled before openpyxl starts writing (a write-only workbook that fails half-way leaves
+    # its sheets' writers to complain at exit), and it is written through a part file: never half a template
+    if path.is_dir():
+        raise UsageError(f"'{path}' là một thư mục: hãy ghi tên file, ví dụ {path / 'mau_bao_cao.xlsx'} — "
+                         f"'{path}' is a folder: give a file name, e.g. {path / 'mau_bao_cao.xlsx'}")
+    with replacing(path) as part:
+        part.touch()
+        wb = Workbook(write_only=True)
+        _register_styles(wb)
+        labels = {e: {v.code: v.label_vi for v in reference.enumeration(e)} for e in ENUMERATIONS}
+        _instructions_sheet(wb, p, version)
+        _info_sheet(wb, info, version)
+        for sheet in contract.sheets_of(version):
+            if not sheet.is_form:
+                _table_sheet(wb, sheet, tables.get(sheet.code, []), spare, labels, enum_labels, version)
+        _lists_sheet(wb, province, p)
+        wb.custom_doc_props.append(StringProperty(name=VERSION_PROPERTY, value=str(version)))
+        wb.active = 1   # open on thong_tin
+        wb.save(part)
     return path
 
 
