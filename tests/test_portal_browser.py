@@ -297,8 +297,10 @@ def test_the_office_approves_a_late_correction_is_held_then_unlocked(tmp_path, b
         assert "GIỮ LẠI" in browser.find_element(By.ID, "held").text
         assert teams() == before
         browser.get(f"{base}/tinh/dien_bien?tat-ca=1")
-        assert "dien_bien_2016_sua" in browser.find_element(By.CSS_SELECTOR, ".held-list").text
-        assert "1 báo cáo đang được giữ lại chờ mở khóa" in browser.find_element(By.CSS_SELECTOR, ".lock-note").text
+        held_list = browser.find_element(By.CSS_SELECTOR, ".held-list").text
+        assert "dien_bien_2016_sua.xlsx" in held_list and "__" not in held_list     # the name it was sent under
+        lock_note = browser.find_element(By.CSS_SELECTOR, ".lock-note").text
+        assert "1 báo cáo đang được giữ lại chờ mở khóa" in lock_note and "1 report is held" in lock_note
         row = browser.find_element(By.CSS_SELECTOR, ".lock-note").find_element(By.XPATH, "./ancestor::tr")
         assert row.find_element(By.TAG_NAME, "strong").text == "2016"
         _shot_around(browser, tmp_path, "portal-province-locked.png", row)
@@ -308,7 +310,8 @@ def test_the_office_approves_a_late_correction_is_held_then_unlocked(tmp_path, b
         _login(browser, base, "van_phong")
         _wait(lambda: browser.current_url.endswith("/van-phong"), lambda: browser.page_source)
         _office_period(browser, base, "2016")
-        assert "giữ lại chờ mở khóa" in browser.find_element(By.ID, "approval-2016-dien_bien").text
+        waiting = browser.find_element(By.ID, "approval-2016-dien_bien").text
+        assert "giữ lại chờ mở khóa" in waiting and "dien_bien_2016_sua.xlsx" in waiting
         form = browser.find_element(By.ID, "unlock-2016-dien_bien")
         assert form.find_element(By.NAME, "reason").get_attribute("required") is not None
         form.find_element(By.NAME, "reason").send_keys("Tỉnh sửa số tổ tự quản")

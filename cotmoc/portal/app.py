@@ -142,6 +142,15 @@ class Portal:
         self.store = Store(db_path)
         self.today = today
 
+    def name_as_sent(self, reports: list[dict]) -> list[dict]:
+        """Each report (a held one, from the warehouse) with `sent_name`: the name its steward gave the file when
+        it came through the portal (the inbox keeps a server-made name), else the name it was filed under."""
+        by_sha = self.store.uploads_by_sha([r["sha256"] for r in reports if r.get("sha256")])
+        for r in reports:
+            upload = by_sha.get(r.get("sha256"))
+            r["sent_name"] = upload["uploaded_name"] if upload else r["file_name"]
+        return reports
+
     def audit(self, request: Request, action: str, **detail) -> None:
         """The audit log (store.py) and one log line (the service's journal); never a password."""
         user = getattr(request.state, "account", None)

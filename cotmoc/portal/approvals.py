@@ -102,7 +102,7 @@ def lock_explanation(state: dict | None, held: int) -> dict | None:
                    f"unlocks the period. To correct the figures, ask the office to unlock it.")
         if held:
             text_vi += f" Hiện có {held} báo cáo đang được giữ lại chờ mở khóa."
-            text_en += f" {held} report(s) are held, waiting for an unlock."
+            text_en += (" 1 report is held" if held == 1 else f" {held} reports are held") + ", waiting for an unlock."
         return {"state": "locked", "vi": text_vi, "en": text_en}
     text_vi = (f"Kỳ này đã được duyệt ngày {when} rồi được văn phòng mở khóa ngày {_when(state['unlocked_at'])} "
                f"({state['unlocked_by']}: {state['unlock_reason']}). Số liệu đã thay đổi sau khi duyệt; báo cáo gửi lúc "

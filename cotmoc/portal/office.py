@@ -44,6 +44,9 @@ async def office_home(request: Request, periods: list[str] | None = None, result
         r["upload"] = by_sha.get(r["sha256"])
     national = await run_in_threadpool(library.national_periods, portal.settings)
     approvals = await run_in_threadpool(library.office_approvals, portal.settings, matrix["periods"])
+    for period in approvals:
+        for row in period["rows"]:
+            portal.name_as_sent(row["held_reports"])
     return RENDER.page(request, "office.html", status=status, matrix=matrix, rejected=rejected,
                        national_periods=national, approvals=approvals, result=result, kept=kept or {})
 
@@ -117,7 +120,7 @@ async def office_submission(request: Request):
     periods = [sub["period"]] if sub["period"] else []
     key = (sub["province_code"], sub["period"])
     approval = (await run_in_threadpool(library.approval_states, portal.settings, periods)).get(key)
-    held = (await run_in_threadpool(library.held_reports, portal.settings, periods)).get(key, [])
+    held = portal.name_as_sent((await run_in_threadpool(library.held_reports, portal.settings, periods)).get(key, []))
     return RENDER.page(request, "office_submission.html", sub=sub, has_loi=loi is not None, approval=approval,
                        held=held, kept={})
 

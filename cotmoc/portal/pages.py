@@ -81,6 +81,7 @@ async def province_home(request: Request):
                reversed(portal.store.uploads(province=province, submitted=True, limit=50))}
     for p in periods:
         p["sent"] = pending.get((p["province"], p["period"]))
+        portal.name_as_sent(p["held"])
     return RENDER.page(request, "province_home.html", province=province, periods=periods, show_all=show_all,
                        province_name=library.province_name(province))
 
