@@ -155,7 +155,7 @@ def row_blocks(fp) -> Iterator[tuple[str, bytes | RowBlock]]:
             yield "rows", block
             yield "tail", buf[closing:] + fp.read()
             return
-        more = fp.read(_CHUNK)
+        more = fp.read(max(_CHUNK, len(buf)))     # a huge row doubles the read: never quadratic in its size
         if not more:
             raise NotStreamable("a row that does not end")
         cut = buf.rfind(b"<row")
