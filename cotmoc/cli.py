@@ -451,6 +451,8 @@ def main(argv: list[str] | None = None) -> int:
     """Exit codes (cotmoc/core/faults.py, docs/operations.md): 0 done, 1 a bug, 2 usage, 3 busy, 4 a fault in the
     environment, 5 the warehouse damaged. Every CotmocError (cotmoc/core/errors.py) is its message alone, never a
     traceback; any other exception is a bug, shown as one: its traceback and a line asking to report it."""
+    from cotmoc.core.unused_imports import keep_out_unused_imports
+    keep_out_unused_imports()                   # before anything imports pandera
     from cotmoc.core.errors import EXIT_BUG, CotmocError
     from cotmoc.pipeline.stopping import Stopped
     from cotmoc.core.prefect_env import apply_prefect_defaults

@@ -10,6 +10,7 @@ versions) and any column of the failing row by its code (``{members}``, ``{teams
 """
 from __future__ import annotations
 
+from contextlib import contextmanager
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import Callable
@@ -93,7 +94,23 @@ def _allowed(sheet_code: str, column: str) -> str:
 @lru_cache(maxsize=None)
 def _schema(model: type[pa.DataFrameModel]) -> pa.DataFrameSchema:
     """The model's schema, built once (pandera rebuilds it on every Model.validate: ≈ 30 ms a call)."""
-    return model.to_schema()
+    with _pandas_annotations_only():
+        return model.to_schema()
+
+
+@contextmanager
+def _pandas_annotations_only():
+    """While a model is built, pandera asks which Series and Index annotation types exist, and to answer it
+    imports dask.dataframe whenever dask is installed (it is, for the Dask runner): ≈ 1 s in every process that
+    checks a file. cotmoc's models annotate pandas types only, so pandera is told just those."""
+    from pandera.api.pandas import model as built
+    from pandera.typing import Index, Series
+    saved = built.get_index_types, built.get_series_types
+    built.get_index_types, built.get_series_types = (lambda: {Index}), (lambda: {Series})
+    try:
+        yield
+    finally:
+        built.get_index_types, built.get_series_types = saved
 
 
 def validate_frame(model: type[pa.DataFrameModel], df: pd.DataFrame, sheet_code: str,

@@ -22,6 +22,8 @@ _pool: ProcessPoolExecutor | None = None
 
 
 def _warm_up() -> None:
+    from cotmoc.core.unused_imports import keep_out_unused_imports
+    keep_out_unused_imports()
     import cotmoc.pipeline.checking  # noqa: F401  pandas, pandera, calamine, the schemas: what every check needs
 
 
