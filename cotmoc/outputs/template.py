@@ -11,6 +11,8 @@ widths and styles are all still written (they are set before the first row or ke
 """
 from __future__ import annotations
 
+import os
+
 import dataclasses
 from datetime import date, timedelta
 from pathlib import Path
@@ -25,7 +27,7 @@ from openpyxl.utils import get_column_letter, quote_sheetname
 from openpyxl.workbook.defined_name import DefinedName
 from openpyxl.worksheet.datavalidation import DataValidation
 
-from cotmoc.core.atomic import replacing
+from cotmoc.core.atomic import part_path
 from cotmoc.core.errors import UsageError
 from cotmoc.core import contract, reference
 from cotmoc.core.contract import Column, Sheet
@@ -378,11 +380,15 @@ def _save(path: Path | str, info: dict, tables: dict[str, list[dict]], spare: in
     # the layout of the version the file declares (a faulty sample's unknown version: the current layout)
     version = contract.version_number(info.get("template_version")) or int(contract.TEMPLATE_VERSION)
     # where it goes is settled before openpyxl starts writing (a write-only workbook that fails half-way leaves
-    # its sheets' writers to complain at exit), and it is written through a part file: never half a template
+    # its sheets' writers to complain at exit), and it is written through a part file renamed when whole: never
+    # half a template under its name (not flushed to disk: a template is made again in a second, and tests and
+    # samples write thousands)
     if path.is_dir():
         raise UsageError(f"'{path}' là một thư mục: hãy ghi tên file, ví dụ {path / 'mau_bao_cao.xlsx'} — "
                          f"'{path}' is a folder: give a file name, e.g. {path / 'mau_bao_cao.xlsx'}")
-    with replacing(path) as part:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    part = part_path(path)
+    try:
         part.touch()
         wb = Workbook(write_only=True)
         _register_styles(wb)
@@ -396,6 +402,9 @@ def _save(path: Path | str, info: dict, tables: dict[str, list[dict]], spare: in
         wb.custom_doc_props.append(StringProperty(name=VERSION_PROPERTY, value=str(version)))
         wb.active = 1   # open on thong_tin
         wb.save(part)
+        os.replace(part, path)
+    finally:
+        part.unlink(missing_ok=True)
     return path
 
 
