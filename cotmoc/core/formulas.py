@@ -118,6 +118,17 @@ def error_cells(path: Path, sheet_names: list[str]) -> dict[str, dict[str, str]]
     return out
 
 
+#: what makes a part worth a second look: a formula tag or an error cell (the container check scans every part once
+#: and tells the reader which hold either, so a report without them is never scanned again)
+MARKS = (*_FORMULA_TAGS, *_ERROR_TYPE)
+
+
+def has_marks(block: bytes) -> bool:
+    """Whether a block of a part's XML may hold a formula or an error cell (a block of _SCAN_CHUNK bytes or more,
+    each starting with the previous one's last 8 bytes)."""
+    return any(p.search(block) for p in MARKS)
+
+
 def _part_matches(zf: zipfile.ZipFile, part: str, patterns) -> bool:
     """Whether any pattern occurs in the part's decompressed XML, scanned in chunks (a 100,000-row sheet is tens
     of MB: never held at once); each chunk starts with the previous one's last bytes, so no short tag is cut."""

@@ -17,6 +17,7 @@ import zlib
 from pathlib import Path
 
 from cotmoc.core.display import en_number, vi_number
+from cotmoc.core.formulas import has_marks
 from cotmoc.core.messages import problem
 from cotmoc.core.problems import Problem
 
@@ -56,6 +57,12 @@ def check_name(path: Path) -> None:
 
 def check_container(path: Path, max_bytes: int, max_uncompressed: int) -> str:
     """Return "zip" or "ole" after the safety checks, or raise UnreadableWorkbook."""
+    return scan_container(path, max_bytes, max_uncompressed)[0]
+
+
+def scan_container(path: Path, max_bytes: int, max_uncompressed: int) -> tuple[str, frozenset[str]]:
+    """check_container, and for a zip the parts that may hold a formula or an error cell
+    (cotmoc.core.formulas.has_marks), found while every part is read for the safety checks anyway."""
     size = path.stat().st_size
     if size > max_bytes:          # in the unit the limit is set in (COTMOC_MAX_FILE_MB: 1 MB = 1024 × 1024 bytes)
         mb, limit = vi_number(size / _MB, 1), vi_number(max_bytes / _MB, 0 if max_bytes % _MB == 0 else 1)
@@ -66,30 +73,32 @@ def check_container(path: Path, max_bytes: int, max_uncompressed: int) -> str:
     with path.open("rb") as fh:
         head = fh.read(8)
     if head[:4] == b"PK\x03\x04":
-        _check_zip(path, max_uncompressed)
-        return "zip"
+        return "zip", _check_zip(path, max_uncompressed)
     if head == _OLE_MAGIC:
         if _ENCRYPTION_INFO in path.read_bytes():
             raise refuse("file.password", detail="")
-        return "ole"
+        return "ole", frozenset()
     raise refuse("file.not_workbook")
 
 
 _DECLARATION = re.compile(rb"<!(?:DOCTYPE|ENTITY)")
 
 
-def _declares_entities(part) -> bool:
-    """Whether a zip part holds a DOCTYPE or ENTITY declaration anywhere (read in blocks, with an overlap, so a
-    declaration placed after the first 64 KiB is found too)."""
-    tail = b""
+def _read_part(part, xml: bool) -> tuple[bool, bool]:
+    """(whether a zip part holds a DOCTYPE or ENTITY declaration anywhere (`xml` parts only), whether it may hold
+    a formula or an error cell), read in blocks with an overlap, so a declaration placed after the first 64 KiB
+    is found too."""
+    tail, marked = b"", False
     for block in iter(lambda: part.read(1 << 20), b""):
-        if _DECLARATION.search(tail + block):
-            return True
+        text = tail + block
+        if xml and _DECLARATION.search(text):
+            return True, marked
+        marked = marked or has_marks(text)
         tail = block[-16:]
-    return False
+    return False, marked
 
 
-def _check_zip(path: Path, max_uncompressed: int) -> None:
+def _check_zip(path: Path, max_uncompressed: int) -> frozenset[str]:
     try:
         with zipfile.ZipFile(path) as zf:
             infos = zf.infolist()
@@ -97,11 +106,17 @@ def _check_zip(path: Path, max_uncompressed: int) -> None:
             packed = sum(i.compress_size for i in infos) or 1
             if total > max_uncompressed or (total > RATIO_CHECK_BYTES and total / packed > MAX_RATIO):
                 raise refuse("file.zip_bomb", mb=f"{total / 1e6:.0f}")
+            marked = set()
             for info in infos:
-                if info.filename.endswith((".xml", ".rels", ".vml")):
-                    with zf.open(info) as part:        # zipfile checks each part's size and CRC as it reads
-                        if _declares_entities(part):
-                            raise refuse("file.xml_entities")
+                # every part is read (a sheet may be stored under any name), XML ones checked for entities;
+                # zipfile checks each part's size and CRC as it reads
+                with zf.open(info) as part:
+                    declares, marks = _read_part(part, info.filename.endswith((".xml", ".rels", ".vml")))
+                if declares:
+                    raise refuse("file.xml_entities")
+                if marks:
+                    marked.add(info.filename)
+            return frozenset(marked)
     except (zipfile.BadZipFile, EOFError, zipfile.LargeZipFile, ValueError, OSError, NotImplementedError,
             RuntimeError, zlib.error) as exc:
         raise _corrupt(exc) from None
