@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import logging
 import os
+import time
 from collections import deque
 from datetime import date, datetime
 from functools import partial
@@ -79,20 +80,31 @@ def _checked(items: list[tuple], future, settings: Settings, today: date | None)
 
 
 class RunProgress:
-    """The run's progress in the UI (the artifact's bar) and its log, one line per file as it ends."""
+    """The run's progress in the UI (the artifact's bar) and its log, one line per file as it ends. The bar is
+    sent to the server at most once a second and once at the end: one request per file cost a 744-file backfill
+    12 s, longer than checking the files."""
+
+    EVERY_SECONDS = 1.0
 
     def __init__(self, total: int):
-        self.done, self.total = 0, total
+        self.done, self.total, self.sent, self.shown = 0, total, time.monotonic(), 0
         self.artifact = (create_progress_artifact(0.0, key="cotmoc-ingest-progress",
                                                   description=progress_text(0, total)) if total else None)
 
     def advance(self, outcomes: list[FileOutcome]) -> None:
         for outcome in outcomes:
             get_run_logger().info(outcome.line())
-            self.done += 1
-            if self.artifact:
-                update_progress_artifact(self.artifact, 100.0 * self.done / self.total,
-                                         description=progress_text(self.done, self.total))
+        self.done += len(outcomes)
+        now = time.monotonic()
+        if self.done == self.total or now - self.sent >= self.EVERY_SECONDS:
+            self.show()
+
+    def show(self) -> None:
+        """Send the bar as it stands, unless the UI already shows it."""
+        if self.artifact and self.shown != self.done:
+            update_progress_artifact(self.artifact, 100.0 * min(self.done, self.total) / self.total,
+                                     description=progress_text(self.done, self.total))
+            self.sent, self.shown = time.monotonic(), self.done
 
 
 def say_waiting(wait_seconds: float, holder: str) -> None:
@@ -116,6 +128,7 @@ def ingest_flow(inbox: str | None = None, warehouse: str | None = None, today: d
             for checked in checked_batches(batches(run, plan), settings, today):
                 progress.advance(commit_and_file(run, checked))
             progress.advance(file_duplicates(run, plan))
+            progress.show()
             outcomes = finish_run(run)
     except (Fault, Stopped) as exc:   # busy, the machine, a damaged warehouse, a stop: said once, no traceback;
         if isinstance(exc, Busy):      # the UI's run list says why this run did nothing

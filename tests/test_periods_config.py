@@ -52,6 +52,6 @@ def test_settings_defaults_env_and_toml(tmp_path):
 def test_check_settings_default_to_every_core_and_batches_of_32(tmp_path):
     from cotmoc.pipeline.parallel import worker_count
     s = load_settings(tmp_path, environ={})
-    assert (s.check_workers, s.batch_files) == (0, 32) and worker_count(s.check_workers) == (os.cpu_count() or 1)
+    assert (s.check_workers, s.batch_files) == (0, 128) and worker_count(s.check_workers) == (os.cpu_count() or 1)
     s = load_settings(tmp_path, environ={"COTMOC_CHECK_WORKERS": "1", "COTMOC_BATCH_FILES": "0"})
     assert (worker_count(s.check_workers), s.batch_files) == (1, 1)      # a batch holds at least one file

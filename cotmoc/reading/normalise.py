@@ -9,6 +9,7 @@ from functools import lru_cache
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
 
 from cotmoc.core import contract, reference
 from cotmoc.core.contract import Column, Sheet
@@ -328,17 +329,51 @@ def _commune(text: str, province: str, sheet: Sheet, raw: RawSheet, row: int, pr
 def _typed(col: Column, values: list):
     """The nullable pandas array for a column kind, so pandera checks values, not Python objects."""
     if col.kind == contract.DATE:
-        return pd.to_datetime(pd.Series(values, dtype=object), errors="coerce").array
+        return _dates(values)
     if col.kind == contract.KM:
-        return pd.array(values, dtype="Float64")
+        return _decimals(values)
     if col.kind in contract.WHOLE_NUMBER_KINDS:
         return _whole_numbers(values)
+    return _texts(values)
+
+
+# The arrays below are built straight from the values the converters give (texts or None, floats or None, dates
+# or None), the way pandas' generic constructors would build them from those values but without their checks of
+# every element; any other value takes the generic way (tests/test_checks_golden.py holds them equal).
+_STRING = pd.array([], dtype="string").dtype
+
+
+def _texts(values: list):
+    if _STRING.storage == "pyarrow" and _STRING.na_value is pd.NA and all(v is None or type(v) is str
+                                                                          for v in values):
+        return pd.arrays.ArrowStringArray(pa.array(values, type=pa.large_string()))
     return pd.array(values, dtype="string")
+
+
+def _decimals(values: list):
+    if all(v is None or type(v) is float for v in values):
+        data = np.array([np.nan if v is None else v for v in values], dtype="float64")
+        return pd.arrays.FloatingArray(data, np.isnan(data))        # NaN is NA, as pd.array makes it
+    return pd.array(values, dtype="Float64")
+
+
+def _dates(values: list):
+    if any(v is not None for v in values) and all(v is None or type(v) is date for v in values):
+        return pd.array(np.array(values, dtype="datetime64[s]"))    # a date's own resolution, as to_datetime gives
+    return pd.to_datetime(pd.Series(values, dtype=object), errors="coerce").array
 
 
 def _frame(columns: dict, excel_rows: list[int]) -> pd.DataFrame:
     columns["excel_row"] = np.array(excel_rows, dtype="int64")
-    return pd.DataFrame(columns)
+    # the arrays are made here, each of the right type and length: pandas need not check or copy them again
+    return pd.DataFrame._from_arrays(list(columns.values()), columns=_labels(tuple(columns)),
+                                     index=pd.RangeIndex(len(excel_rows)), verify_integrity=False)
+
+
+@lru_cache(maxsize=64)
+def _labels(codes: tuple[str, ...]) -> pd.Index:
+    """A table's column labels, made once (an Index is immutable, so frames may share it)."""
+    return pd.Index(list(codes))
 
 
 _EXACT_IN_FLOAT = 2 ** 53
