@@ -88,6 +88,17 @@ def replace_section(text: str, heading: str, lines: list[str]) -> str:
     return head.rstrip("\n") + "\n\n" + "\n".join(lines) + ("\n" + after if after else "")
 
 
+def kept_section(path: Path, heading: str) -> list[str]:
+    """The section under `heading` of an earlier results file, as it was (--skip-largest), or a line saying it
+    was not measured."""
+    text = path.read_text(encoding="utf-8") if path.exists() else ""
+    _, found, rest = text.partition(heading)
+    if not found:
+        return [heading, "", "Not measured in this run (`bench/run.py --largest` measures it alone).", ""]
+    body = rest[:rest.find("\n## ") + 1] if "\n## " in rest else rest
+    return [heading, "", *body.strip("\n").split("\n"), ""]
+
+
 def only_largest(args, work: Path, reps: int) -> int:
     """--largest: that measurement alone, its section of the results file rewritten, the rest left as it was."""
     home = work / "home"

@@ -79,6 +79,8 @@ def fixed() -> None:
     opening the warehouse of COTMOC_HOME step by step as open_warehouse does (verify, migrate, reference)."""
     import json
     import time
+    from cotmoc.core.unused_imports import keep_out_unused_imports
+    keep_out_unused_imports()           # as the command line does before it imports anything else
     times = {}
     started = time.perf_counter()
     import prefect  # noqa: F401

@@ -135,6 +135,8 @@ def main() -> int:
     parser.add_argument("--quick", action="store_true", help="small run, no targets checked (CI)")
     parser.add_argument("--largest", action="store_true",
                         help="only the largest admitted file; rewrites its section of the results file")
+    parser.add_argument("--skip-largest", action="store_true",
+                        help="keep the largest file's section of the results file as it was (measured by --largest)")
     parser.add_argument("--largest-rows", type=int, default=None, help="its segment rows (default: the largest)")
     parser.add_argument("--reps", type=int, default=None, help="repetitions at 1× (default 3, quick 1)")
     parser.add_argument("--scale", default="1", help="backfill sizes to measure, e.g. 1,3,10 (Dask at the largest)")
@@ -208,8 +210,8 @@ def main() -> int:
         fixed = _reported_json(_wrapped("fixed"), served, "FIXED")     # on the warehouse the runs above left
         results.append(_run(f"{rows:,}-row workbook alone", _wrapped("cli", "ingest"), served, reps,
                             prepare=fill_inbox(inbox_names([large]))))
-        biggest = largest.largest_admitted(work, gen_env, served, home, 1 if args.quick else reps,
-                                           rows=20_000 if args.quick else None)
+        biggest = None if args.skip_largest else largest.largest_admitted(
+            work, gen_env, served, home, 1 if args.quick else reps, rows=20_000 if args.quick else None)
         scaled = _scale_runs(scales, folders, served, home, fill_inbox, results)
     finally:
         server.terminate()
@@ -222,11 +224,13 @@ def main() -> int:
     context = {"quick": args.quick, "files": len(files), "years": years, "rows": rows, "reps": reps,
                "generated": generated, "startup": startup, "cores": os.cpu_count(), "fixed": fixed,
                "profile": prof, "scaled": scaled, "resubmission": resubmission, "staging": staged, "load": os.getloadavg()}
-    checks = check_targets(results, context) | largest.largest_checks(*biggest[:2])
+    checks = check_targets(results, context) | (largest.largest_checks(*biggest[:2]) if biggest else {})
     text = results_text(results, checks, context)
-    text = largest.replace_section(text, largest.LARGEST_SECTION, largest.largest_lines(*biggest, 1 if args.quick else reps))
-    print(text)
     out = Path(args.out) if args.out else (work / "results.md" if args.quick else ROOT / "bench" / "results.md")
+    section = (largest.largest_lines(*biggest, 1 if args.quick else reps) if biggest
+               else largest.kept_section(out, largest.LARGEST_SECTION))
+    text = largest.replace_section(text, largest.LARGEST_SECTION, section)
+    print(text)
     out.write_text(text, encoding="utf-8")
     (work / "results.json").write_text(json.dumps({"measures": {m.name: m.__dict__ for m in results},
                                                    **{k: context[k] for k in ("fixed", "profile", "scaled", "staging")}},

@@ -12,6 +12,7 @@ from pathlib import Path
 import pandas as pd
 
 from cotmoc.core import contract
+from cotmoc.core.frames import packed, unpacked
 from cotmoc.core.problems import Problem
 
 #: table sheet code → the Report attribute holding its rows
@@ -43,6 +44,16 @@ class Report:
 
     def table(self, sheet_code: str) -> pd.DataFrame:
         return getattr(self, TABLES[sheet_code])
+
+    # a checked report goes from a worker process to the loading one: its tables travel packed (cotmoc.core.frames)
+    def __getstate__(self) -> dict:
+        return {k: packed(v) if k in _TABLE_FIELDS else v for k, v in self.__dict__.items()}
+
+    def __setstate__(self, state: dict) -> None:
+        self.__dict__.update({k: unpacked(v) if k in _TABLE_FIELDS else v for k, v in state.items()})
+
+
+_TABLE_FIELDS = frozenset(TABLES.values())
 
 
 @dataclass(frozen=True)

@@ -1,0 +1,58 @@
+"""A checked report's tables travel from a worker process packed (cotmoc.core.frames) and arrive exactly as they
+left: values, dtypes, the pandas array type of every column, labels and index."""
+from __future__ import annotations
+
+import pickle
+from datetime import date
+from multiprocessing.reduction import ForkingPickler
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from cotmoc.core.config import load_settings
+from cotmoc.core.frames import packed, unpacked
+from cotmoc.core.records import TABLES
+from cotmoc.pipeline.checking import check_files
+from cotmoc.samples import faulty
+from tests.conftest import TODAY
+from tests.test_checks_golden import SAMPLES
+from tests.test_read_speed_equivalence import _odd_values
+
+
+def assert_same(a: pd.DataFrame, b: pd.DataFrame) -> None:
+    pd.testing.assert_frame_equal(a, b, check_exact=True)
+    assert [type(a.iloc[:, i].array) for i in range(a.shape[1])] == [type(b.iloc[:, i].array) for i in range(b.shape[1])]
+    assert list(a.dtypes) == list(b.dtypes) and a.columns.equals(b.columns) and a.index.equals(b.index)
+
+
+def test_every_table_of_checked_reports_arrives_as_it_left(tmp_path):
+    paths = sorted(SAMPLES.rglob("*.xlsx"))
+    paths += [_odd_values(tmp_path / "odd.xlsx"), faulty.bad_counts(tmp_path / "bad.xlsx").path,
+              faulty.repairable_text(tmp_path / "text.xlsx").path]
+    checked = check_files([(p, None) for p in paths], load_settings(tmp_path / "home", environ={}), today=TODAY)
+    arrived = pickle.loads(ForkingPickler.dumps(checked))        # as a worker's result reaches the ingest
+    tables = 0
+    for sent, got in zip(checked, arrived):
+        assert sent.problems == got.problems and sent.facts == got.facts
+        if sent.report is None:
+            continue
+        assert got.report.info == sent.report.info
+        for code in TABLES:
+            assert_same(sent.report.table(code), got.report.table(code))
+            tables += len(sent.report.table(code)) > 0
+    assert tables >= 3 * len(paths)
+
+
+@pytest.mark.parametrize("frame", [
+    pd.DataFrame({"text": pd.array(["a", None, "Mường Nhé"], dtype="string"),
+                  "count": pd.array([1, None, -3], dtype="Int64"), "km": pd.array([0.5, None, -0.0], dtype="Float64"),
+                  "day": pd.to_datetime(pd.Series([date(2020, 1, 5), None, date(1900, 3, 1)], dtype=object)).array,
+                  "row": np.array([4, 5, 6], dtype="int64"), "flag": np.array([True, False, True])}),
+    pd.DataFrame({"text": pd.array([], dtype="string"), "count": pd.array([], dtype="Int64")}),
+    pd.DataFrame({"mixed": [1, "a", None], "ns": pd.to_datetime(["2020-01-01", None, "2021-06-30"])}),
+    pd.DataFrame({"a": [1, 2]}, index=pd.Index([7, 9], name="excel_row")),     # not a range index: travels whole
+    pd.DataFrame([[1, 2]], columns=["a", "a"]),                                  # repeated labels: travels whole
+], ids=["every kind", "empty", "other types", "other index", "repeated labels"])
+def test_a_table_of_any_shape_arrives_as_it_left(frame):
+    assert_same(frame, unpacked(pickle.loads(pickle.dumps(packed(frame)))))
