@@ -81,21 +81,28 @@ def largest_lines(ok: Measure, one: Measure, facts: dict, reps: int) -> list[str
             *[f"| {TARGETS[k]} | {v:.3f} | {'yes' if met else 'NO'} |" for k, (v, met) in checks.items()], ""]
 
 
+def _split(text: str, heading: str) -> tuple[str, str | None, str]:
+    """(what comes before the section under `heading`, the section's body or None when absent, what follows it
+    from the next "## ")."""
+    head, found, rest = text.partition(heading)
+    if not found:
+        return text, None, ""
+    cut = rest.find("\n## ")
+    return head, (rest[:cut + 1] if cut >= 0 else rest), (rest[cut + 1:] if cut >= 0 else "")
+
+
 def replace_section(text: str, heading: str, lines: list[str]) -> str:
     """`text` with the section under `heading` (up to the next "## ") replaced by `lines` (appended if absent)."""
-    head, found, rest = text.partition(heading)
-    after = rest[rest.find("\n## ") + 1:] if found and "\n## " in rest else ""
+    head, _, after = _split(text, heading)
     return head.rstrip("\n") + "\n\n" + "\n".join(lines) + ("\n" + after if after else "")
 
 
 def kept_section(path: Path, heading: str) -> list[str]:
     """The section under `heading` of an earlier results file, as it was (--skip-largest), or a line saying it
     was not measured."""
-    text = path.read_text(encoding="utf-8") if path.exists() else ""
-    _, found, rest = text.partition(heading)
-    if not found:
+    _, body, _ = _split(path.read_text(encoding="utf-8") if path.exists() else "", heading)
+    if body is None:
         return [heading, "", "Not measured in this run (`bench/run.py --largest` measures it alone).", ""]
-    body = rest[:rest.find("\n## ") + 1] if "\n## " in rest else rest
     return [heading, "", *body.strip("\n").split("\n"), ""]
 
 

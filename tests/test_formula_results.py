@@ -129,3 +129,20 @@ def test_the_sample_formula_fault_names_its_column_and_shows_the_formula(tmp_pat
     problem = next(p for p in read_report(made.path).problems if p.rule == "formula.no_cached_value")
     label = contract.SHEETS_BY_CODE["doan_bien_gioi"].column("persons").label_vi
     assert problem.cell == made.cell and problem.value == "=J4*2" and problem.message_vi.startswith(label + ": ")
+
+
+def test_a_formula_is_found_in_a_sheet_stored_under_any_name(tmp_path):
+    """The container check tells the reader whether a package may hold a formula from the XML parts it scans; a
+    sheet stored under another name (`sheet4.dat`, which the readers still open) is not one of them, so such a
+    package is searched in full and its formula without a saved result is still reported on its cell."""
+    made = faulty.formulas(tmp_path / "f.xlsx", cached=False)
+    odd = tmp_path / "odd.xlsx"
+    with zipfile.ZipFile(made.path) as zin, zipfile.ZipFile(odd, "w", zipfile.ZIP_DEFLATED) as zout:
+        for item in zin.infolist():
+            data = zin.read(item.filename)
+            if item.filename in ("xl/_rels/workbook.xml.rels", "[Content_Types].xml"):
+                data = re.sub(rb"(worksheets/sheet\d+)\.xml", rb"\1.dat", data)
+            zout.writestr(re.sub(r"^(xl/worksheets/sheet\d+)\.xml$", r"\1.dat", item.filename), data)
+    assert any(name.endswith(".dat") for name in zipfile.ZipFile(odd).namelist())
+    found = [(p.rule, p.cell) for p in read_report(odd).problems]
+    assert (made.rule, made.cell) in found

@@ -16,8 +16,7 @@ from cotmoc.core.records import TABLES
 from cotmoc.pipeline.checking import check_files
 from cotmoc.samples import faulty
 from tests.conftest import TODAY
-from tests.test_checks_golden import SAMPLES
-from tests.test_read_speed_equivalence import _odd_values
+from tests.test_read_speed_equivalence import SAMPLES, _odd_values
 
 
 def assert_same(a: pd.DataFrame, b: pd.DataFrame) -> None:

@@ -118,14 +118,14 @@ def error_cells(path: Path, sheet_names: list[str]) -> dict[str, dict[str, str]]
     return out
 
 
-#: what makes a part worth a second look: a formula tag or an error cell (the container check scans every part once
-#: and tells the reader which hold either, so a report without them is never scanned again)
+#: what makes a part worth a second look: a formula tag or an error cell (the container check scans the XML parts
+#: once and tells the reader whether any holds either, so a report without them is never scanned again)
 MARKS = (*_FORMULA_TAGS, *_ERROR_TYPE)
 
 
 def has_marks(block: bytes) -> bool:
-    """Whether a block of a part's XML may hold a formula or an error cell (a block of _SCAN_CHUNK bytes or more,
-    each starting with the previous one's last 8 bytes)."""
+    """Whether a block of a part's XML may hold a formula or an error cell (blocks overlapping by 8 bytes or more,
+    so no tag is cut)."""
     return any(p.search(block) for p in MARKS)
 
 

@@ -15,27 +15,31 @@ import pyarrow as pa
 _WHOLE = "whole"
 
 
+def arrow_texts(values: list) -> pd.arrays.ArrowStringArray:
+    """Texts or None as pandas' Arrow-backed "string" array, straight from the values (no check of each)."""
+    return pd.arrays.ArrowStringArray(pa.array(values, type=pa.large_string()))
+
+
 def _part(array):
-    """(kind, parts) for one column's array."""
+    """(kind, parts) for one column's array (a numpy array or a pandas extension array)."""
     if (isinstance(array, pd.arrays.ArrowStringArray) and array.dtype.na_value is pd.NA
             and array._pa_array.type == pa.large_string()):
         return "text", array._pa_array.to_pylist()
     if isinstance(array, (pd.arrays.IntegerArray, pd.arrays.FloatingArray)):
-        return "masked", (array.dtype, array._data.dtype.str, array._data.tobytes(), array._mask.tobytes())
+        return "masked", (type(array), array._data.dtype.str, array._data.tobytes(), array._mask.tobytes())
     if isinstance(array, pd.arrays.DatetimeArray) and array.tz is None:
         return "datetime", (array._ndarray.dtype.str, array._ndarray.tobytes())
-    if isinstance(array, pd.arrays.NumpyExtensionArray) and array.dtype.numpy_dtype.kind in "iufb":
-        return "numpy", (array.dtype.numpy_dtype.str, array._ndarray.tobytes())
+    if isinstance(array, np.ndarray) and array.dtype.kind in "iufb":
+        return "numpy", (array.dtype.str, array.tobytes())
     return "as is", array
 
 
 def _array(kind: str, parts):
     if kind == "text":
-        return pd.arrays.ArrowStringArray(pa.array(parts, type=pa.large_string()))
+        return arrow_texts(parts)
     if kind == "masked":
-        dtype, data, values, mask = parts
-        cls = pd.arrays.IntegerArray if isinstance(dtype, pd.core.arrays.integer.IntegerDtype) else pd.arrays.FloatingArray
-        return cls(np.frombuffer(values, dtype=data).copy(), np.frombuffer(mask, dtype=bool).copy())
+        cls, dtype, values, mask = parts
+        return cls(np.frombuffer(values, dtype=dtype).copy(), np.frombuffer(mask, dtype=bool).copy())
     if kind == "datetime":
         dtype, values = parts
         return pd.array(np.frombuffer(values, dtype=dtype).copy())
@@ -45,17 +49,13 @@ def _array(kind: str, parts):
     return parts
 
 
-def _column(frame: pd.DataFrame, i: int):
-    """The i-th column's array, without a Series made for it (that costs more than the packing)."""
-    array = frame._get_column_array(i)
-    return pd.arrays.NumpyExtensionArray(array) if isinstance(array, np.ndarray) else array
-
-
 def packed(frame: pd.DataFrame) -> tuple:
     """The frame as plain picklable parts (a frame with another index or repeated labels travels whole)."""
     if not isinstance(frame.index, pd.RangeIndex) or not frame.columns.is_unique:
         return (_WHOLE, frame)
-    return ("columns", frame.columns, frame.index, [_part(_column(frame, i)) for i in range(frame.shape[1])])
+    # each column's array as the frame holds it (a Series made for each would cost more than the packing)
+    return ("columns", frame.columns, frame.index,
+            [_part(frame._get_column_array(i)) for i in range(frame.shape[1])])
 
 
 def unpacked(parts: tuple) -> pd.DataFrame:

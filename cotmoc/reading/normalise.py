@@ -9,11 +9,11 @@ from functools import lru_cache
 
 import numpy as np
 import pandas as pd
-import pyarrow as pa
 
 from cotmoc.core import contract, reference
 from cotmoc.core.contract import Column, Sheet
 from cotmoc.core.display import en_number, vi_number
+from cotmoc.core.frames import arrow_texts
 from cotmoc.core.messages import problem, texts
 from cotmoc.core.numbers import MAX_COUNT, parse_number
 from cotmoc.core.periods import BadPeriod, Period
@@ -341,12 +341,12 @@ def _typed(col: Column, values: list):
 # or None), the way pandas' generic constructors would build them from those values but without their checks of
 # every element; any other value takes the generic way (tests/test_checks_golden.py holds them equal).
 _STRING = pd.array([], dtype="string").dtype
+_STRING_IS_ARROW = _STRING.storage == "pyarrow" and _STRING.na_value is pd.NA     # pandas' default here
 
 
 def _texts(values: list):
-    if _STRING.storage == "pyarrow" and _STRING.na_value is pd.NA and all(v is None or type(v) is str
-                                                                          for v in values):
-        return pd.arrays.ArrowStringArray(pa.array(values, type=pa.large_string()))
+    if _STRING_IS_ARROW and all(v is None or type(v) is str for v in values):
+        return arrow_texts(values)
     return pd.array(values, dtype="string")
 
 

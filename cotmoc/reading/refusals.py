@@ -60,9 +60,10 @@ def check_container(path: Path, max_bytes: int, max_uncompressed: int) -> str:
     return scan_container(path, max_bytes, max_uncompressed)[0]
 
 
-def scan_container(path: Path, max_bytes: int, max_uncompressed: int) -> tuple[str, frozenset[str]]:
-    """check_container, and for a zip the parts that may hold a formula or an error cell
-    (cotmoc.core.formulas.has_marks), found while every part is read for the safety checks anyway."""
+def scan_container(path: Path, max_bytes: int, max_uncompressed: int) -> tuple[str, bool]:
+    """check_container, and whether a zip may hold a formula or an error cell (cotmoc.core.formulas.has_marks),
+    found while its XML parts are read for the safety checks anyway. A package with a part of another kind (an
+    image, printer settings) may: a sheet can be stored under any name, and only XML parts are read here."""
     size = path.stat().st_size
     if size > max_bytes:          # in the unit the limit is set in (COTMOC_MAX_FILE_MB: 1 MB = 1024 × 1024 bytes)
         mb, limit = vi_number(size / _MB, 1), vi_number(max_bytes / _MB, 0 if max_bytes % _MB == 0 else 1)
@@ -77,28 +78,28 @@ def scan_container(path: Path, max_bytes: int, max_uncompressed: int) -> tuple[s
     if head == _OLE_MAGIC:
         if _ENCRYPTION_INFO in path.read_bytes():
             raise refuse("file.password", detail="")
-        return "ole", frozenset()
+        return "ole", False
     raise refuse("file.not_workbook")
 
 
 _DECLARATION = re.compile(rb"<!(?:DOCTYPE|ENTITY)")
 
 
-def _read_part(part, xml: bool) -> tuple[bool, bool]:
-    """(whether a zip part holds a DOCTYPE or ENTITY declaration anywhere (`xml` parts only), whether it may hold
-    a formula or an error cell), read in blocks with an overlap, so a declaration placed after the first 64 KiB
-    is found too."""
+def _read_part(part) -> tuple[bool, bool]:
+    """(whether a zip part holds a DOCTYPE or ENTITY declaration anywhere, whether it may hold a formula or an
+    error cell), read in blocks with an overlap, so a declaration placed after the first 64 KiB is found too."""
     tail, marked = b"", False
     for block in iter(lambda: part.read(1 << 20), b""):
         text = tail + block
-        if xml and _DECLARATION.search(text):
+        if _DECLARATION.search(text):
             return True, marked
         marked = marked or has_marks(text)
         tail = block[-16:]
     return False, marked
 
 
-def _check_zip(path: Path, max_uncompressed: int) -> frozenset[str]:
+def _check_zip(path: Path, max_uncompressed: int) -> bool:
+    """The zip's safety checks; whether it may hold a formula or an error cell (see scan_container)."""
     try:
         with zipfile.ZipFile(path) as zf:
             infos = zf.infolist()
@@ -106,17 +107,17 @@ def _check_zip(path: Path, max_uncompressed: int) -> frozenset[str]:
             packed = sum(i.compress_size for i in infos) or 1
             if total > max_uncompressed or (total > RATIO_CHECK_BYTES and total / packed > MAX_RATIO):
                 raise refuse("file.zip_bomb", mb=f"{total / 1e6:.0f}")
-            marked = set()
+            may_hold_marks = False
             for info in infos:
-                # every part is read (a sheet may be stored under any name), XML ones checked for entities;
-                # zipfile checks each part's size and CRC as it reads
-                with zf.open(info) as part:
-                    declares, marks = _read_part(part, info.filename.endswith((".xml", ".rels", ".vml")))
+                if not info.filename.endswith((".xml", ".rels", ".vml")):
+                    may_hold_marks = may_hold_marks or not info.is_dir()
+                    continue
+                with zf.open(info) as part:        # zipfile checks each part's size and CRC as it reads
+                    declares, marks = _read_part(part)
                 if declares:
                     raise refuse("file.xml_entities")
-                if marks:
-                    marked.add(info.filename)
-            return frozenset(marked)
+                may_hold_marks = may_hold_marks or marks
+            return may_hold_marks
     except (zipfile.BadZipFile, EOFError, zipfile.LargeZipFile, ValueError, OSError, NotImplementedError,
             RuntimeError, zlib.error) as exc:
         raise _corrupt(exc) from None

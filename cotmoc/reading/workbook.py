@@ -320,7 +320,7 @@ def read_report(path: Path | str, *, max_bytes: int = 50 * 1024 * 1024,
 
 
 def _read_report(path: Path, max_bytes: int, max_uncompressed_bytes: int) -> RawReport:
-    kind, marked_parts = scan_container(path, max_bytes, max_uncompressed_bytes)
+    kind, may_hold_marks = scan_container(path, max_bytes, max_uncompressed_bytes)
     wb = CalamineWorkbook.from_path(str(path))
     report = RawReport(path)
     names = list(wb.sheet_names)
@@ -329,9 +329,9 @@ def _read_report(path: Path, max_bytes: int, max_uncompressed_bytes: int) -> Raw
     found = {s.code: find_sheet(names, s.code, hidden) for s in contract.SHEETS}
     if not any(found.values()):
         raise refuse("workbook.not_template")
-    # only a package with a part that may hold a formula or an error cell is searched for them (the container
-    # check read every part and said which); nearly every report has neither
-    formulas = _marked_cells(path, [n for n in found.values() if n]) if kind == "zip" and marked_parts else {}
+    # only a package that may hold a formula or an error cell is searched for them (the container check read its
+    # XML and said so); nearly every report has neither
+    formulas = _marked_cells(path, [n for n in found.values() if n]) if kind == "zip" and may_hold_marks else {}
     for sheet_def in contract.SHEETS:
         name = found[sheet_def.code]
         renamed = name is not None and name != sheet_def.code
