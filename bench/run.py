@@ -261,11 +261,12 @@ def _scale_runs(scales: list[int], folders: list[Path], served: dict, home: Path
     src = inbox_names(folders[:top])
     if top == 1:                      # the 1× home has moved on since its cold run: that end state again
         _run("cotmoc ingest (cold, local server), again", _wrapped("cli", "ingest"), served, 1, prepare=fill_inbox(src))
-    default = snapshot(home, skip_tables=("ingest_runs",))
+    default = snapshot(home, skip_tables=("ingest_runs",), quick_copies=True)
     dask = _run(f"cotmoc ingest (cold, Dask 2 workers) ×{top}", _wrapped("cli", "ingest", "--dask-workers", "2"),
                 served, 1, prepare=fill_inbox(src), note="a local Dask cluster of 2 worker processes")
     out[top]["dask"] = dask
-    out[top]["dask_differences"] = len(differences(default, snapshot(home, skip_tables=("ingest_runs",))))
+    out[top]["dask_differences"] = len(differences(default, snapshot(home, skip_tables=("ingest_runs",),
+                                                                     quick_copies=True)))
     return out
 
 

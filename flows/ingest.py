@@ -20,8 +20,6 @@ from prefect import flow, get_run_logger, task
 from prefect.cache_policies import NO_CACHE
 from prefect.client.orchestration import get_client
 from prefect.runtime import flow_run
-from prefect.context import FlowRunContext
-from prefect.task_runners import ThreadPoolTaskRunner
 from prefect.artifacts import create_markdown_artifact, create_progress_artifact, update_progress_artifact
 
 from cotmoc.core.config import Settings, load_settings
@@ -54,13 +52,15 @@ def checked_batches(batches: list[list[tuple]], settings: Settings, today: date 
     """Each batch checked by a `check-workbooks` task, in order. Batches are checked ahead of the loads in a
     bounded window (one per worker, and one more ready), so memory holds a few batches, not the backfill; on
     this machine's cores when that pays (cotmoc.pipeline.inbox.worth_worker_processes), unless the flow runs
-    with another task runner (Dask: its workers). A few small files are checked in this process (no start-up)."""
+    with another task runner (Dask: its workers check). A few small files are checked in this process (no
+    start-up)."""
     if not batches:
         return                  # nothing new: no worker processes are started (a no-change run stays quick)
     workers = worker_count(settings.check_workers)
-    local = isinstance(FlowRunContext.get().task_runner, ThreadPoolTaskRunner) and worth_worker_processes(
-        [item[0] for items in batches for item in items], settings.batch_files)
-    with checking_processes(workers if local else 1):
+    worth = worth_worker_processes([item[0] for items in batches for item in items], settings.batch_files)
+    # the local processes check the batches, and write the steward's files of each committed batch
+    # (cotmoc.pipeline.filing); under another task runner (Dask) they write those files only
+    with checking_processes(workers if worth else 1):
         window: deque = deque()
         for items in batches:
             window.append((items, check_workbooks.submit(items, settings, today, _label(items))))

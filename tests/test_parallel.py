@@ -8,6 +8,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+from concurrent.futures.process import BrokenProcessPool
+
 import pytest
 
 from cotmoc.pipeline.inbox import batched
@@ -47,3 +49,60 @@ def test_batches_keep_arrival_order_and_put_a_large_file_alone(tmp_path):
         items.append((path, name))
     groups = [[sha for _, sha in batch] for batch in batched(items, max_files=2, max_bytes=1_000)]
     assert groups == [["a", "b"], ["big"], ["c", "d"], ["e"]]
+
+
+def _job(x):
+    """A job for `in_workers`: 'die' kills the worker running it, 'fail' raises, a number comes back doubled
+    with the process that did it."""
+    if x == "die":
+        os._exit(3)
+    if x == "fail":
+        raise ValueError("hỏng — broken")
+    return x * 2, os.getpid()
+
+
+def test_jobs_in_workers_come_back_in_order_whatever_happens_to_a_worker():
+    """The steward's files of a committed batch are written by the check workers (cotmoc.pipeline.filing):
+    every job's result or exception comes back in order; one that kills its worker is done again here."""
+    from cotmoc.pipeline.parallel import checking_processes, in_workers
+    here = os.getpid()
+    assert [r[0] for r in in_workers(_job, [1, 2])] == [2, 4]                  # no pool: done here
+    with checking_processes(2):
+        out = in_workers(_job, [1, 2, "fail", 3, 4])
+        assert [r if isinstance(r, Exception) else r[0] for r in out[:2] + out[3:]] == [2, 4, 6, 8]
+        assert isinstance(out[2], ValueError) and "broken" in str(out[2])
+        assert {r[1] for r in out if not isinstance(r, Exception)} - {here}     # in the workers
+        # a job that kills its worker comes back as the pool's breaking, after one more try alone; the jobs
+        # the dying worker took down with it are done in a fresh pool, and the pool goes on working
+        out = in_workers(_job, [5, "die", 6, 7])
+        assert out[0][0] == 10 and isinstance(out[1], BrokenProcessPool) and [r[0] for r in out[2:]] == [12, 14]
+        assert [r[0] for r in in_workers(_job, [8, 9])] == [16, 18]
+
+
+def test_a_copy_that_kills_its_worker_leaves_the_problem_list_and_the_run_goes_on(prefect_server, tmp_path):
+    """Every annotated copy of this run ends the check worker writing it (COTMOC_CRASH_AT=annotating, the kill a
+    hostile workbook could cause in openpyxl): each faulty file is still filed, with its JSON and the `Loi` list
+    alone, as for a copy that fails; the good files load; the run ends normally."""
+    import json
+
+    import openpyxl
+
+    from cotmoc.core.faults import ANNOTATING_STEP
+    from tests.snapshot import cotmoc, make_home
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    for i, src in enumerate(SAMPLES):
+        shutil.copy2(src, corpus / src.name)
+        os.utime(corpus / src.name, (1_700_000_000 + i,) * 2)
+    home = make_home(tmp_path / "home", corpus)
+    run = cotmoc(home, "ingest", "--today", "2026-11-22", PREFECT_API_URL=prefect_server, COTMOC_CHECK_WORKERS="2",
+                 COTMOC_BATCH_FILES="2", COTMOC_CRASH_AT=ANNOTATING_STEP)
+    assert run.returncode == 0, run.stdout[-2000:] + run.stderr[-3000:]
+    assert not [p for p in (home / "inputs" / "inbox").rglob("*") if p.is_file()]      # every file filed
+    lists = sorted((home / "inputs" / "rejected").rglob("*.loi.xlsx"))
+    assert len(lists) == len([p for p in SAMPLES if p.parent.name == "faulty"]) >= 5
+    for path in lists:
+        assert openpyxl.load_workbook(path).sheetnames == ["Loi"], path        # the list alone, no copy
+        problems = json.loads(path.with_name(path.name.replace(".loi.xlsx", ".loi.json")).read_text())["problems"]
+        assert any(p["severity"] == "error" for p in problems), path
+    assert "ended its worker" in run.stderr + run.stdout

@@ -1,72 +1,133 @@
-"""The streamed annotated copy (cotmoc.outputs.steward_stream, used for sheets too large for openpyxl) is the
-copy openpyxl writes, cell for cell: values, styles, notes, merges, links, validations, the `Loi` sheet. Here
-every sheet of ordinary faulty reports is streamed (the size threshold set to 0) and compared with the
-in-memory copy of the same report."""
+"""The streamed annotated copy (cotmoc.outputs.steward_stream: every .xlsx/.xlsm is annotated so, since issue 16)
+is the copy openpyxl writes holding the workbook whole (`write_annotated_copy(..., streamed=False)`), cell for
+cell: values, styles, notes, merges, links, validations, the `Loi` sheet. The cases: the bundled samples, every
+faulty builder of the golden record (tests/test_checks_golden.py), a generated report carrying the warning of a
+report replaced within its run, our own annotated copy sent back, every readable kind of the hostile catalogue
+and a spread of fuzz mutants."""
 from __future__ import annotations
 
 import re
 import zipfile
 from copy import copy
 from datetime import date
+from pathlib import Path
 
 import openpyxl
 import pytest
 from python_calamine import CalamineWorkbook
 
 from cotmoc.core.config import load_settings
-from cotmoc.outputs import steward_stream
+from cotmoc.core.problems import sort_key
+from cotmoc.outputs import steward_report, steward_stream
 from cotmoc.outputs.libreoffice import convert, soffice
 from cotmoc.outputs.steward_report import write_annotated_copy
 from cotmoc.pipeline.checking import check_file
-from cotmoc.samples import faulty
+from cotmoc.pipeline.filing import _same_period_warning
+from cotmoc.samples import faulty, hostile, mutants
+from cotmoc.samples.generator import generate_report
+from tests.test_checks_golden import FAULTY, SAMPLES, _path, _timeless
 
 TODAY = date(2026, 11, 22)
-BUILDERS = {
-    "typo_number": faulty.typo_number, "merged_cells": faulty.merged_cells, "hyperlink_note": faulty.hyperlink_note,
-    "repairable_text": faulty.repairable_text, "bad_counts": faulty.bad_counts,
-    "duplicated_column": faulty.duplicated_column, "formulas": lambda p: faulty.formulas(p, cached=False),
-    "km_past_border_total": faulty.km_past_border_total,
-}
 
 
-def _cell_facts(cell):
-    styles = tuple(copy(s) for s in (cell.fill, cell.font, cell.border, cell.alignment, cell.protection))
-    return (cell.coordinate, cell.value, cell.data_type, *styles, cell.number_format, cell.quotePrefix, cell.comment.text if cell.comment else None,
-            cell.hyperlink.location if cell.hyperlink else None)
+def _cell_facts(cell, styles: dict):
+    key = tuple(cell._style or ())      # the style's indexes in its own workbook: its look, resolved once
+    if key not in styles:
+        styles[key] = (tuple(copy(s) for s in (cell.fill, cell.font, cell.border, cell.alignment, cell.protection)),
+                       cell.number_format, cell.quotePrefix)
+    return (cell.coordinate, cell.value, cell.data_type, styles[key],
+            cell.comment.text if cell.comment else None, cell.hyperlink.location if cell.hyperlink else None)
 
 
-def _same_copies(a, b):
+def _same_copies(a, b, case=""):
     wa, wb = openpyxl.load_workbook(a), openpyxl.load_workbook(b)
-    assert wa.sheetnames == wb.sheetnames
+    assert wa.sheetnames == wb.sheetnames, case
     assert {n: d.attr_text for n, d in wa.defined_names.items()} == {n: d.attr_text for n, d in wb.defined_names.items()}
-    cells = 0
+    cells, styles_a, styles_b = 0, {}, {}
     for name in wa.sheetnames:
         x, y = wa[name], wb[name]
         assert (x.dimensions, x.sheet_state, x.freeze_panes, x.print_title_rows) == \
-               (y.dimensions, y.sheet_state, y.freeze_panes, y.print_title_rows), name
-        assert sorted(map(str, x.merged_cells.ranges)) == sorted(map(str, y.merged_cells.ranges)), name
+               (y.dimensions, y.sheet_state, y.freeze_panes, y.print_title_rows), (case, name)
+        assert sorted(map(str, x.merged_cells.ranges)) == sorted(map(str, y.merged_cells.ranges)), (case, name)
         assert [str(v.sqref) for v in x.data_validations.dataValidation] == \
                [str(v.sqref) for v in y.data_validations.dataValidation], name
         assert {r: (d.height, d.hidden) for r, d in x.row_dimensions.items()} == \
                {r: (d.height, d.hidden) for r, d in y.row_dimensions.items()}, name
         for row_x, row_y in zip(x.iter_rows(), y.iter_rows(), strict=True):
             for cx, cy in zip(row_x, row_y, strict=True):
-                assert _cell_facts(cx) == _cell_facts(cy), (name, cx.coordinate)
+                assert _cell_facts(cx, styles_a) == _cell_facts(cy, styles_b), (case, name, cx.coordinate)
                 cells += 1
     return cells
 
 
-@pytest.mark.parametrize("builder", BUILDERS)
-def test_the_streamed_copy_is_the_copy_openpyxl_writes(tmp_path, monkeypatch, builder):
-    made = BUILDERS[builder](tmp_path / "in" / "report.xlsx")
-    checked = check_file(made.path, load_settings(tmp_path, environ={}), today=TODAY)
-    assert checked.problems
-    whole = write_annotated_copy(made.path, checked.problems, tmp_path / "whole.loi.xlsx", summary={"status": "x"})
-    monkeypatch.setattr(steward_stream, "STREAM_SHEET_BYTES", 0)
-    assert steward_stream.large_sheets(made.path)                 # every sheet is streamed now
-    streamed = write_annotated_copy(made.path, checked.problems, tmp_path / "streamed.loi.xlsx",
-                                    summary={"status": "x"})
-    assert _same_copies(whole, streamed) > 1000
+def _resent_copy(path: Path) -> Path:
+    """A steward sends our annotated copy back, unchanged: its `Loi` sheet and our notes are dropped first."""
+    made = faulty.typo_number(path.with_name("sent_first.xlsx"))
+    checked = check_file(made.path, load_settings(path.parent, environ={}), today=TODAY)
+    return write_annotated_copy(made.path, checked.problems, path, summary={"status": "rejected"})
+
+
+def _replaced_in_its_run(path: Path) -> Path:
+    return generate_report("ha_giang", "2021S1", seed=4).write(path)
+
+
+def _cases(root: Path) -> dict[str, tuple[Path, bool]]:
+    """name → (file, whether it must stream: the template's own shapes must; a hostile file may fall back)."""
+    cases = {f"sample/{p.relative_to(SAMPLES).as_posix()}": (p, True) for p in sorted(SAMPLES.rglob("*.xlsx"))}
+    for name, build in FAULTY.items():
+        cases[f"faulty/{name}"] = (_path(build(root / "faulty" / f"{name}.xlsx")), True)
+    cases["replaced_in_its_run"] = (_replaced_in_its_run(root / "replaced" / "ha_giang_2021S1.xlsx"), True)
+    cases["resent_copy"] = (_resent_copy(root / "resent" / "report.loi.xlsx"), False)
+    for kind in hostile.CATALOGUE:
+        if kind.outcome != "left" and kind.file_name.lower().endswith((".xlsx", ".xlsm")):
+            folder = root / "hostile" / kind.name
+            folder.mkdir(parents=True)
+            cases[f"hostile/{kind.name}"] = (_path(kind.build(folder / kind.file_name)), False)
+    base = _timeless(hostile.report_bytes())
+    for kind in mutants.MUTATIONS:
+        for seed in (1, 14):
+            path = root / "mutants" / f"{kind}_{seed}.xlsx"
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.write_bytes(mutants.mutate(base, kind, seed))
+            cases[f"mutant/{kind}/{seed}"] = (path, False)
+    return cases
+
+
+@pytest.mark.slow
+def test_the_streamed_copy_is_the_copy_openpyxl_writes(tmp_path, monkeypatch):
+    streamed_ok: list[Path] = []
+    real = steward_report.write_streamed_copy
+
+    def noting(original, *args, **kwargs):                # the real function; which files it completed
+        out = real(original, *args, **kwargs)
+        streamed_ok.append(Path(original))
+        return out
+
+    monkeypatch.setattr(steward_report, "write_streamed_copy", noting)
+    settings = load_settings(tmp_path / "home", environ={})
+    compared, cells = [], 0
+    for name, (path, must_stream) in _cases(tmp_path / "in").items():
+        checked = check_file(path, settings, today=TODAY)
+        problems = sorted([*checked.problems, *_same_period_warning(checked.report, "truoc.xlsx")], key=sort_key) \
+            if name == "replaced_in_its_run" else checked.problems
+        if not problems or not checked.readable:
+            continue
+        out = tmp_path / "out" / name
+        out.mkdir(parents=True)
+        whole = write_annotated_copy(path, problems, out / "whole.loi.xlsx", summary={"status": "x"}, streamed=False)
+        streamed = write_annotated_copy(path, problems, out / "streamed.loi.xlsx", summary={"status": "x"})
+        if must_stream:
+            assert streamed_ok and streamed_ok[-1] == path, f"{name}: not streamed"
+        try:
+            openpyxl.load_workbook(whole)
+        except Exception:            # neither copy is a workbook openpyxl reads (a mutant's Loi list alone?)
+            assert zipfile.is_zipfile(streamed), name
+            continue
+        cells += _same_copies(whole, streamed, name)
+        compared.append(name)
+    assert len(compared) >= 40 and cells > 20_000, (len(compared), cells)
+    assert {"faulty/typo_number", "replaced_in_its_run", "resent_copy"} <= set(compared)
+    assert sum(n.startswith("hostile/") for n in compared) >= 10
 
 
 _MC = b' xmlns:mc="http://schemas.openxmlformats.org/markup-compatibility/2006"'
@@ -103,7 +164,6 @@ def test_rows_the_copy_streams_are_the_original_rows_verbatim(tmp_path, monkeypa
     saved = _as_excel_writes_it(convert(made.path, "xlsx", tmp_path / "lo"), tmp_path / "excel_like.xlsx")
     checked = check_file(saved, load_settings(tmp_path, environ={}), today=TODAY)
     assert [p.rule for p in checked.problems if p.is_error] == ["number.unreadable"]
-    monkeypatch.setattr(steward_stream, "STREAM_SHEET_BYTES", 0)
     copy = write_annotated_copy(saved, checked.problems, tmp_path / "copy.loi.xlsx", summary={"status": "x"})
     with zipfile.ZipFile(saved) as zin, zipfile.ZipFile(copy) as zcopy:
         part = steward_stream.sheet_parts(zin)["doan_bien_gioi"]

@@ -19,6 +19,7 @@ import math
 import re
 import zipfile
 from collections import defaultdict
+from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from pathlib import Path
 from xml.etree import ElementTree
@@ -33,16 +34,18 @@ from openpyxl.utils import get_column_letter
 from cotmoc.core import contract
 from cotmoc.core.atomic import replacing, write_atomically
 from cotmoc.core.contract import SHEETS
+from cotmoc.core.faults import ANNOTATING_STEP, crash_point
 from cotmoc.core.formulas import formulas_without_values
 from cotmoc.core.inert import FORMULA_STARTS, shown_name, terminal_text
 from cotmoc.core.places import find_sheet, parse_cell_ref
 from cotmoc.core.problems import Problem, ordered
+from cotmoc.core.steward_files import report_paths
 from cotmoc.outputs.printing import fit_to_width
-from cotmoc.outputs.steward_stream import large_sheets, write_streamed_copy
+from cotmoc.outputs.steward_stream import streamable_sheets, write_streamed_copy
 from cotmoc.outputs.steward_list import (ERROR_FILL, LOI_SHEET, LOI_TITLE_PREFIX, WARNING_FILL, add_loi_sheet,
                                         hidden_sheets, safe_str, set_text)
 
-__all__ = ["ERROR_FILL", "WARNING_FILL", "LOI_SHEET", "COMMENT_AUTHOR", "write_annotated_copy",
+__all__ = ["ERROR_FILL", "WARNING_FILL", "LOI_SHEET", "COMMENT_AUTHOR", "StewardFiles", "write_annotated_copy",
            "write_problem_list", "write_problems_json"]
 
 log = logging.getLogger(__name__)
@@ -239,21 +242,26 @@ def _save(wb: Workbook, out: Path) -> Path:
 
 
 def write_annotated_copy(original: Path, problems: list[Problem], out: Path, *, summary: dict | None = None,
-                         file_name: str | None = None) -> Path:
+                         file_name: str | None = None, streamed: bool = True) -> Path:
     """Write the steward's own workbook, annotated (see the module docstring), to `out` (.xlsx) and return
-    it. A workbook openpyxl refuses is rebuilt from its values; one that cannot be read at all gets the
-    `Loi` sheet alone (as `write_problem_list`). `file_name`: the name the steward sent (default: the file's)."""
+    it. An .xlsx/.xlsm is annotated with its rows streamed (cotmoc.outputs.steward_stream; `streamed=False`:
+    held whole by openpyxl, the copy the tests compare the streamed one with). A workbook openpyxl refuses is
+    rebuilt from its values; one that cannot be read at all gets the `Loi` sheet alone (as
+    `write_problem_list`). `file_name`: the name the steward sent (default: the file's)."""
     original, out = Path(original), Path(out)
     name = file_name or shown_name(original.name)
-    large = large_sheets(original) if original.suffix.lower() in _OPENPYXL_SUFFIXES else {}
-    if large:              # never held whole by openpyxl: cotmoc.outputs.steward_stream
+    sheets, large = (streamable_sheets(original) if streamed and original.suffix.lower() in _OPENPYXL_SUFFIXES
+                     else ({}, False))
+    if sheets:
         try:
-            return write_streamed_copy(original, problems, out, large, lambda stripped, dest: _finish(
+            return write_streamed_copy(original, problems, out, sheets, lambda stripped, dest: _finish(
                 _open_own(stripped), problems, dest, name, summary, None))
         except Exception as exc:
-            log.warning("no annotated copy of the large workbook %s, the problem list only: %s", terminal_text(name),
-                        terminal_text(exc))
-            return write_problem_list(problems, out, file_name=name, summary=summary)
+            if large:      # never held whole by openpyxl
+                log.warning("no annotated copy of the large workbook %s, the problem list only: %s",
+                            terminal_text(name), terminal_text(exc))
+                return write_problem_list(problems, out, file_name=name, summary=summary)
+            log.info("annotating %s in memory: %s", terminal_text(name), terminal_text(exc))
     rebuilt_from = None
     try:
         if original.suffix.lower() not in _OPENPYXL_SUFFIXES:
@@ -288,6 +296,36 @@ def _print_setup(wb: Workbook) -> None:
             fit_to_width(wb[name], f"1:{header}")
     if contract.INSTRUCTIONS_SHEET in wb.sheetnames:
         fit_to_width(wb[contract.INSTRUCTIONS_SHEET])
+
+
+@dataclass(frozen=True)
+class StewardFiles:
+    """The steward's files about one received file, to be written beside where it is filed (`dest`): the JSON
+    list, and the annotated copy (or the `Loi` sheet alone when the file is not `readable`, or cannot be
+    annotated). Plain values only, so a worker process can write them (cotmoc.pipeline.parallel)."""
+    original: Path                 # the bytes as received
+    dest: Path                     # where the original is filed
+    status: str
+    problems: list[Problem]
+    file_name: str                 # as the steward sent it
+    sha256: str
+    readable: bool
+    summary: dict = field(default_factory=dict)
+
+    def write(self) -> list[Path]:
+        annotated, json_path = report_paths(self.dest)
+        out = [write_problems_json(self.problems, json_path, file_name=self.file_name, sha256=self.sha256,
+                                   status=self.status, summary=self.summary)]
+        if self.readable:
+            crash_point(ANNOTATING_STEP)
+            try:
+                out.append(write_annotated_copy(self.original, self.problems, annotated, summary=self.summary,
+                                                file_name=self.file_name))
+                return out
+            except Exception:          # the list alone then: the steward is told, the file is still filed
+                log.exception("no annotated copy of %s", terminal_text(self.file_name))
+        out.append(write_problem_list(self.problems, annotated, file_name=self.file_name))
+        return out
 
 
 def write_problem_list(problems: list[Problem], out: Path, *, file_name: str, summary: dict | None = None) -> Path:

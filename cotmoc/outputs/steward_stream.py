@@ -1,22 +1,25 @@
-"""The annotated copy of a LARGE workbook in bounded memory and in time proportional to the file.
+"""The annotated copy of a workbook in time proportional to the file, and in bounded memory however large.
 
-openpyxl holds every cell of a workbook as a Python object: a 900,000-row report took minutes and gigabytes. Yet
-only a handful of its rows need a Python hand: the template's header rows, the rows of the cells to annotate,
-rows holding a formula or a text that might become one, rows named by a merge, a link or a note. So a worksheet
-part larger than STREAM_SHEET_BYTES is split, in two passes over its XML:
+openpyxl holds every cell of a workbook as a Python object: a 900,000-row report took minutes and gigabytes, and
+even a report of a few hundred rows costs ≈ 0.17 s to load and save whole. Yet only a handful of its rows need a
+Python hand: the template's header rows, the rows of the cells to annotate, rows holding a formula or a text
+that might become one, rows named by a merge, a link or a note. So every worksheet is split, in two passes over
+its XML:
 
-1. a **stripped copy** of the workbook keeps, of each large sheet, only those rows (the shared strings no
-   kept cell uses are blanked, their positions kept), and goes through the very same openpyxl path as a small
-   workbook (made inert, annotated, the `Loi` sheet added: cotmoc.outputs.steward_report);
-2. the **copy written** is that small result with every other row of the large sheet streamed back from the
-   original's XML **verbatim**: openpyxl writes its own texts inline, so the original's shared strings join the
-   copy as they are, and the copy's sheet declares the original's namespaces. Cell styles keep their numbers:
-   openpyxl writes the loaded cell formats in their order and appends the new ones.
+1. a **stripped copy** of the workbook keeps, of each sheet, only those rows (the shared strings no kept cell
+   uses are blanked, their positions kept), and goes through the very same openpyxl path as the in-memory copy
+   (made inert, annotated, the `Loi` sheet added: cotmoc.outputs.steward_report);
+2. the **copy written** is that small result with every other row streamed back from the original's XML
+   **verbatim**: openpyxl writes its own texts inline, so the original's shared strings join the copy as they
+   are, and the copy's sheet declares the original's namespaces. Cell styles keep their numbers: openpyxl
+   writes the loaded cell formats in their order and appends the new ones.
 
 Both passes work on blocks of whole rows (about a megabyte each) with regular expressions and bisection, never
 on one row at a time in Python: the time is that of inflating and deflating the XML.
 A sheet this cannot split (prefixed XML, rows without numbers or out of order) raises NotStreamable; the caller
-then falls back as it does for any workbook it cannot annotate.
+then makes the in-memory copy, or, for a sheet above STREAM_SHEET_BYTES, which openpyxl must never hold, falls
+back as it does for any workbook it cannot annotate. tests/test_steward_stream.py holds the streamed copy equal,
+cell for cell, to the in-memory one.
 """
 from __future__ import annotations
 
@@ -35,7 +38,7 @@ from cotmoc.core.inert import FORMULA_STARTS
 from cotmoc.core.problems import Problem
 from cotmoc.outputs.steward_list import find_sheet, parse_cell_ref
 
-STREAM_SHEET_BYTES = 16 * 1024 * 1024     # a worksheet part above this (uncompressed) is streamed
+STREAM_SHEET_BYTES = 16 * 1024 * 1024     # a worksheet part above this (uncompressed) is never held by openpyxl
 HEAD_ROWS = 10                            # the template's title, label and code rows: always kept
 COPY_COMPRESSLEVEL = 6                    # deflate as Excel does: the copy is no larger than the file sent, so a fixed copy fits the size limit
 _CHUNK = 1 << 20
@@ -68,17 +71,17 @@ class NotStreamable(Exception):
     """The sheet's XML is not in the shape the streaming copy handles."""
 
 
-def large_sheets(original: Path) -> dict[str, str]:
-    """{sheet name: worksheet part} of the workbook's worksheets larger than STREAM_SHEET_BYTES (uncompressed)."""
+def streamable_sheets(original: Path) -> tuple[dict[str, str], bool]:
+    """({sheet name: worksheet part} of every worksheet of the workbook, whether one is larger than
+    STREAM_SHEET_BYTES (uncompressed): too large for openpyxl to hold, so the streamed copy is the only one)."""
     try:
         with zipfile.ZipFile(original) as zf:
             sizes = {i.filename: i.file_size for i in zf.infolist()}
-            if not any(s > STREAM_SHEET_BYTES for s in sizes.values()):
-                return {}
             parts = sheet_parts(zf)
     except Exception:          # not a workbook we can split: the ordinary path (and its own fallbacks) decides
-        return {}
-    return {name: part for name, part in parts.items() if sizes.get(part, 0) > STREAM_SHEET_BYTES}
+        return {}, False
+    parts = {name: part for name, part in parts.items() if part in sizes}
+    return parts, any(sizes[part] > STREAM_SHEET_BYTES for part in parts.values())
 
 
 def _rels(zf: zipfile.ZipFile, part: str) -> dict[str, tuple[str, str]]:

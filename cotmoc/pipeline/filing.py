@@ -7,6 +7,8 @@ run completes it), never stopping the files after it; a fault of the machine sto
 from __future__ import annotations
 
 import logging
+from concurrent.futures.process import BrokenProcessPool
+from dataclasses import replace
 from datetime import date
 from pathlib import Path
 
@@ -16,9 +18,10 @@ from cotmoc.core.inert import shown_name, terminal_text
 from cotmoc.core.messages import problem
 from cotmoc.core.problems import Problem, sort_key
 from cotmoc.core.records import FileOutcome, KnownFile, Report, left_outcome
-from cotmoc.core.steward_files import annotated_path, report_paths
-from cotmoc.outputs.steward_report import write_annotated_copy, write_problem_list, write_problems_json
+from cotmoc.core.steward_files import annotated_path
+from cotmoc.outputs.steward_report import StewardFiles
 from cotmoc.pipeline import approval, staging
+from cotmoc.pipeline.parallel import in_workers
 from cotmoc.pipeline.checking import CheckedFile, check_files, file_facts
 from cotmoc.pipeline.stored_names import stored_name
 from cotmoc.reading.workbook import check_failed
@@ -53,25 +56,20 @@ def _move(checked: CheckedFile, dest: Path) -> Path:
     return staging.file_away(checked.bytes_at, checked.path, checked.identity, dest)
 
 
-def write_steward_outputs(checked: CheckedFile, dest: Path, status: str) -> list[Path]:
-    """The steward's report beside the filed original: annotated copy (or problem list) and JSON. A held
-    report always gets one (it says why the report waits)."""
+def steward_files(checked: CheckedFile, dest: Path, status: str) -> StewardFiles | None:
+    """The steward's report beside the filed original (annotated copy, or problem list, and JSON), when there
+    is something to say. A held report always gets one (it says why the report waits)."""
     if not checked.problems and status != "held":
-        return []
-    annotated, json_path = report_paths(dest)
-    summary = {"status": status, "province": checked.province, "period": checked.period, **checked.rows()}
-    name = checked.facts.file_name
-    out = [write_problems_json(checked.problems, json_path, file_name=name,
-                               sha256=checked.facts.sha256, status=status, summary=summary)]
-    if checked.readable:
-        try:
-            out.append(write_annotated_copy(checked.bytes_at, checked.problems, annotated, summary=summary,
-                                            file_name=name))
-            return out
-        except Exception:          # the list alone then: the steward is told, the file is still filed
-            log.exception("no annotated copy of %s", terminal_text(name))
-    out.append(write_problem_list(checked.problems, annotated, file_name=name))
-    return out
+        return None
+    return StewardFiles(checked.bytes_at, dest, status, checked.problems, checked.facts.file_name,
+                        checked.facts.sha256, checked.readable,
+                        {"status": status, "province": checked.province, "period": checked.period, **checked.rows()})
+
+
+def write_steward_outputs(checked: CheckedFile, dest: Path, status: str) -> list[Path]:
+    """`steward_files` written here; the paths written."""
+    files = steward_files(checked, dest, status)
+    return files.write() if files else []
 
 
 def file_duplicate(con, item: tuple, original_id: int | None, settings: Settings) -> FileOutcome:
@@ -140,12 +138,35 @@ def load_and_file(con, checked: list[CheckedFile], settings: Settings, *, failpo
             raise                         # a full disk is the machine's fault, not the files': the run stops
         return _loaded_one_by_one(con, checked, settings, exc, failpoint)
     outcomes = []
-    for c, dest, h, result in zip(checked, dests, held, results):
+    for c, result in zip(checked, results):
         c.problems = wh.final_problems(c.problems, result.reviewed)
+    crash_point("after_commit")
+    # the steward's files of the whole batch at once, in the check workers where they run: an annotated copy
+    # costs several times a file's check; each file is then moved here, after its own files are written
+    files = [steward_files(c, d, _status(c.accepted, h)) for c, d, h in zip(checked, dests, held)]
+    done = iter(in_workers(StewardFiles.write, [f for f in files if f]))
+    written = [_listed_only(f, w) if isinstance(w, BrokenProcessPool) else w if f else []
+               for f, w in zip(files, (next(done) if f else None for f in files))]
+    for c, dest, h, result, w in zip(checked, dests, held, results, written):
         outcome = "rejected" if not c.accepted else "held" if h else ("superseding" if result.superseded_id else "new")
         outcomes.append(_filed_or_left(con, c, result.submission_id, c.accepted, outcome, settings, dest=dest,
-                                       held=h))
+                                       held=h, written=w))
     return outcomes
+
+
+def _listed_only(files: StewardFiles, exc: BrokenProcessPool) -> list[Path] | Exception:
+    """A file whose annotated copy ends the process writing it: the problem list alone, as for a copy that
+    fails (the steward is told, the file is still filed)."""
+    log.error("the annotated copy of %s ended its worker (%s): the problem list only", terminal_text(files.file_name),
+              exc)
+    try:
+        return replace(files, readable=False).write()
+    except Exception as failed:
+        return failed
+
+
+def _status(accepted: bool, held: bool) -> str:
+    return "held" if held else "accepted" if accepted else "rejected"
 
 
 def _loaded_one_by_one(con, checked: list[CheckedFile], settings: Settings, exc: Exception,
@@ -169,11 +190,12 @@ def _loaded_one_by_one(con, checked: list[CheckedFile], settings: Settings, exc:
 
 
 def _filed_or_left(con, checked: CheckedFile, submission_id: int, accepted: bool, outcome: str,
-                   settings: Settings, dest: Path | None = None, held: bool = False) -> FileOutcome:
+                   settings: Settings, dest: Path | None = None, held: bool = False,
+                   written: list[Path] | Exception | None = None) -> FileOutcome:
     """_file, except that a filing that fails (after the commit) leaves the file for the next run's recovery
     and says so, instead of stopping the files after it."""
     try:
-        return _file(con, checked, submission_id, accepted, outcome, settings, dest=dest, held=held)
+        return _file(con, checked, submission_id, accepted, outcome, settings, dest=dest, held=held, written=written)
     except Exception as exc:             # committed already: never load it again, the next run's recovery files it
         return _left_for_the_next_run(exc, "filing", checked.path, checked.facts.sha256, terminal_text(exc))
 
@@ -193,15 +215,20 @@ def _left_for_the_next_run(exc: Exception, doing: str, path: Path, sha256: str, 
 
 
 def _file(con, checked: CheckedFile, submission_id: int, accepted: bool, outcome: str,
-          settings: Settings, dest: Path | None = None, held: bool = False) -> FileOutcome:
+          settings: Settings, dest: Path | None = None, held: bool = False,
+          written: list[Path] | Exception | None = None) -> FileOutcome:
     """Steward outputs and the move, after the commit. `dest` was recorded by the load; a recovered file
-    gets its destination recorded here (committed before the move: a crash here is resumable)."""
-    crash_point("after_commit")
-    if dest is None:
-        dest = free_path(destination(settings, checked.facts.file_name, checked.facts.sha256, checked.province,
-                                      accepted, held))
-        wh.set_stored_path(con, submission_id, str(dest))
-    write_steward_outputs(checked, dest, "held" if held else "accepted" if accepted else "rejected")
+    gets its destination recorded here (committed before the move: a crash here is resumable). `written`: the
+    steward's files already written for this file by its batch (or the exception writing them raised)."""
+    if isinstance(written, Exception):
+        raise written
+    if written is None:
+        crash_point("after_commit")
+        if dest is None:
+            dest = free_path(destination(settings, checked.facts.file_name, checked.facts.sha256, checked.province,
+                                          accepted, held))
+            wh.set_stored_path(con, submission_id, str(dest))
+        write_steward_outputs(checked, dest, _status(accepted, held))
     crash_point("before_move")
     dest = _move(checked, dest)
     crash_point("after_move")

@@ -7,16 +7,20 @@ the run's own children, so their CPU time and memory count in the run's (the ben
 Spawning costs ≈ 1.5 s of imports per worker, so `cotmoc ingest` opens the pool before it imports Prefect
 (the two overlap) when the inbox holds more than one batch. A Prefect task (flows/ingest.py) hands a batch
 of files to `check_batch`; where no pool is open (a Dask worker, the tests, `check_workers = 1`, a single
-batch), it checks in-process.
+batch), it checks in-process. The steward's files of a committed batch are written in the same workers
+(`in_workers`): an annotated copy costs several times a file's check, and the loading process must not write
+them one by one while the workers wait.
 """
 from __future__ import annotations
 
 import multiprocessing
 import os
+import threading
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from contextlib import contextmanager
 from datetime import date
+from typing import Callable
 
 _pool: ProcessPoolExecutor | None = None
 
@@ -61,16 +65,20 @@ def checking_processes(workers: int):
             opened.shutdown(wait=True, cancel_futures=True)
 
 
-def _restart() -> None:
-    """A worker died (a file crashed or exhausted it): replace the broken pool by a new one of the same size."""
+_restarting = threading.Lock()
+
+
+def _restart(broken: ProcessPoolExecutor | None) -> None:
+    """A worker of `broken` died (a file crashed or exhausted it): replace that pool by a new one of the same
+    size. Checks and the steward's files share the pool from several threads: a pool another thread already
+    replaced is left alone."""
     global _pool
-    broken, _pool = _pool, None
-    if broken is None:
-        return
-    workers = broken._max_workers
+    with _restarting:
+        if broken is None or _pool is not broken:
+            return
+        _pool = ProcessPoolExecutor(max_workers=broken._max_workers, mp_context=multiprocessing.get_context("spawn"),
+                                    initializer=_warm_up)
     broken.shutdown(wait=False, cancel_futures=True)
-    _pool = ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("spawn"),
-                                initializer=_warm_up)
 
 
 def check_batch(items: list[tuple], settings, today: date | None):
@@ -78,12 +86,13 @@ def check_batch(items: list[tuple], settings, today: date | None):
     (BrokenProcessPool: a file crashed the reader or exhausted memory), the files are checked one by one in
     fresh workers, so the one that kills its worker is rejected alone and the others are checked."""
     from cotmoc.pipeline.checking import check_files
-    if _pool is None:
+    pool = _pool
+    if pool is None:
         return check_files(items, settings, today=today)
     try:
-        return _pool.submit(check_files, items, settings, today=today).result()
+        return pool.submit(check_files, items, settings, today=today).result()
     except BrokenProcessPool:
-        _restart()
+        _restart(pool)
         return check_alone(items, settings, today)
 
 
@@ -93,14 +102,58 @@ def check_alone(items: list[tuple], settings, today: date | None):
     from cotmoc.pipeline.checking import check_files, unchecked
     out = []
     for item in items:
+        pool = _pool
         try:
-            if _pool is None:
+            if pool is None:
                 out.extend(check_files([item], settings, today=today))
             else:
-                out.extend(_pool.submit(check_files, [item], settings, today=today).result())
+                out.extend(pool.submit(check_files, [item], settings, today=today).result())
         except BrokenProcessPool as exc:
-            _restart()
+            _restart(pool)
             out.append(unchecked(item, exc))
         except Exception as exc:
             out.append(unchecked(item, exc))
+    return out
+
+
+def _outcome(job, run: Callable):
+    try:
+        return run(job)
+    except Exception as exc:
+        return exc
+
+
+def in_workers(run: Callable, jobs: list) -> list:
+    """`run(job)` for each job, in order, each returning its result or the exception it raised: in the worker
+    processes when a pool is open, else here. `run` is a module-level function. The jobs a dying worker takes
+    down are tried again, each alone in a fresh pool; one that kills that worker too comes back as the
+    BrokenProcessPool (never run in this process, which it would kill). A result that cannot travel back is
+    done again here."""
+    pool = _pool
+    if pool is None:
+        return [_outcome(job, run) for job in jobs]
+    out: list = [None] * len(jobs)
+    lost: list[int] = []
+    futures = []
+    for i, job in enumerate(jobs):
+        try:
+            futures.append((i, pool.submit(_outcome, job, run)))
+        except BrokenProcessPool:
+            lost.append(i)
+    for i, future in futures:
+        try:
+            out[i] = future.result()
+        except BrokenProcessPool:
+            lost.append(i)
+        except Exception:
+            out[i] = _outcome(jobs[i], run)
+    broken = pool if lost else None
+    for i in sorted(lost):
+        _restart(broken)
+        pool, broken = _pool, None
+        try:
+            out[i] = pool.submit(_outcome, jobs[i], run).result()
+        except BrokenProcessPool as exc:
+            out[i], broken = exc, pool
+    _restart(broken)
     return out
