@@ -6,6 +6,7 @@ from collections import Counter
 from datetime import datetime
 from pathlib import Path
 
+from rich.cells import cell_len
 from rich.console import Console
 from rich.table import Table
 
@@ -67,16 +68,48 @@ def totals_line(outcomes: list[FileOutcome]) -> str:
     return f"{len(outcomes)} file — " + (", ".join(parts) if parts else "hộp thư trống / inbox empty")
 
 
-def print_summary(outcomes: list[FileOutcome], console: Console | None = None, home: Path | None = None) -> None:
-    console = console or Console()
-    table = Table(title="Kết quả nhận báo cáo — Import summary")
-    for name in _COLUMNS:
-        table.add_column(name, overflow="fold", justify="right" if name in ("Lỗi", "C.báo") else "left")
+#: rows a terminal table is rendered at a time: rich holds a rendered table whole, and a 7,440-file backfill's
+#: one table took 58 MB, the largest part of the run's growth in memory (bench/results.md)
+TABLE_ROWS = 500
+_STYLE = {"rejected": "red", "duplicate": "dim", "recovered": "yellow", "left": "yellow", "held": "magenta"}
+
+
+def _table(outcomes: list[FileOutcome], *, first: bool, widths: list[int] | None = None) -> Table:
+    table = Table(title="Kết quả nhận báo cáo — Import summary" if first else None, show_header=first)
+    for i, name in enumerate(_COLUMNS):
+        table.add_column(name, overflow="fold", justify="right" if name in ("Lỗi", "C.báo") else "left",
+                         width=widths[i] if widths else None)
     for o in outcomes:       # every cell is a rich Text: a name or value such as "[/bold]" is shown as written
-        style = {"rejected": "red", "duplicate": "dim", "recovered": "yellow", "left": "yellow",
-                 "held": "magenta"}.get(o.outcome)
-        table.add_row(*map(rich_text, _cells(o)), style="red" if o.rejected_copy else style)
-    console.print(table)
+        table.add_row(*map(rich_text, _cells(o)), style="red" if o.rejected_copy else _STYLE.get(o.outcome))
+    return table
+
+
+def _column_widths(outcomes: list[FileOutcome], console: Console) -> list[int] | None:
+    """The widths rich gives the columns of the whole table, found from the few rows that decide them (per
+    column, the longest cell and the cell with the longest word); None where rich cannot say."""
+    cells = [_cells(o) for o in outcomes]
+    deciding: dict[int, FileOutcome] = {}
+    for c in range(len(_COLUMNS)):
+        for key in (lambda i: cell_len(cells[i][c]), lambda i: max(map(cell_len, cells[i][c].split() or [""]))):
+            o = outcomes[max(range(len(outcomes)), key=key)]
+            deciding[id(o)] = o
+    table = _table(list(deciding.values()), first=True)
+    try:
+        options = console.options            # as Table.__rich_console__ lays it out
+        widths = table._calculate_column_widths(console, options.update_width(options.max_width - table._extra_width))
+        return [w - table._get_padding_width(i) for i, w in enumerate(widths)]
+    except Exception:        # another rich: one table, as before
+        return None
+
+
+def print_summary(outcomes: list[FileOutcome], console: Console | None = None, home: Path | None = None) -> None:
+    """The table of every file (rendered TABLE_ROWS at a time, every part with the same column widths), the
+    totals, then each file that needs the office's or a steward's attention."""
+    console = console or Console()
+    widths = _column_widths(outcomes, console) if len(outcomes) > TABLE_ROWS else None
+    step = TABLE_ROWS if widths else max(len(outcomes), 1)
+    for start in range(0, max(len(outcomes), 1), step):
+        console.print(_table(outcomes[start:start + step], first=start == 0, widths=widths))
     console.print(rich_text(totals_line(outcomes)))
     for o in outcomes:
         if (report := steward_copy(o)) is not None or o.outcome == "rejected":
