@@ -12,6 +12,7 @@ import logging
 import os
 import time
 from collections import deque
+from contextlib import closing
 from datetime import date, datetime
 from functools import partial
 from typing import Iterator
@@ -125,8 +126,10 @@ def ingest_flow(inbox: str | None = None, warehouse: str | None = None, today: d
             plan = plan_run(run)
             progress = RunProgress(plan.total)
             progress.advance(recover_unfiled(run, plan))
-            for checked in checked_batches(batches(run, plan), settings, today):
-                progress.advance(commit_and_file(run, checked))
+            # closed on the way out, whatever the way: the workers end before the run clears its staged copies
+            with closing(checked_batches(batches(run, plan), settings, today)) as checked_stream:
+                for checked in checked_stream:
+                    progress.advance(commit_and_file(run, checked))
             progress.advance(file_duplicates(run, plan))
             progress.show()
             outcomes = finish_run(run)

@@ -106,3 +106,23 @@ def test_a_copy_that_kills_its_worker_leaves_the_problem_list_and_the_run_goes_o
         problems = json.loads(path.with_name(path.name.replace(".loi.xlsx", ".loi.json")).read_text())["problems"]
         assert any(p["severity"] == "error" for p in problems), path
     assert "ended its worker" in run.stderr + run.stdout
+
+
+def test_a_copy_half_made_by_a_killed_run_is_cleared_by_the_next(tmp_path):
+    """A run killed while a worker made a steward's copy leaves its work folder beside the copy's place
+    (cotmoc.outputs.steward_stream); the next run clears it, with the `.part` files, before anything else, and
+    leaves what is not its own."""
+    from cotmoc.core.config import load_settings
+    from cotmoc.core.steward_files import WORK_FOLDER_PREFIX
+    from cotmoc.pipeline.planning import clear_leftovers
+    settings = load_settings(tmp_path, environ={})
+    work = settings.archive / "quang_ninh" / f"{WORK_FOLDER_PREFIX}1y4l8u3j"
+    work.mkdir(parents=True)
+    (work / "stripped.xlsx").write_bytes(b"PK")
+    part = settings.rejected / "lai_chau" / ".bao_cao.loi.xlsx.part"
+    part.parent.mkdir(parents=True)
+    part.write_bytes(b"PK")
+    kept = settings.archive / "quang_ninh" / "bao_cao__abcd1234.xlsx"
+    kept.write_bytes(b"PK")
+    clear_leftovers(settings)
+    assert not work.exists() and not part.exists() and kept.exists()

@@ -105,3 +105,39 @@ def test_serve_stops_within_the_bound_while_a_flow_run_is_active(prefect_server,
     assert again.returncode == 0, again.stderr
     assert differences(snapshot(reference_home, skip_tables=("ingest_runs",)),
                        snapshot(home, skip_tables=("ingest_runs",))) == []
+
+
+@pytest.mark.parametrize("signum", [signal.SIGINT, signal.SIGTERM], ids=["SIGINT", "SIGTERM"])
+def test_a_stop_sent_to_the_whole_process_group_leaves_each_file_unstarted_or_complete(tmp_path, fault_corpus,
+                                                                                      reference_home, signum,
+                                                                                      prefect_server):
+    """Ctrl-C in a terminal and a service manager's SIGTERM reach the check workers too, which write the steward
+    files of the batch being filed: they leave the stop to the loading process, which finishes that batch, ends
+    them and exits within the bound; the next run completes the inbox exactly as an uninterrupted run. On a
+    Prefect server of its own, as the office runs it (the temporary server `cotmoc ingest` starts without one is
+    in the same group, and stops with it)."""
+    import os
+    home = make_home(tmp_path / "home", fault_corpus)
+    proc = subprocess.Popen([str(Path(sys.executable).parent / "cotmoc"), "ingest", "--today", TODAY],
+                            env=cotmoc_env(home, COTMOC_BATCH_FILES="4", COTMOC_CHECK_WORKERS="2",
+                                           PREFECT_API_URL=prefect_server),
+                            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True, stdin=subprocess.DEVNULL,
+                            cwd=home, start_new_session=True)
+    _wait_until_filed(home, proc)
+    sent = time.monotonic()
+    os.killpg(proc.pid, signum)
+    try:
+        _, err = proc.communicate(timeout=30)
+    except subprocess.TimeoutExpired:
+        os.killpg(proc.pid, signal.SIGKILL)
+        raise AssertionError("did not stop within 30 s") from None
+    assert time.monotonic() - sent < BOUND
+    assert proc.returncode == 128 + signum, err[-3000:]
+    assert "stopped on request" in err and "Traceback" not in err, err[-6000:]
+    assert any((home / "inputs" / "inbox").rglob("*.xlsx")), "stopped with work left"
+    assert not list(home.rglob("*.part")) and not list(home.rglob(".cotmoc-copy-*"))
+    again = cotmoc(home, "ingest", "--plain", "--today", TODAY)
+    assert again.returncode == 0, again.stderr
+    assert "recovered" not in again.stdout          # no file was left committed but unfiled
+    assert differences(snapshot(reference_home, skip_tables=("ingest_runs",)),
+                       snapshot(home, skip_tables=("ingest_runs",))) == []

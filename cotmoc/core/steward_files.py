@@ -12,6 +12,11 @@ PROBLEMS_SUFFIX = ".loi.json"
 STEWARD_SUFFIXES = (ANNOTATED_SUFFIX, PROBLEMS_SUFFIX)
 
 
+#: the folder a steward's copy is made in, beside where it goes (cotmoc.outputs.steward_stream): what a killed run
+#: leaves of a copy half made (cleared by cotmoc.pipeline.planning.clear_leftovers)
+WORK_FOLDER_PREFIX = ".cotmoc-copy-"
+
+
 def report_paths(original: Path | str, dest_dir: Path | str | None = None) -> tuple[Path, Path]:
     """`bao_cao.xlsx` → (`dest_dir/bao_cao.loi.xlsx`, `dest_dir/bao_cao.loi.json`); `dest_dir` defaults to the
     original's own folder."""

@@ -35,6 +35,7 @@ from pathlib import Path
 from xml.etree import ElementTree
 
 from cotmoc.core.inert import FORMULA_STARTS
+from cotmoc.core.steward_files import WORK_FOLDER_PREFIX
 from cotmoc.core.problems import Problem
 from cotmoc.outputs.steward_list import find_sheet, parse_cell_ref
 
@@ -421,7 +422,7 @@ def write_streamed_copy(original: Path, problems: list[Problem], out: Path, larg
     with zipfile.ZipFile(original) as zf:
         formula_like = _formula_like(zf, _shared_strings_part(zf))
     out.parent.mkdir(parents=True, exist_ok=True)
-    with tempfile.TemporaryDirectory(prefix=".cotmoc-copy-", dir=out.parent) as tmp:
+    with tempfile.TemporaryDirectory(prefix=WORK_FOLDER_PREFIX, dir=out.parent) as tmp:
         stripped, small = Path(tmp) / f"stripped{original.suffix.lower()}", Path(tmp) / "annotated.xlsx"
         keep = _strip(original, large, problems, formula_like, stripped)
         annotate(stripped, small)

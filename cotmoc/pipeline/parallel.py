@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import multiprocessing
 import os
+import signal
 import threading
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
@@ -23,9 +24,15 @@ from datetime import date
 from typing import Callable
 
 _pool: ProcessPoolExecutor | None = None
+_ended = threading.Event()          # the pool was ended by a stop or a fault
 
 
 def _warm_up() -> None:
+    # a stop is the loading process's to decide (cotmoc/pipeline/stopping.py: it finishes the batch it is filing,
+    # whose steward files the workers write, then ends them): Ctrl-C in a terminal and a service manager's SIGTERM
+    # reach the whole process group
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGTERM, signal.SIG_IGN)
     from cotmoc.core.unused_imports import keep_out_unused_imports
     keep_out_unused_imports()
     import cotmoc.pipeline.checking  # noqa: F401  pandas, pandera, calamine, the schemas: what every check needs
@@ -39,11 +46,18 @@ def worker_count(setting: int) -> int:
 @contextmanager
 def checking_processes(workers: int):
     """While open, `check_batch` runs in `workers` processes (nothing changes for one worker, or when a pool
-    is already open in this process)."""
+    is already open in this process: the CLI opens it before importing Prefect, the flow again). A stop or a
+    fault leaving any of these blocks ends the workers at once, so none reads a staged copy the run then
+    clears."""
     global _pool
     if workers <= 1 or _pool is not None:
-        yield
+        try:
+            yield
+        except BaseException:
+            _end_workers()
+            raise
         return
+    _ended.clear()
     pool = ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("spawn"),
                                initializer=_warm_up)
     for _ in range(workers):              # start the workers now: they import while the caller gets ready
@@ -52,17 +66,25 @@ def checking_processes(workers: int):
     try:
         yield
     except BaseException:
-        # a stop or a fault: the workers only read and check, so they are ended now rather than waited for
-        current, _pool = _pool, None
-        for opened in {pool, current} - {None}:
-            for process in list((getattr(opened, "_processes", None) or {}).values()):
-                process.terminate()
-            opened.shutdown(wait=True, cancel_futures=True)
+        _end_workers(pool)
         raise
     else:
         current, _pool = _pool, None            # a pool restarted after a worker died replaces the first
         for opened in {pool, current} - {None}:
             opened.shutdown(wait=True, cancel_futures=True)
+
+
+def _end_workers(*also: ProcessPoolExecutor) -> None:
+    """A stop or a fault: the workers only read and check now (a stop waits for the batch being filed, whose
+    steward files they write), so they are ended at once rather than waited for; a check task starting after
+    this (in Prefect's threads) checks nothing, since nobody waits for it."""
+    global _pool
+    _ended.set()
+    current, _pool = _pool, None
+    for opened in {*also, current} - {None}:
+        for process in list((getattr(opened, "_processes", None) or {}).values()):
+            process.kill()          # they ignore SIGTERM (_warm_up)
+        opened.shutdown(wait=True, cancel_futures=True)
 
 
 _restarting = threading.Lock()
@@ -85,14 +107,18 @@ def check_batch(items: list[tuple], settings, today: date | None):
     """cotmoc.pipeline.checking.check_files for one batch, in a worker process when a pool is open. If the worker dies
     (BrokenProcessPool: a file crashed the reader or exhausted memory), the files are checked one by one in
     fresh workers, so the one that kills its worker is rejected alone and the others are checked."""
-    from cotmoc.pipeline.checking import check_files
+    from cotmoc.pipeline.checking import check_files, unchecked
     pool = _pool
+    if pool is None and _ended.is_set():
+        return [unchecked(item, RuntimeError("the run stopped")) for item in items]
     if pool is None:
         return check_files(items, settings, today=today)
     try:
         return pool.submit(check_files, items, settings, today=today).result()
-    except BrokenProcessPool:
+    except BrokenProcessPool as exc:
         _restart(pool)
+        if _pool is None:      # ended, not broken: the run is stopping and nobody waits for these files
+            return [unchecked(item, exc) for item in items]
         return check_alone(items, settings, today)
 
 

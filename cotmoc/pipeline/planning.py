@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import errno
 import logging
+import shutil
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -13,6 +14,7 @@ from cotmoc.core.config import Settings
 from cotmoc.core.faults import environment_fault
 from cotmoc.core.inert import terminal_text
 from cotmoc.core.records import FileOutcome, KnownFile, left_outcome
+from cotmoc.core.steward_files import WORK_FOLDER_PREFIX
 from cotmoc.pipeline import staging
 from cotmoc.pipeline.inbox import fingerprint
 from cotmoc.warehouse import load as wh
@@ -83,10 +85,14 @@ def take_inbox(settings: Settings, since_ns: int) -> tuple[list, list[FileOutcom
 
 
 def clear_leftovers(settings: Settings) -> None:
-    """What a killed run left half-written: staged copies, and the steward's `.<name>.part` files in the archive
-    and rejected folders. Removed before anything else (the run writes them again)."""
+    """What a killed run left half-written: staged copies, and the steward's `.<name>.part` files and copies half
+    made (`.cotmoc-copy-*` folders) in the archive and rejected folders. Removed before anything else (the run
+    writes them again)."""
     staging.clear_staging(settings.archive)
     for root in (settings.archive, settings.rejected):
         if root.exists():
             for part in root.rglob(".*.part"):
                 part.unlink(missing_ok=True)
+            for work in root.rglob(f"{WORK_FOLDER_PREFIX}*"):
+                if work.is_dir() and not work.is_symlink():
+                    shutil.rmtree(work, ignore_errors=True)
