@@ -145,8 +145,10 @@ def load_and_file(con, checked: list[CheckedFile], settings: Settings, *, failpo
     # costs several times a file's check; each file is then moved here, after its own files are written
     files = [steward_files(c, d, _status(c.accepted, h)) for c, d, h in zip(checked, dests, held)]
     done = iter(in_workers(StewardFiles.write, [f for f in files if f]))
-    written = [_listed_only(f, w) if isinstance(w, BrokenProcessPool) else w if f else []
-               for f, w in zip(files, (next(done) if f else None for f in files))]
+    written = []
+    for f in files:                       # a file with nothing to say wrote nothing
+        w = next(done) if f else []
+        written.append(_listed_only(f, w) if isinstance(w, BrokenProcessPool) else w)
     for c, dest, h, result, w in zip(checked, dests, held, results, written):
         outcome = "rejected" if not c.accepted else "held" if h else ("superseding" if result.superseded_id else "new")
         outcomes.append(_filed_or_left(con, c, result.submission_id, c.accepted, outcome, settings, dest=dest,
