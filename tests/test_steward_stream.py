@@ -9,6 +9,7 @@ from __future__ import annotations
 import re
 import zipfile
 from copy import copy
+from dataclasses import replace
 from datetime import date
 from pathlib import Path
 
@@ -176,3 +177,43 @@ def test_rows_the_copy_streams_are_the_original_rows_verbatim(tmp_path, monkeypa
     assert b't="s"' in b"".join(away_from_the_fault)          # shared strings stream with their own numbers
     openpyxl.load_workbook(copy)
     assert _values(convert(copy, "xlsx", tmp_path / "lo_copy")) == _values(saved) == _values(copy)
+
+
+def test_only_the_rows_an_annotation_writes_go_through_openpyxl(tmp_path, monkeypatch):
+    """The stripped workbook holds, of each sheet, the rows the annotation writes to (a cell's row; A1 for a
+    sheet-level note; a whole-row tint's row and the header rows that give the sheet its width), never the
+    template's header rows of sheets it does not touch: those are openpyxl's fixed cost on every copy."""
+    report = _replaced_in_its_run(tmp_path / "ha_giang_2021S1.xlsx")
+    seen: dict[str, set[int]] = {}
+    strip = steward_stream._strip
+
+    def spy(*args, **kwargs):
+        seen.update(strip(*args, **kwargs))
+        return seen
+    monkeypatch.setattr(steward_stream, "_strip", spy)
+    sheet_level = _same_period_warning(check_file(report, load_settings(tmp_path, environ={}), today=TODAY).report,
+                                       "ha_giang_2021S1_truoc.xlsx")
+    cell = [replace(sheet_level[0], sheet="doan_bien_gioi", cell="D7", row=None)]
+    whole_row = [replace(sheet_level[0], sheet="khen_thuong", cell=None, row=12)]
+    out = write_annotated_copy(report, sheet_level + cell + whole_row, tmp_path / "loi.xlsx")
+    wanted = {"thong_tin": {1}, "doan_bien_gioi": {7},       # the sheet-level note on A1; the cell's row
+              "khen_thuong": {12, *range(1, steward_stream.HEAD_ROWS + 1)}}
+    for name, rows in seen.items():                          # besides the rows a merge or a link names
+        named = _named_rows(report, name)
+        assert rows - named == (wanted.get(name, set()) & _rows_of(report, name)) - named, name
+    assert sum(map(len, seen.values())) < len(seen) * 3      # the template's header rows stay out
+    _same_copies(out, write_annotated_copy(report, sheet_level + cell + whole_row, tmp_path / "mem.xlsx",
+                                           streamed=False))
+
+
+def _sheet_xml(path: Path, sheet: str) -> bytes:
+    with zipfile.ZipFile(path) as zf:
+        return zf.read(steward_stream.sheet_parts(zf)[sheet])
+
+
+def _rows_of(path: Path, sheet: str) -> set[int]:
+    return {int(n) for n in re.findall(rb'<row\b[^>]*?\br="(\d+)"', _sheet_xml(path, sheet))}
+
+
+def _named_rows(path: Path, sheet: str) -> set[int]:
+    return {int(r) for m in steward_stream._REFS.finditer(_sheet_xml(path, sheet)) for r in m.groups() if r}

@@ -40,7 +40,8 @@ from cotmoc.core.problems import Problem
 from cotmoc.outputs.steward_list import find_sheet, parse_cell_ref
 
 STREAM_SHEET_BYTES = 16 * 1024 * 1024     # a worksheet part above this (uncompressed) is never held by openpyxl
-HEAD_ROWS = 10                            # the template's title, label and code rows: always kept
+HEAD_ROWS = 10                            # the template's title, label and code rows: kept for a whole-row tint
+_LAST_ROW = 1_048_576
 COPY_COMPRESSLEVEL = 6                    # deflate as Excel does: the copy is no larger than the file sent, so a fixed copy fits the size limit
 _CHUNK = 1 << 20
 _REL = "{http://schemas.openxmlformats.org/officeDocument/2006/relationships}id"
@@ -213,12 +214,20 @@ def _formula_like(zf: zipfile.ZipFile, sst: str | None) -> set[int]:
 
 
 def _problem_rows(problems: list[Problem], sheetnames: list[str], name: str) -> set[int]:
+    """The rows of `name` the annotation writes to, placed as cotmoc.outputs.steward_report._annotate places
+    them: a problem's cell, else its whole row (tinted up to the sheet's last column: the header rows are kept
+    too, so the stripped sheet is as wide as the original's head), else A1 (a sheet-level note)."""
     rows = set()
     for p in problems:
         if find_sheet(sheetnames, p.sheet) != name:
             continue
         where = parse_cell_ref(p.cell)
-        rows.update(r for r in (where[0] if where else None, p.row) if r)
+        if where:
+            rows.add(where[0])
+        elif p.row and 1 <= p.row <= _LAST_ROW:
+            rows.update({p.row, *range(1, HEAD_ROWS + 1)})
+        else:
+            rows.add(1)
     return rows
 
 
@@ -283,7 +292,7 @@ def _strip(original: Path, large: dict[str, str], problems: list[Problem], formu
             name = info.filename
             if name in large.values():
                 sheet = next(n for n, p in large.items() if p == name)
-                wanted = set(range(1, HEAD_ROWS + 1)) | _problem_rows(problems, names, sheet) | _noted_rows(zf, name)
+                wanted = _problem_rows(problems, names, sheet) | _noted_rows(zf, name)
                 with tempfile.SpooledTemporaryFile(max_size=32 << 20) as spool:
                     kept, in_use, named = _strip_sheet(zf, name, wanted, formula_like, spool)
                     if named - kept:       # a merge or link further down names a row not kept: once more, with it
