@@ -66,7 +66,9 @@ _RISKY_TEXT = re.compile(rb"<t\b[^>]*>(?:[=+\-@\t\r]|_x000[9dD]_|&#)|" + _CDATA)
 #: what makes a row need openpyxl: a formula, a text that might become one, a formula's text result. Two
 #: patterns, each starting with a literal, are several times faster over a block than one alternation.
 _NOT_PLAIN = (re.compile(rb"<(?:f[\s>/]|t\b[^>]*>(?:[=+\-@\t\r]|_x000[9dD]_|&#)|!\[CDATA\[)"),
-              re.compile(rb't="str"'))
+              re.compile(rb't="str"'),
+              # an entity the sheet's own DTD declares: the copy's sheet has openpyxl's head, without that DTD
+              re.compile(rb"&(?!(?:amp|lt|gt|quot|apos|#[0-9]+|#x[0-9a-fA-F]+);)"))
 
 
 class NotStreamable(Exception):
