@@ -188,8 +188,9 @@ def test_only_the_rows_an_annotation_writes_go_through_openpyxl(tmp_path, monkey
     strip = steward_stream._strip
 
     def spy(*args, **kwargs):
-        seen.update(strip(*args, **kwargs))
-        return seen
+        kept = strip(*args, **kwargs)
+        seen.update(kept)
+        return kept
     monkeypatch.setattr(steward_stream, "_strip", spy)
     sheet_level = _same_period_warning(check_file(report, load_settings(tmp_path, environ={}), today=TODAY).report,
                                        "ha_giang_2021S1_truoc.xlsx")

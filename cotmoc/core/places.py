@@ -17,6 +17,9 @@ def is_blank(value) -> bool:
     return value is None or (isinstance(value, str) and not value.strip())
 
 
+MAX_ROW, MAX_COLUMN = 1_048_576, 16_384       # Excel's grid
+
+
 def parse_cell_ref(ref: str | None) -> tuple[int, int] | None:
     """"D14" → (14, 4); None for anything that is not one cell inside Excel's grid."""
     m = _CELL_REF.match((ref or "").strip())
@@ -25,7 +28,7 @@ def parse_cell_ref(ref: str | None) -> tuple[int, int] | None:
     row, col = int(m.group(2)), 0
     for letter in m.group(1).upper():          # "AA" → 27 (openpyxl's rule, without importing openpyxl here)
         col = col * 26 + ord(letter) - 64
-    return (row, col) if 1 <= row <= 1_048_576 and 1 <= col <= 16_384 else None
+    return (row, col) if 1 <= row <= MAX_ROW and 1 <= col <= MAX_COLUMN else None
 
 
 def sheet_claimants(names: list[str], code: str) -> list[str]:

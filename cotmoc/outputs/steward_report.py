@@ -37,7 +37,7 @@ from cotmoc.core.contract import SHEETS
 from cotmoc.core.faults import ANNOTATING_STEP, crash_point
 from cotmoc.core.formulas import formulas_without_values
 from cotmoc.core.inert import FORMULA_STARTS, shown_name, terminal_text
-from cotmoc.core.places import find_sheet, parse_cell_ref
+from cotmoc.core.places import MAX_ROW, find_sheet, parse_cell_ref
 from cotmoc.core.problems import Problem, ordered
 from cotmoc.core.steward_files import report_paths
 from cotmoc.outputs.printing import fit_to_width
@@ -208,7 +208,7 @@ def _annotate(wb: Workbook, problems: list[Problem]) -> int:
         where = parse_cell_ref(p.cell)
         if where:
             by_cell[(name, *where)].append(p)
-        elif p.row and 1 <= p.row <= 1_048_576:
+        elif p.row and 1 <= p.row <= MAX_ROW:
             by_row[(name, p.row)].append(p)
         else:
             by_cell[(name, 1, 1)].append(p)        # a sheet-level problem: noted on A1

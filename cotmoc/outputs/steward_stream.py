@@ -35,13 +35,13 @@ from pathlib import Path
 from xml.etree import ElementTree
 
 from cotmoc.core.inert import FORMULA_STARTS
+from cotmoc.core.places import MAX_ROW
 from cotmoc.core.steward_files import WORK_FOLDER_PREFIX
 from cotmoc.core.problems import Problem
 from cotmoc.outputs.steward_list import find_sheet, parse_cell_ref
 
 STREAM_SHEET_BYTES = 16 * 1024 * 1024     # a worksheet part above this (uncompressed) is never held by openpyxl
 HEAD_ROWS = 10                            # the template's title, label and code rows: kept for a whole-row tint
-_LAST_ROW = 1_048_576
 COPY_COMPRESSLEVEL = 6                    # deflate as Excel does: the copy is no larger than the file sent, so a fixed copy fits the size limit
 _CHUNK = 1 << 20
 _REL = "{http://schemas.openxmlformats.org/officeDocument/2006/relationships}id"
@@ -226,7 +226,7 @@ def _problem_rows(problems: list[Problem], sheetnames: list[str], name: str) -> 
         where = parse_cell_ref(p.cell)
         if where:
             rows.add(where[0])
-        elif p.row and 1 <= p.row <= _LAST_ROW:
+        elif p.row and 1 <= p.row <= MAX_ROW:
             rows.update({p.row, *range(1, HEAD_ROWS + 1)})
         else:
             rows.add(1)
