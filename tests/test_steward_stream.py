@@ -111,20 +111,15 @@ def test_the_streamed_copy_is_the_copy_openpyxl_writes(tmp_path, monkeypatch):
         checked = check_file(path, settings, today=TODAY)
         problems = sorted([*checked.problems, *_same_period_warning(checked.report, "truoc.xlsx")], key=sort_key) \
             if name == "replaced_in_its_run" else checked.problems
-        if not problems or not checked.readable:
-            continue
+        if not problems:
+            continue       # an unreadable file is annotated too (the portal's copy of an upload): compared as well
         out = tmp_path / "out" / name
         out.mkdir(parents=True)
         whole = write_annotated_copy(path, problems, out / "whole.loi.xlsx", summary={"status": "x"}, streamed=False)
         streamed = write_annotated_copy(path, problems, out / "streamed.loi.xlsx", summary={"status": "x"})
         if must_stream:
             assert streamed_ok and streamed_ok[-1] == path, f"{name}: not streamed"
-        try:
-            openpyxl.load_workbook(whole)
-        except Exception:            # neither copy is a workbook openpyxl reads (a mutant's Loi list alone?)
-            assert zipfile.is_zipfile(streamed), name
-            continue
-        cells += _same_copies(whole, streamed, name)
+        cells += _same_copies(whole, streamed, name)      # each opens: a copy the steward cannot open is the fault
         compared.append(name)
     assert len(compared) >= 40 and cells > 20_000, (len(compared), cells)
     assert {"faulty/typo_number", "replaced_in_its_run", "resent_copy"} <= set(compared)
