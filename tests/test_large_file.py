@@ -13,7 +13,8 @@ import zipfile
 import pytest
 from python_calamine import CalamineWorkbook
 
-from cotmoc.outputs.steward_stream import STREAM_SHEET_BYTES, sheet_parts
+from cotmoc.core.package import sheet_parts
+from cotmoc.outputs.steward_stream import STREAM_SHEET_BYTES
 from cotmoc.samples import large
 
 pytestmark = pytest.mark.slow

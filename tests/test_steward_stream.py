@@ -17,6 +17,7 @@ import openpyxl
 import pytest
 from python_calamine import CalamineWorkbook
 
+from cotmoc.core import package
 from cotmoc.core.config import load_settings
 from cotmoc.core.problems import sort_key
 from cotmoc.outputs import steward_report, steward_stream
@@ -162,9 +163,9 @@ def test_rows_the_copy_streams_are_the_original_rows_verbatim(tmp_path, monkeypa
     assert [p.rule for p in checked.problems if p.is_error] == ["number.unreadable"]
     copy = write_annotated_copy(saved, checked.problems, tmp_path / "copy.loi.xlsx", summary={"status": "x"})
     with zipfile.ZipFile(saved) as zin, zipfile.ZipFile(copy) as zcopy:
-        part = steward_stream.sheet_parts(zin)["doan_bien_gioi"]
+        part = package.sheet_parts(zin)["doan_bien_gioi"]
         rows = [p for p in steward_stream.sheet_pieces(zin.open(part)) if p[0] == "row"]
-        streamed = zcopy.read(steward_stream.sheet_parts(zcopy)["doan_bien_gioi"])
+        streamed = zcopy.read(package.sheet_parts(zcopy)["doan_bien_gioi"])
     assert b'mc:Ignorable="x14ac"' in streamed.split(b"<sheetData", 1)[0]
     away_from_the_fault = [row for number, row in ((p[1], p[2]) for p in rows) if number > steward_stream.HEAD_ROWS
                            and f"{number}" != made.cell[1:]]
@@ -204,7 +205,7 @@ def test_only_the_rows_an_annotation_writes_go_through_openpyxl(tmp_path, monkey
 
 def _sheet_xml(path: Path, sheet: str) -> bytes:
     with zipfile.ZipFile(path) as zf:
-        return zf.read(steward_stream.sheet_parts(zf)[sheet])
+        return zf.read(package.sheet_parts(zf)[sheet])
 
 
 def _rows_of(path: Path, sheet: str) -> set[int]:
@@ -213,3 +214,25 @@ def _rows_of(path: Path, sheet: str) -> set[int]:
 
 def _named_rows(path: Path, sheet: str) -> set[int]:
     return {int(r) for m in steward_stream._REFS.finditer(_sheet_xml(path, sheet)) for r in m.groups() if r}
+
+
+def test_a_sheet_found_by_its_visible_claimant_is_annotated_there_and_streamed(tmp_path, monkeypatch):
+    """A steward who kept the template's `doan_bien_gioi` hidden and reports in a visible renamed copy: the
+    problems go on the visible sheet (the one the reader read), and the streamed copy hands openpyxl that
+    sheet's rows, as the annotation places them, so it streams instead of falling back to the in-memory copy."""
+    report = _replaced_in_its_run(tmp_path / "ha_giang_2021S1.xlsx")
+    wb = openpyxl.load_workbook(report)
+    wb.copy_worksheet(wb["doan_bien_gioi"]).title = "Doan Bien Gioi"
+    wb["doan_bien_gioi"].sheet_state = "hidden"
+    wb.save(report)
+    fell_back = []
+    monkeypatch.setattr(steward_report.log, "info", lambda *args: fell_back.append(args))
+    sheet_level = _same_period_warning(check_file(report, load_settings(tmp_path, environ={}), today=TODAY).report,
+                                       "ha_giang_2021S1_truoc.xlsx")
+    problems = [replace(sheet_level[0], sheet="doan_bien_gioi", cell="D7", row=None),
+                replace(sheet_level[0], sheet="doan_bien_gioi", cell=None, row=9)]
+    out = write_annotated_copy(report, problems, tmp_path / "loi.xlsx")
+    assert not fell_back, fell_back
+    copy = openpyxl.load_workbook(out)
+    assert copy["Doan Bien Gioi"]["D7"].comment is not None and copy["doan_bien_gioi"]["D7"].comment is None
+    _same_copies(out, write_annotated_copy(report, problems, tmp_path / "mem.xlsx", streamed=False))

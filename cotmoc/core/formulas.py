@@ -5,25 +5,12 @@ Almost no report has formulas, so each sheet's XML bytes are first searched for 
 sheet that has one is parsed."""
 from __future__ import annotations
 
-import posixpath
 import re
 import zipfile
 from pathlib import Path
 from xml.etree import ElementTree
 
-
-def _sheet_parts(zf: zipfile.ZipFile) -> dict[str, str]:
-    """Sheet name → its XML part in an OOXML package."""
-    ns = {"m": "http://schemas.openxmlformats.org/spreadsheetml/2006/main",
-          "r": "http://schemas.openxmlformats.org/officeDocument/2006/relationships"}
-    wb = ElementTree.fromstring(zf.read("xl/workbook.xml"))
-    rels = ElementTree.fromstring(zf.read("xl/_rels/workbook.xml.rels"))
-    targets = {r.get("Id"): r.get("Target") for r in rels}
-    out = {}
-    for s in wb.iterfind("m:sheets/m:sheet", ns):
-        target = targets.get(s.get(f"{{{ns['r']}}}id"), "")
-        out[s.get("name")] = target.lstrip("/") if target.startswith("/") else posixpath.normpath(f"xl/{target}")
-    return out
+from cotmoc.core.package import sheet_parts
 
 
 # A formula element: "<f" or, with a namespace prefix, ":f", then a space, "/" or ">" ("<formula1>" of a dropdown
@@ -49,7 +36,7 @@ def formulas_without_values(path: Path, sheet_names: list[str]) -> dict[str, dic
     try:
         with zipfile.ZipFile(path) as zf:
             names = set(zf.namelist())
-            parts = _sheet_parts(zf) if "xl/workbook.xml" in names else {}
+            parts = sheet_parts(zf) if "xl/workbook.xml" in names else {}
             if not any(parts.get(name) in names and _part_matches(zf, parts[name], _FORMULA_TAGS) for name in sheet_names):
                 return {}
     except Exception:             # the full parse meets the trouble again and handles it as it always has
@@ -64,7 +51,7 @@ def _parse_formulas_without_values(path: Path, sheet_names: list[str]) -> dict[s
         with zipfile.ZipFile(path) as zf:
             if "xl/workbook.xml" not in zf.namelist():
                 return out
-            parts = _sheet_parts(zf)
+            parts = sheet_parts(zf)
             for name in sheet_names:
                 part = parts.get(name)
                 if not part or part not in zf.namelist():
@@ -99,7 +86,7 @@ def error_cells(path: Path, sheet_names: list[str]) -> dict[str, dict[str, str]]
     try:
         with zipfile.ZipFile(path) as zf:
             names = set(zf.namelist())
-            parts = _sheet_parts(zf) if "xl/workbook.xml" in names else {}
+            parts = sheet_parts(zf) if "xl/workbook.xml" in names else {}
             for name in sheet_names:
                 part = parts.get(name)
                 if not part or part not in names or not _part_matches(zf, part, _ERROR_TYPE):

@@ -11,6 +11,8 @@ the steward's file such as `=HYPERLINK(...)` must never become a live formula in
 from __future__ import annotations
 
 import math
+from collections import defaultdict
+from collections.abc import Collection
 
 from openpyxl import Workbook
 from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
@@ -22,7 +24,7 @@ from openpyxl.worksheet.pagebreak import Break
 from cotmoc.core.contract import SHEETS_BY_CODE
 from cotmoc.core.display import en_number, province_name, vi_number
 from cotmoc.core.inert import set_cell_text
-from cotmoc.core.places import find_sheet, parse_cell_ref
+from cotmoc.core.places import MAX_ROW, find_sheet, parse_cell_ref
 from cotmoc.core.problems import Problem, ordered
 from cotmoc.outputs.printing import FONT, fit_to_width
 
@@ -65,6 +67,29 @@ def set_text(cell, value) -> None:
 def hidden_sheets(wb: Workbook) -> set[str]:
     """The workbook's hidden sheets: a sheet claiming a code is found as the reader finds it (visible first)."""
     return {ws.title for ws in wb.worksheets if ws.sheet_state != "visible"}
+
+
+def placements(problems: list[Problem], sheetnames: list[str], hidden: Collection[str]
+               ) -> tuple[dict[tuple[str, int, int], list[Problem]], dict[tuple[str, int], list[Problem]]]:
+    """Where each problem goes on the steward's sheets: ({(sheet, row, column): problems} noted on a cell,
+    {(sheet, row): problems} tinted across a row). A problem with a cell goes on that cell, one with a row
+    only on its row, one with a sheet only on the sheet's A1. A problem of no sheet, of a sheet the workbook
+    lacks or of our `Loi` sheet is in `Loi` only. The one rule for the annotation
+    (cotmoc.outputs.steward_report) and for the rows the streamed copy hands it (cotmoc.outputs.steward_stream)."""
+    by_cell: dict[tuple[str, int, int], list[Problem]] = defaultdict(list)
+    by_row: dict[tuple[str, int], list[Problem]] = defaultdict(list)
+    for p in ordered(problems):
+        name = find_sheet(sheetnames, p.sheet, hidden)
+        if name is None or name == LOI_SHEET:
+            continue
+        where = parse_cell_ref(p.cell)
+        if where:
+            by_cell[(name, *where)].append(p)
+        elif p.row and 1 <= p.row <= MAX_ROW:
+            by_row[(name, p.row)].append(p)
+        else:
+            by_cell[(name, 1, 1)].append(p)
+    return by_cell, by_row
 
 
 def column_label(p: Problem, english: bool = False) -> str:

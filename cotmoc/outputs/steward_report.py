@@ -37,13 +37,13 @@ from cotmoc.core.contract import SHEETS
 from cotmoc.core.faults import ANNOTATING_STEP, crash_point
 from cotmoc.core.formulas import formulas_without_values
 from cotmoc.core.inert import FORMULA_STARTS, shown_name, terminal_text
-from cotmoc.core.places import MAX_ROW, find_sheet, parse_cell_ref
+from cotmoc.core.places import find_sheet
 from cotmoc.core.problems import Problem, ordered
 from cotmoc.core.steward_files import report_paths
 from cotmoc.outputs.printing import fit_to_width
 from cotmoc.outputs.steward_stream import streamable_sheets, write_streamed_copy
 from cotmoc.outputs.steward_list import (ERROR_FILL, LOI_SHEET, LOI_TITLE_PREFIX, WARNING_FILL, add_loi_sheet,
-                                        hidden_sheets, safe_str, set_text)
+                                        hidden_sheets, placements, safe_str, set_text)
 
 __all__ = ["ERROR_FILL", "WARNING_FILL", "LOI_SHEET", "COMMENT_AUTHOR", "StewardFiles", "write_annotated_copy",
            "write_problem_list", "write_problems_json"]
@@ -195,23 +195,9 @@ def _anchor(ws, row: int, col: int):
     return cell
 
 
-def _annotate(wb: Workbook, problems: list[Problem]) -> int:
-    """Colour and note every located problem; returns how many problems were placed on a sheet."""
-    by_cell: dict[tuple[str, int, int], list[Problem]] = defaultdict(list)
-    by_row: dict[tuple[str, int], list[Problem]] = defaultdict(list)
-    placed, hidden = 0, hidden_sheets(wb)
-    for p in ordered(problems):
-        name = find_sheet(wb.sheetnames, p.sheet, hidden)
-        if name is None or name == LOI_SHEET:
-            continue                              # a whole-file problem, or a missing sheet: in Loi only
-        placed += 1
-        where = parse_cell_ref(p.cell)
-        if where:
-            by_cell[(name, *where)].append(p)
-        elif p.row and 1 <= p.row <= MAX_ROW:
-            by_row[(name, p.row)].append(p)
-        else:
-            by_cell[(name, 1, 1)].append(p)        # a sheet-level problem: noted on A1
+def _annotate(wb: Workbook, problems: list[Problem]) -> None:
+    """Colour and note every problem where cotmoc.outputs.steward_list.placements puts it."""
+    by_cell, by_row = placements(problems, wb.sheetnames, hidden_sheets(wb))
     for (name, row), items in by_row.items():
         ws = wb[name]
         tint = ROW_TINT[any(p.is_error for p in items)]
@@ -231,7 +217,6 @@ def _annotate(wb: Workbook, problems: list[Problem]) -> int:
             cell.border = ERROR_BORDER
         earlier = cell.comment if cell.comment is not None and cell.comment.author != COMMENT_AUTHOR else None
         cell.comment = _note(items, earlier)
-    return placed
 
 
 def _save(wb: Workbook, out: Path) -> Path:

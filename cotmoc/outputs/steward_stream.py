@@ -23,7 +23,6 @@ cell for cell, to the in-memory one.
 """
 from __future__ import annotations
 
-import posixpath
 import re
 import shutil
 import tempfile
@@ -32,21 +31,17 @@ from bisect import bisect_left, bisect_right
 from collections.abc import Callable, Iterator
 from html import unescape
 from pathlib import Path
-from xml.etree import ElementTree
 
 from cotmoc.core.inert import FORMULA_STARTS
-from cotmoc.core.places import MAX_ROW
+from cotmoc.core.package import hidden_sheets, relationships, sheet_parts
 from cotmoc.core.steward_files import WORK_FOLDER_PREFIX
 from cotmoc.core.problems import Problem
-from cotmoc.outputs.steward_list import find_sheet, parse_cell_ref
+from cotmoc.outputs.steward_list import placements
 
 STREAM_SHEET_BYTES = 16 * 1024 * 1024     # a worksheet part above this (uncompressed) is never held by openpyxl
 HEAD_ROWS = 10                            # the template's title, label and code rows: kept for a whole-row tint
 COPY_COMPRESSLEVEL = 6                    # deflate as Excel does: the copy is no larger than the file sent, so a fixed copy fits the size limit
 _CHUNK = 1 << 20
-_REL = "{http://schemas.openxmlformats.org/officeDocument/2006/relationships}id"
-_PKG_REL = "{http://schemas.openxmlformats.org/package/2006/relationships}Relationship"
-_MAIN = "{http://schemas.openxmlformats.org/spreadsheetml/2006/main}"
 _MARKUP_COMPAT = b"http://schemas.openxmlformats.org/markup-compatibility/2006"
 
 _SHEET_DATA = re.compile(rb"<sheetData\s*(/?)>")
@@ -88,28 +83,8 @@ def streamable_sheets(original: Path) -> tuple[dict[str, str], bool]:
     return parts, any(sizes[part] > STREAM_SHEET_BYTES for part in parts.values())
 
 
-def _rels(zf: zipfile.ZipFile, part: str) -> dict[str, tuple[str, str]]:
-    """A part's relationships: {id: (type, target part)}."""
-    folder, name = posixpath.split(part)
-    rels = posixpath.join(folder, "_rels", f"{name}.rels")
-    if rels not in zf.namelist():
-        return {}
-    out = {}
-    for rel in ElementTree.fromstring(zf.read(rels)).iter(_PKG_REL):
-        target = rel.get("Target", "")
-        target = target.lstrip("/") if target.startswith("/") else posixpath.normpath(posixpath.join(folder, target))
-        out[rel.get("Id")] = (rel.get("Type", ""), target)
-    return out
-
-
-def sheet_parts(zf: zipfile.ZipFile) -> dict[str, str]:
-    rels = _rels(zf, "xl/workbook.xml")
-    root = ElementTree.fromstring(zf.read("xl/workbook.xml"))
-    return {s.get("name"): rels[s.get(_REL)][1] for s in root.iter(f"{_MAIN}sheet") if s.get(_REL) in rels}
-
-
 def _shared_strings_part(zf: zipfile.ZipFile) -> str | None:
-    found = [t for typ, t in _rels(zf, "xl/workbook.xml").values() if typ.endswith("/sharedStrings")]
+    found = [t for typ, t in relationships(zf, "xl/workbook.xml").values() if typ.endswith("/sharedStrings")]
     return found[0] if found and found[0] in zf.namelist() else None
 
 
@@ -215,27 +190,22 @@ def _formula_like(zf: zipfile.ZipFile, sst: str | None) -> set[int]:
                 if _RISKY_TEXT.search(si) and (re.search(_CDATA, si) or _si_text(si).startswith(FORMULA_STARTS))}
 
 
-def _problem_rows(problems: list[Problem], sheetnames: list[str], name: str) -> set[int]:
-    """The rows of `name` the annotation writes to, placed as cotmoc.outputs.steward_report._annotate places
-    them: a problem's cell, else its whole row (tinted up to the sheet's last column: the header rows are kept
-    too, so the stripped sheet is as wide as the original's head), else A1 (a sheet-level note)."""
-    rows = set()
-    for p in problems:
-        if find_sheet(sheetnames, p.sheet) != name:
-            continue
-        where = parse_cell_ref(p.cell)
-        if where:
-            rows.add(where[0])
-        elif p.row and 1 <= p.row <= MAX_ROW:
-            rows.update({p.row, *range(1, HEAD_ROWS + 1)})
-        else:
-            rows.add(1)
+def _problem_rows(problems: list[Problem], sheetnames: list[str], hidden: set[str]) -> dict[str, set[int]]:
+    """{sheet: the rows the annotation writes to}, by its own rule (cotmoc.outputs.steward_list.placements): a
+    noted cell's row; a tinted row, with the header rows, so the stripped sheet is as wide as the original's
+    head (the tint goes up to the sheet's last column)."""
+    by_cell, by_row = placements(problems, sheetnames, hidden)
+    rows: dict[str, set[int]] = {}
+    for name, row, _ in by_cell:
+        rows.setdefault(name, set()).add(row)
+    for name, row in by_row:
+        rows.setdefault(name, set()).update({row, *range(1, HEAD_ROWS + 1)})
     return rows
 
 
 def _noted_rows(zf: zipfile.ZipFile, part: str) -> set[int]:
     rows = set()
-    for typ, target in _rels(zf, part).values():
+    for typ, target in relationships(zf, part).values():
         if typ.endswith("/comments") and target in zf.namelist():
             rows.update(int(r) for r in _NOTE_REFS.findall(zf.read(target)))
     return rows
@@ -283,7 +253,8 @@ def _strip(original: Path, large: dict[str, str], problems: list[Problem], formu
     Returns the kept rows of each large sheet."""
     keep: dict[str, set[int]] = {}
     with zipfile.ZipFile(original) as zf, zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED, compresslevel=1) as dst:
-        sst, names = _shared_strings_part(zf), list(sheet_parts(zf))
+        sst = _shared_strings_part(zf)
+        annotated = _problem_rows(problems, list(sheet_parts(zf)), hidden_sheets(zf))
         used: set[int] = set()
         for info in zf.infolist():
             if info.filename in large.values() or sst is None or info.filename == sst:
@@ -294,7 +265,7 @@ def _strip(original: Path, large: dict[str, str], problems: list[Problem], formu
             name = info.filename
             if name in large.values():
                 sheet = next(n for n, p in large.items() if p == name)
-                wanted = _problem_rows(problems, names, sheet) | _noted_rows(zf, name)
+                wanted = annotated.get(sheet, set()) | _noted_rows(zf, name)
                 with tempfile.SpooledTemporaryFile(max_size=32 << 20) as spool:
                     kept, in_use, named = _strip_sheet(zf, name, wanted, formula_like, spool)
                     if named - kept:       # a merge or link further down names a row not kept: once more, with it

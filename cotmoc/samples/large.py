@@ -13,7 +13,8 @@ import zipfile
 from pathlib import Path
 
 from cotmoc.core import contract
-from cotmoc.outputs.steward_stream import sheet_parts, sheet_pieces
+from cotmoc.core.package import sheet_parts
+from cotmoc.outputs.steward_stream import sheet_pieces
 from cotmoc.samples.generator import generate_report
 
 #: segment rows of the largest report: 45 MB as the template writes them and 491 MB unpacked, under the limits (50 MB, 500 MB unpacked)
