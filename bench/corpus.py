@@ -25,13 +25,24 @@ T0 = 1_700_000_000               # received times: seed k's files from T0 + k ×
 
 
 def cache_key(options: list[str]) -> str:
-    """What a seed's files depend on besides the seed: the generator's code, the reference data, the options."""
+    """What a seed's files depend on besides the seed: the code the generator runs (the modules of cotmoc that
+    importing it loads, in a fresh process started here so that this tree's cotmoc is the one imported, and the
+    command line that calls it), the openpyxl that writes the files, the reference data and the options.
+    Nothing else of cotmoc: a change to the checks keeps the cache."""
     digest = hashlib.sha256(" ".join(options).encode())
-    sources = [*sorted((ROOT / "cotmoc" / "samples").glob("*.py")), *sorted((ROOT / "cotmoc" / "core").glob("*.py")),
-               *sorted((ROOT / "warehouse" / "reference").glob("*.csv")), ROOT / "cotmoc" / "outputs" / "template.py"]
+    writer, *loaded = subprocess.run([sys.executable, "-c", _GENERATOR_MODULES], capture_output=True, text=True,
+                                     check=True, cwd=ROOT).stdout.splitlines()
+    digest.update(writer.encode())
+    sources = [*sorted({ROOT / "cotmoc" / "cli.py", *map(Path, loaded)}),
+               *sorted((ROOT / "warehouse" / "reference").glob("*.csv"))]
     for path in sources:
-        digest.update(path.name.encode() + b"\0" + path.read_bytes())
+        digest.update(path.relative_to(ROOT).as_posix().encode() + b"\0" + path.read_bytes())
     return digest.hexdigest()[:12]
+
+
+_GENERATOR_MODULES = ("import sys, openpyxl, cotmoc.samples.generator; print('openpyxl-' + openpyxl.__version__, "
+                      "*sorted(m.__file__ for n, m in sys.modules.items() "
+                      "if n.split('.')[0] == 'cotmoc' and getattr(m, '__file__', None)), sep='\\n')")
 
 
 def seed_folders(seeds: list[int], options: list[str], env: dict) -> tuple[list[Path], float]:
