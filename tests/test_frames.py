@@ -11,7 +11,7 @@ import pandas as pd
 import pytest
 
 from cotmoc.core.config import load_settings
-from cotmoc.core.frames import packed, unpacked
+from cotmoc.core.frames import LIST_ROWS, packed, unpacked
 from cotmoc.core.records import TABLES
 from cotmoc.pipeline.checking import check_files
 from cotmoc.samples import faulty
@@ -55,3 +55,19 @@ def test_every_table_of_checked_reports_arrives_as_it_left(tmp_path):
 ], ids=["every kind", "empty", "other types", "other index", "repeated labels"])
 def test_a_table_of_any_shape_arrives_as_it_left(frame):
     assert_same(frame, unpacked(pickle.loads(pickle.dumps(packed(frame)))))
+
+
+def test_a_long_text_column_travels_compact_and_exact():
+    """A long text column (the largest admitted file has 840,000 rows) travels in Arrow's stream format: as it
+    left, nulls and Vietnamese included, and a slice sends its own rows only, not the buffer it points into."""
+    n = 10 * LIST_ROWS
+    texts = pd.array([None if i % 7 == 0 else f"Đoạn {i} — Mường Nhé" for i in range(n)], dtype="string")
+    whole = pd.DataFrame({"text": texts, "row": np.arange(n, dtype="int64")})
+    assert_same(whole, unpacked(pickle.loads(pickle.dumps(packed(whole)))))
+    part = whole.iloc[n - LIST_ROWS - 5:].reset_index(drop=True)      # longer than a list, a slice of the whole
+    sent = pickle.dumps(packed(part))
+    assert_same(part, unpacked(pickle.loads(sent)))
+    assert len(sent) < 0.2 * len(pickle.dumps(packed(whole)))
+    chunked = pd.DataFrame({"text": pd.concat([pd.Series(texts[:n // 2]), pd.Series(texts[n // 2:])],
+                                              ignore_index=True)})          # an Arrow column of two chunks
+    assert_same(chunked, unpacked(pickle.loads(pickle.dumps(packed(chunked)))))

@@ -2,8 +2,11 @@
 
 Pickled as they are, a DataFrame's columns cost ≈ 25 µs each way (each array goes through its own reduce
 machinery, an Arrow text column more), and a report's four tables hold about forty: more than checking a small
-report. So a table travels as a few plain parts: numbers, masks and dates as raw bytes, texts as one list of
-strings, rebuilt on arrival with exactly their types; a column of any other type travels as it is.
+report. So a table travels as a few plain parts: numbers, masks and dates as raw bytes, the texts of a short
+column as one list of strings, rebuilt on arrival with exactly their types; a column of any other type travels
+as it is. A long text column travels as Arrow's own stream format instead: as a list, each of its 840,000 texts
+would become a Python string on both sides (the largest admitted file's peak rose from 863 to 1,025 MB), and
+Arrow's pickling would send the whole buffer a sliced column points into.
 `unpacked(packed(frame))` equals `frame`, dtypes and array types included (tests/test_frames.py).
 """
 from __future__ import annotations
@@ -13,6 +16,7 @@ import pandas as pd
 import pyarrow as pa
 
 _WHOLE = "whole"
+LIST_ROWS = 2_000          # a text column longer than this travels as an Arrow stream, not as a list of strings
 
 
 def arrow_texts(values: list) -> pd.arrays.ArrowStringArray:
@@ -24,6 +28,8 @@ def _part(array):
     """(kind, parts) for one column's array (a numpy array or a pandas extension array)."""
     if (isinstance(array, pd.arrays.ArrowStringArray) and array.dtype.na_value is pd.NA
             and array._pa_array.type == pa.large_string()):
+        if len(array) > LIST_ROWS:
+            return "arrow text", _arrow_stream(array._pa_array)
         return "text", array._pa_array.to_pylist()
     if isinstance(array, (pd.arrays.IntegerArray, pd.arrays.FloatingArray)):
         return "masked", (type(array), array._data.dtype.str, array._data.tobytes(), array._mask.tobytes())
@@ -34,9 +40,20 @@ def _part(array):
     return "as is", array
 
 
+def _arrow_stream(texts: pa.ChunkedArray) -> bytes:
+    """One column in Arrow's stream format: only the values it holds, even when it is a slice of a larger one."""
+    sink = pa.BufferOutputStream()
+    table = pa.table({"t": texts})
+    with pa.ipc.new_stream(sink, table.schema) as writer:
+        writer.write_table(table)
+    return sink.getvalue().to_pybytes()
+
+
 def _array(kind: str, parts):
     if kind == "text":
         return arrow_texts(parts)
+    if kind == "arrow text":
+        return pd.arrays.ArrowStringArray(pa.ipc.open_stream(pa.py_buffer(parts)).read_all().column("t"))
     if kind == "masked":
         cls, dtype, values, mask = parts
         return cls(np.frombuffer(values, dtype=dtype).copy(), np.frombuffer(mask, dtype=bool).copy())
