@@ -152,9 +152,12 @@ def explanation_lines(checks: dict, by: dict, ctx: dict) -> list[str]:
                 f"{1000 * (need - one.wall) / files:.1f} ms of wall each, against {1000 * (cold.wall - one.wall) / files:.1f} ms now")
         out.append(f"- **naive / cotmoc ≥ 20**: needs a cold run of {need:.2f} s (missed by {cold.wall - need:.2f} s); {left}.")
     if not checks["fixed"][1]:
-        top = sorted(ctx["fixed"].items(), key=lambda kv: -kv[1])[:3]
+        # `import prefect` is paid by the empty flow too: it is not part of what is above that floor
+        top = sorted(((k, v) for k, v in ctx["fixed"].items() if k != "import prefect"), key=lambda kv: -kv[1])[:3]
         out.append(f"- **fixed cost ≤ 0.5 s**: {one.wall - empty.wall:.2f} s, missed by {one.wall - empty.wall - 0.5:.2f} s; "
-                   "the largest pieces: " + ", ".join(f"{name} {sec:.2f} s" for name, sec in top) + ".")
+                   "the largest pieces above the empty flow: " + ", ".join(f"{name} {sec:.2f} s" for name, sec in top)
+                   + f" (and `import prefect`, {ctx['fixed'].get('import prefect', 0):.2f} s here, which the empty flow "
+                   "pays as well).")
     for key in ("scale_time", "scale_rss", "dask_same"):
         if checks[key] is not None and not checks[key][1]:
             out.append(f"- **{TARGETS[key]}**: {checks[key][0]:.3f} (scale table above).")
