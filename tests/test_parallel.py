@@ -6,6 +6,7 @@ import os
 import shutil
 import subprocess
 import sys
+import threading
 from pathlib import Path
 
 from concurrent.futures.process import BrokenProcessPool
@@ -58,6 +59,8 @@ def _job(x):
         os._exit(3)
     if x == "fail":
         raise ValueError("hỏng — broken")
+    if x == "unpicklable":
+        return threading.Lock(), os.getpid()         # a result no pickle carries back from a worker
     return x * 2, os.getpid()
 
 
@@ -126,3 +129,16 @@ def test_a_copy_half_made_by_a_killed_run_is_cleared_by_the_next(tmp_path):
     kept.write_bytes(b"PK")
     clear_leftovers(settings)
     assert not work.exists() and not part.exists() and kept.exists()
+
+
+def test_a_result_that_cannot_travel_back_from_a_worker_is_done_again_here():
+    """A job whose result cannot be pickled back (a worker can hand over only what pickles) is run again in this
+    process, in its place in the order; the pool stays whole for the next jobs."""
+    from cotmoc.pipeline.parallel import checking_processes, in_workers
+    here = os.getpid()
+    with checking_processes(2):
+        out = in_workers(_job, [1, "unpicklable", 2])
+        assert [out[0][0], out[2][0]] == [2, 4] and {out[0][1], out[2][1]} - {here}     # in the workers
+        lock, pid = out[1]
+        assert pid == here and hasattr(lock, "acquire")                                  # done again here
+        assert [r[0] for r in in_workers(_job, [3, 4])] == [6, 8]
