@@ -95,17 +95,23 @@ def _cases(root: Path) -> dict[str, tuple[Path, bool]]:
     return cases
 
 
-@pytest.mark.slow
-def test_the_streamed_copy_is_the_copy_openpyxl_writes(tmp_path, monkeypatch):
-    streamed_ok: list[Path] = []
+def _completed_streams(monkeypatch) -> list[Path]:
+    """The originals whose streamed copy was completed (the real function runs; a fallback never lists one)."""
+    completed: list[Path] = []
     real = steward_report.write_streamed_copy
 
-    def noting(original, *args, **kwargs):                # the real function; which files it completed
+    def noting(original, *args, **kwargs):
         out = real(original, *args, **kwargs)
-        streamed_ok.append(Path(original))
+        completed.append(Path(original))
         return out
 
     monkeypatch.setattr(steward_report, "write_streamed_copy", noting)
+    return completed
+
+
+@pytest.mark.slow
+def test_the_streamed_copy_is_the_copy_openpyxl_writes(tmp_path, monkeypatch):
+    streamed_ok = _completed_streams(monkeypatch)
     settings = load_settings(tmp_path / "home", environ={})
     compared, cells = [], 0
     for name, (path, must_stream) in _cases(tmp_path / "in").items():
@@ -225,14 +231,13 @@ def test_a_sheet_found_by_its_visible_claimant_is_annotated_there_and_streamed(t
     wb.copy_worksheet(wb["doan_bien_gioi"]).title = "Doan Bien Gioi"
     wb["doan_bien_gioi"].sheet_state = "hidden"
     wb.save(report)
-    fell_back = []
-    monkeypatch.setattr(steward_report.log, "info", lambda *args: fell_back.append(args))
+    streamed = _completed_streams(monkeypatch)
     sheet_level = _same_period_warning(check_file(report, load_settings(tmp_path, environ={}), today=TODAY).report,
                                        "ha_giang_2021S1_truoc.xlsx")
     problems = [replace(sheet_level[0], sheet="doan_bien_gioi", cell="D7", row=None),
                 replace(sheet_level[0], sheet="doan_bien_gioi", cell=None, row=9)]
     out = write_annotated_copy(report, problems, tmp_path / "loi.xlsx")
-    assert not fell_back, fell_back
+    assert streamed == [report], "fell back to the in-memory copy"
     copy = openpyxl.load_workbook(out)
     assert copy["Doan Bien Gioi"]["D7"].comment is not None and copy["doan_bien_gioi"]["D7"].comment is None
     _same_copies(out, write_annotated_copy(report, problems, tmp_path / "mem.xlsx", streamed=False))

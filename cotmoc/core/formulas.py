@@ -36,7 +36,7 @@ def formulas_without_values(path: Path, sheet_names: list[str]) -> dict[str, dic
     try:
         with zipfile.ZipFile(path) as zf:
             names = set(zf.namelist())
-            parts = sheet_parts(zf) if "xl/workbook.xml" in names else {}
+            parts = sheet_parts(zf)
             if not any(parts.get(name) in names and _part_matches(zf, parts[name], _FORMULA_TAGS) for name in sheet_names):
                 return {}
     except Exception:             # the full parse meets the trouble again and handles it as it always has
@@ -49,8 +49,6 @@ def _parse_formulas_without_values(path: Path, sheet_names: list[str]) -> dict[s
     out: dict[str, dict[str, str | None]] = {}
     try:
         with zipfile.ZipFile(path) as zf:
-            if "xl/workbook.xml" not in zf.namelist():
-                return out
             parts = sheet_parts(zf)
             for name in sheet_names:
                 part = parts.get(name)
@@ -86,7 +84,7 @@ def error_cells(path: Path, sheet_names: list[str]) -> dict[str, dict[str, str]]
     try:
         with zipfile.ZipFile(path) as zf:
             names = set(zf.namelist())
-            parts = sheet_parts(zf) if "xl/workbook.xml" in names else {}
+            parts = sheet_parts(zf)
             for name in sheet_names:
                 part = parts.get(name)
                 if not part or part not in names or not _part_matches(zf, part, _ERROR_TYPE):

@@ -33,7 +33,7 @@ from html import unescape
 from pathlib import Path
 
 from cotmoc.core.inert import FORMULA_STARTS
-from cotmoc.core.package import hidden_sheets, relationships, sheet_parts
+from cotmoc.core.package import hidden_sheets, relationships, shared_strings_part, sheet_parts
 from cotmoc.core.steward_files import WORK_FOLDER_PREFIX
 from cotmoc.core.problems import Problem
 from cotmoc.outputs.steward_list import placements
@@ -81,11 +81,6 @@ def streamable_sheets(original: Path) -> tuple[dict[str, str], bool]:
         return {}, False
     parts = {name: part for name, part in parts.items() if part in sizes}
     return parts, any(sizes[part] > STREAM_SHEET_BYTES for part in parts.values())
-
-
-def _shared_strings_part(zf: zipfile.ZipFile) -> str | None:
-    found = [t for typ, t in relationships(zf, "xl/workbook.xml").values() if typ.endswith("/sharedStrings")]
-    return found[0] if found and found[0] in zf.namelist() else None
 
 
 def _sheet_head(fp) -> tuple[bytes, bytes]:
@@ -253,7 +248,7 @@ def _strip(original: Path, large: dict[str, str], problems: list[Problem], formu
     Returns the kept rows of each large sheet."""
     keep: dict[str, set[int]] = {}
     with zipfile.ZipFile(original) as zf, zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED, compresslevel=1) as dst:
-        sst = _shared_strings_part(zf)
+        sst = shared_strings_part(zf)
         annotated = _problem_rows(problems, list(sheet_parts(zf)), hidden_sheets(zf))
         used: set[int] = set()
         for info in zf.infolist():
@@ -330,8 +325,8 @@ def _assemble(original: Path, large: dict[str, str], keep: dict[str, set[int]], 
         if len(ours) != len(large):
             raise NotStreamable("a large sheet is missing from the annotated copy")
         # openpyxl writes every text inline: its result has no shared strings, and the original's join it as they are
-        src_sst = _shared_strings_part(src)
-        if _shared_strings_part(res) is not None or _SST_PART in res.namelist():
+        src_sst = shared_strings_part(src)
+        if shared_strings_part(res) is not None or _SST_PART in res.namelist():
             raise NotStreamable("the annotated copy has shared strings of its own")
         adding = src_sst is not None
         for info in res.infolist():
@@ -402,7 +397,7 @@ def write_streamed_copy(original: Path, problems: list[Problem], out: Path, larg
     """The annotated copy of `original` whose `large` sheets are streamed; `annotate(stripped, dest)` is the
     openpyxl path every workbook takes (it writes the annotated stripped copy to `dest`)."""
     with zipfile.ZipFile(original) as zf:
-        formula_like = _formula_like(zf, _shared_strings_part(zf))
+        formula_like = _formula_like(zf, shared_strings_part(zf))
     out.parent.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory(prefix=WORK_FOLDER_PREFIX, dir=out.parent) as tmp:
         stripped, small = Path(tmp) / f"stripped{original.suffix.lower()}", Path(tmp) / "annotated.xlsx"
