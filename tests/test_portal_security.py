@@ -364,3 +364,15 @@ def test_every_kind_the_ingest_rejects_is_refused_at_upload_with_its_rule(site, 
     status, _, body = office.get(headers["location"])
     page = body.decode()
     assert status == 200 and f'<code class="rule">{kind.rule}</code>' in page and 'id="submit"' not in page, kind.name
+
+
+def test_a_problem_of_a_row_shows_its_row_on_the_check_page(site, tmp_path):
+    """A problem the check places on a row, not a cell (a column code given twice): the problem table's
+    "Ô / Cell" column names the row in Vietnamese and in English, where it used to show a dash."""
+    office = site.setdefault("office", _client(site, "office"))
+    path = faulty.duplicated_column(tmp_path / "cao_bang_2019.xlsx").path
+    row = next(p.row for p in _check(path).problems if p.rule == "column.duplicated")
+    status, headers, _ = office.upload("cao_bang", path.name, path.read_bytes())
+    assert status == 303
+    page = office.get(headers["location"])[2].decode()
+    assert f'<td class="cell">dòng {row}<br><small>row {row}</small></td>' in page

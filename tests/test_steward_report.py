@@ -135,7 +135,11 @@ def test_each_kind_of_location_and_the_order_of_the_list(tmp_path):
     loi = wb[LOI_SHEET]
     links = {loi.cell(i, 3).value: loi.cell(i, 3).hyperlink for i in range(FIRST, FIRST + len(rows))}
     assert links["C4"].location == "'thong_tin'!C4" and links["E5"].location == "'to_tu_quan'!E5"
-    assert links["G5"].location == "'doan_bien_gioi'!G5" and links[None] is None and links["not a cell"] is None
+    assert links["G5"].location == "'doan_bien_gioi'!G5" and links[None] is None
+    assert links["dòng 6"].location == "'doan_bien_gioi'!A6"       # a row problem: the row, linked to its note
+    assert links["dòng 4"].location == "'to_tu_quan'!A4"           # a bad reference: its row, as it is noted
+    english = {loi.cell(i, 3).value: loi.cell(i, 3).hyperlink for i in range(FIRST + len(rows) + 2, loi.max_row + 1)}
+    assert english["row 6"].location == "'doan_bien_gioi'!A6" and "dòng 6" not in english
     for i in range(FIRST, FIRST + len(rows)):       # every link lands on a coloured, noted cell
         link = loi.cell(i, 3).hyperlink
         if link is not None:
@@ -210,6 +214,8 @@ def test_merged_and_renamed_sheets_still_get_their_notes(tmp_path):
     assert any(p.rule == "cells.merged" for p in checked.problems) and "gộp" in seg["C4"].comment.text
     links = [c.hyperlink.location for c in out[LOI_SHEET]["C"] if c.hyperlink is not None]
     assert "'Doan bien gioi'!C5" in links
+    sheets = {r[1] for r in _loi_rows(out)}           # the tab as the steward named it, not the contract code
+    assert "Doan bien gioi" in sheets and "doan_bien_gioi" not in sheets
 
 
 def test_a_returned_annotated_copy_is_annotated_afresh(tmp_path):
@@ -317,3 +323,18 @@ def test_a_formula_whose_result_is_empty_text_stays_empty(tmp_path):
             zout.writestr(item, data)
     out = openpyxl.load_workbook(write_annotated_copy(patched, [], tmp_path / "out.xlsx"))
     assert out["to_tu_quan"]["G5"].value in (None, "")
+
+
+def test_a_problem_of_a_row_names_the_row_and_links_to_it(tmp_path):
+    """A check that knows the row but no cell (a column code given twice in the code row): the Loi sheet says
+    which row ("dòng 4", "row 4" in the English table) and links to the row's first cell, where its note is."""
+    made, checked = _checked(tmp_path, faulty.duplicated_column)
+    found = next(p for p in checked.problems if p.rule == "column.duplicated")
+    assert found.cell is None and found.row
+    wb = openpyxl.load_workbook(write_annotated_copy(made.path, checked.problems, tmp_path / "out.xlsx"))
+    loi = wb[LOI_SHEET]
+    at = next(i for i in range(FIRST, loi.max_row + 1) if loi.cell(i, 3).value == f"dòng {found.row}")
+    assert loi.cell(at, 2).value == "doan_bien_gioi"
+    assert loi.cell(at, 3).hyperlink.location == f"'doan_bien_gioi'!A{found.row}"
+    assert wb["doan_bien_gioi"][f"A{found.row}"].comment is not None
+    assert any(loi.cell(i, 3).value == f"row {found.row}" for i in range(at + 1, loi.max_row + 1))

@@ -48,9 +48,19 @@ class Problem:
     def as_dict(self) -> dict:
         return asdict(self)
 
+    def place(self, english: bool = False) -> str:
+        """Where on its sheet, as a steward looks for it: the cell ("D14"), else the row ("dòng 9", in English
+        "row 9"), else "" (a whole sheet or file). A reference that is not a cell gives way to its row, where
+        the steward's copy notes it (cotmoc.outputs.steward_list.placements)."""
+        if parse_cell_ref(self.cell):
+            return self.cell
+        if self.row:
+            return f"row {self.row}" if english else f"dòng {self.row}"
+        return self.cell or ""
+
     def text_vi(self) -> str:
         """One line for a steward: where, what, how to fix (Vietnamese then English)."""
-        where = " / ".join(x for x in (self.sheet, self.cell) if x)
+        where = " / ".join(x for x in (self.sheet, self.place()) if x)
         msg = f"{self.message_vi} — {self.message_en}"
         if self.fix_vi or self.fix_en:
             msg += f". Cách sửa: {self.fix_vi} — Fix: {self.fix_en}"

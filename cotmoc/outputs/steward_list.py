@@ -1,9 +1,10 @@
 """The `Loi` sheet: every problem of one file, for a data steward who works in Excel or LibreOffice.
 
-Errors first, then warnings; each row says where (sheet, cell as a link to it, column label), what was
-found, what is wrong and how to fix it. The Vietnamese table comes first, seven columns that print legibly
-on A4 landscape; the same problems in English follow as a second table, from a new page. Used both as the
-first sheet of the annotated copy (cotmoc.outputs.steward_report) and alone, for a file that could not be opened.
+Errors first, then warnings; each row says where (the sheet as the steward named its tab, the cell or the
+row as a link to it, the column's label), what was found, what is wrong and how to fix it. The Vietnamese
+table comes first, seven columns that print legibly on A4 landscape; the same problems in English follow as a
+second table, from a new page. Used both as the first sheet of the annotated copy
+(cotmoc.outputs.steward_report) and alone, for a file that could not be opened.
 
 Every string written here goes through `set_text`, which makes it a plain string cell: a value copied from
 the steward's file such as `=HYPERLINK(...)` must never become a live formula in our report.
@@ -170,7 +171,7 @@ def _header(ws, row: int) -> None:
 
 
 def _table(ws, first: int, rows: list[tuple], items: list[Problem], targets: list) -> int:
-    """One row per problem from `first`; returns the last row written."""
+    """One row per problem from `first`; returns the last row written. A target is (sheet, cell) to link to."""
     for i, (p, values, target) in enumerate(zip(items, rows, targets), start=first):
         for j, value in enumerate(values, start=1):
             c = ws.cell(i, j)
@@ -180,10 +181,25 @@ def _table(ws, first: int, rows: list[tuple], items: list[Problem], targets: lis
         ws.row_dimensions[i].height = _row_height(values, list(_WIDTHS))
         if target:
             ref = ws.cell(i, 3)
-            ref.hyperlink = Hyperlink(ref=ref.coordinate, location=f"{quote_sheetname(target)}!{p.cell}",
-                                      display=p.cell)
+            ref.hyperlink = Hyperlink(ref=ref.coordinate, location=f"{quote_sheetname(target[0])}!{target[1]}",
+                                      display=values[2])
             ref.font = _LINK_FONT
     return first + len(items) - 1
+
+
+def _where(p: Problem, sheetnames: list[str], hidden: Collection[str]) -> tuple[str, tuple[str, str] | None]:
+    """(the sheet as the steward names it, (that sheet, cell) to link to or None). A problem's sheet is a
+    contract code; the steward may have renamed the tab (the reader finds it by its code row), and the table
+    names the tab they will look for. A problem with a row but no cell links to the row's first cell, where its
+    note is (`placements`)."""
+    name = find_sheet(sheetnames, p.sheet, hidden)
+    if name is None or name == LOI_SHEET:
+        return p.sheet or "", None
+    if parse_cell_ref(p.cell):
+        return name, (name, p.cell)
+    if p.row and 1 <= p.row <= MAX_ROW:
+        return name, (name, f"A{p.row}")
+    return name, None
 
 
 def add_loi_sheet(wb: Workbook, problems: list[Problem], file_name: str, *, summary: dict | None = None,
@@ -203,13 +219,13 @@ def add_loi_sheet(wb: Workbook, problems: list[Problem], file_name: str, *, summ
     vi, en = _instruction(errors, warnings, rebuilt_from)
     _banner(ws, 4, vi)
     _banner(ws, 5, en, _NOTE_FONT)
-    targets, hidden = [], hidden_sheets(wb)
-    for p in items:
-        target = find_sheet(wb.sheetnames, p.sheet, hidden) if link else None
-        targets.append(target if target and target != LOI_SHEET and parse_cell_ref(p.cell) else None)
+    hidden = hidden_sheets(wb)
+    wheres = [_where(p, wb.sheetnames, hidden) if link else (p.sheet or "", None) for p in items]
+    names = [name for name, _ in wheres]
+    targets = [target for _, target in wheres]
     _header(ws, LOI_HEADER_ROW)
-    rows_vi = [("Lỗi" if p.is_error else "Cảnh báo", p.sheet or "", p.cell or "", column_label(p),
-                p.value if p.value is not None else "", p.message_vi, p.fix_vi) for p in items]
+    rows_vi = [("Lỗi" if p.is_error else "Cảnh báo", name, p.place(), column_label(p),
+                p.value if p.value is not None else "", p.message_vi, p.fix_vi) for p, name in zip(items, names)]
     last = _table(ws, LOI_HEADER_ROW + 1, rows_vi, items, targets)
     ws.freeze_panes = f"A{LOI_HEADER_ROW + 1}"
     ws.auto_filter.ref = f"A{LOI_HEADER_ROW}:{get_column_letter(len(_WIDTHS))}{max(last, LOI_HEADER_ROW + 1)}"
@@ -217,9 +233,9 @@ def add_loi_sheet(wb: Workbook, problems: list[Problem], file_name: str, *, summ
         english = last + 2
         ws.row_breaks.append(Break(id=english - 1))          # the English table starts on a new page
         _banner(ws, english, _EN_TITLE, Font(name=FONT, bold=True, size=12), height=22)
-        rows_en = [("Error" if p.is_error else "Warning", p.sheet or "", p.cell or "",
+        rows_en = [("Error" if p.is_error else "Warning", name, p.place(english=True),
                     "\n".join(x for x in (column_label(p, english=True), p.rule) if x),
-                    p.value if p.value is not None else "", p.message_en, p.fix_en) for p in items]
+                    p.value if p.value is not None else "", p.message_en, p.fix_en) for p, name in zip(items, names)]
         _table(ws, english + 1, rows_en, items, targets)
     fit_to_width(ws, f"{LOI_HEADER_ROW}:{LOI_HEADER_ROW}")
     for other in wb.worksheets:          # two selected tabs would open as a group in Excel

@@ -27,6 +27,7 @@ from cotmoc.core.atomic import replacing
 from cotmoc.core.config import Settings, load_settings, published_path  # noqa: F401  (the portal reads its settings here)
 from cotmoc.core.contract import SHEETS_BY_CODE
 from cotmoc.core.errors import UsageError  # noqa: F401  (the portal's accounts raise it: cotmoc.portal.store)
+from cotmoc.core.problems import Problem
 from cotmoc.core.steward_files import annotated_path, is_steward_file, report_paths
 from cotmoc.portal.approvals import (approval_states, approve, held_reports, lock_explanation,  # noqa: F401
                                     office_approvals, unlock)
@@ -126,12 +127,24 @@ def _column_label(sheet: str | None, code: str | None) -> str:
         return code or ""
 
 
+def _problem(fields: dict) -> Problem:
+    """A Problem from a stored row or a .loi.json entry (other keys, such as the portal's own, are left out)."""
+    return Problem(**{k: v for k, v in fields.items() if k in Problem.__dataclass_fields__})
+
+
+def _shown(p: Problem) -> dict:
+    """A problem as the portal's pages show it (templates/_problems.html and the short lists): its fields,
+    the column's label and where it is (a cell, else a row), the same on every page."""
+    return {**p.as_dict(), "column_label": _column_label(p.sheet, p.column), "place_vi": p.place(),
+            "place_en": p.place(english=True)}
+
+
 def check_upload(path: Path, settings: Settings, *, sha256: str, today: date | None = None) -> dict:
     """The verdict on one uploaded file, as the check page shows it (problems as the ingest gives them,
     errors first), and the figures as read. Nothing is written anywhere."""
     from cotmoc.pipeline.checking import check_file
     checked = check_file(path, settings, sha256=sha256, today=today)
-    problems = [{**p.as_dict(), "column_label": _column_label(p.sheet, p.column)} for p in checked.problems]
+    problems = [_shown(p) for p in checked.problems]
     info = checked.report.info if checked.report is not None else {}
     return {"province": checked.province, "period": checked.period, "readable": checked.readable,
             "reporting_unit": info.get("reporting_unit"), "prepared_by": info.get("prepared_by"),
@@ -143,10 +156,8 @@ def check_upload(path: Path, settings: Settings, *, sha256: str, today: date | N
 
 def annotated_copy(original: Path, result: dict, out: Path) -> Path:
     """The steward's own workbook annotated with the check's problems (values only, no live formula)."""
-    from cotmoc.core.problems import Problem
     from cotmoc.outputs.steward_report import write_annotated_copy
-    fields = Problem.__dataclass_fields__
-    problems = [Problem(**{k: v for k, v in p.items() if k in fields}) for p in result["errors"] + result["warnings"]]
+    problems = [_problem(p) for p in result["errors"] + result["warnings"]]
     summary = {"province": result["province"], "period": result["period"],
                "status": "rejected" if result["errors"] else "accepted", **result["rows"]}
     return write_annotated_copy(original, problems, out, summary=summary)
@@ -216,7 +227,7 @@ def rejections(settings: Settings, periods: list[str], *, first: int = 3) -> lis
                                                    "province_name": display.province_name(r["province_code"]),
                                                    "problems": []})
         if r["message_vi"]:
-            item["problems"].append(r)
+            item["problems"].append(_shown(_problem(r)))
     return list(out.values())
 
 
@@ -231,7 +242,8 @@ def submission(settings: Settings, submission_id: int) -> dict | None:
     if not rows:
         return None
     head = {k: rows[0][k] for k in rows[0] if not k.startswith("p_")}
-    head["problems"] = [{k[2:]: r[k] for k in r if k.startswith("p_")} for r in rows if r["p_severity"]]
+    head["problems"] = [_shown(_problem({k[2:]: r[k] for k in r if k.startswith("p_")}))
+                        for r in rows if r["p_severity"]]
     head["province_name"] = display.province_name(head["province_code"])
     return head
 
@@ -360,7 +372,7 @@ def follow(settings: Settings, inbox_path: str, sha256: str) -> dict:
         if report.exists():
             doc = json.loads(report.read_text(encoding="utf-8"))
             out.update(errors=doc.get("errors", 0), warnings=doc.get("warnings", 0),
-                       problems=doc.get("problems", [])[:20])
+                       problems=[_shown(_problem(p)) for p in doc.get("problems", [])[:20]])
             out["annotated"] = loi if loi.exists() else None
         return out
     return {"state": "processing"}

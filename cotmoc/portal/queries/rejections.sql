@@ -6,9 +6,11 @@ WITH rejected AS (
     FROM completeness c JOIN submissions s USING (submission_id)
     WHERE c.status = 'rejected' AND list_contains($periods, c.period)),
 issues AS (
-    SELECT submission_id, sheet, cell, value, message_vi, message_en, fix_vi, fix_en,
+    SELECT submission_id, severity, rule, sheet, excel_row, column_code, cell, value, message_vi, message_en,
+           fix_vi, fix_en,
            row_number() OVER (PARTITION BY submission_id ORDER BY rowid) AS n
     FROM validation_issues WHERE severity = 'error')
-SELECT r.*, i.sheet, i.cell, i.value, i.message_vi, i.message_en, i.fix_vi, i.fix_en
+SELECT r.*, i.severity, i.rule, i.sheet, i.excel_row AS row, i.column_code AS column, i.cell, i.value,
+       i.message_vi, i.message_en, i.fix_vi, i.fix_en
 FROM rejected r LEFT JOIN issues i ON i.submission_id = r.submission_id AND i.n <= $first
 ORDER BY r.period DESC, r.province_code, i.n;
