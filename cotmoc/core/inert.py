@@ -80,3 +80,20 @@ def set_cell_text(cell, value) -> None:
 
 
 MAX_CELL_TEXT = 32_767       # Excel's limit for one cell's text
+
+
+_CELL_RANGE = re.compile(r"^\$?[A-Z]{0,3}\$?\d*(?::\$?[A-Z]{0,3}\$?\d*)?$")
+
+
+def refers_to_cells(attr_text: str | None, sheets: set[str]) -> bool:
+    """Whether a defined name is only a reference to cells of this workbook (print areas, lists): anything else
+    (a DDE call such as cmd|' /C calc'!A0, another workbook, a formula, a constant) is dropped from the steward's
+    copy."""
+    parts = [p.strip() for p in (attr_text or "").split(",")]
+    for part in parts:
+        sheet, bang, cells = part.rpartition("!")
+        if sheet.startswith("'") and sheet.endswith("'") and len(sheet) > 1:
+            sheet = sheet[1:-1].replace("''", "'")
+        if not bang or sheet not in sheets or not cells or not _CELL_RANGE.match(cells):
+            return False
+    return bool(parts)

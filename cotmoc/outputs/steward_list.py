@@ -12,11 +12,9 @@ the steward's file such as `=HYPERLINK(...)` must never become a live formula in
 from __future__ import annotations
 
 import math
-from collections import defaultdict
 from collections.abc import Collection
 
 from openpyxl import Workbook
-from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter, quote_sheetname
 from openpyxl.worksheet.hyperlink import Hyperlink
@@ -28,13 +26,10 @@ from cotmoc.core.inert import set_cell_text
 from cotmoc.core.places import MAX_ROW, find_sheet, parse_cell_ref
 from cotmoc.core.problems import Problem, ordered
 from cotmoc.outputs.printing import FONT, fit_to_width
+from cotmoc.outputs.steward_marks import ERROR_FILL, LOI_SHEET, WARNING_FILL
 
-LOI_SHEET = "Loi"
 LOI_TITLE_PREFIX = "Kết quả kiểm tra báo cáo"      # how a Loi sheet of ours is recognised when sent back
 LOI_HEADER_ROW = 6
-ERROR_FILL = PatternFill("solid", fgColor="FF8A80")
-WARNING_FILL = PatternFill("solid", fgColor="FFD966")
-MAX_CELL_TEXT = 32767                                # Excel's limit for one cell
 _HEADER_FILL = PatternFill("solid", fgColor="1F4E78")
 _LINK_FONT = Font(name=FONT, color="0563C1", underline="single")
 _TOP_WRAP = Alignment(wrap_text=True, vertical="top")
@@ -55,11 +50,6 @@ _STATUS_VI = {"rejected": "bị trả lại (rejected)", "new": "đã nhận (ac
                       "approved and locked, waiting for the office to unlock it)"}
 
 
-def safe_str(text: str) -> str:
-    """Text Excel can hold: control characters removed, cut at Excel's 32,767-character limit."""
-    return ILLEGAL_CHARACTERS_RE.sub("", text)[:MAX_CELL_TEXT]
-
-
 def set_text(cell, value) -> None:
     """Write a value so that it can never become a formula (cotmoc.core.inert.set_cell_text)."""
     set_cell_text(cell, value)
@@ -68,29 +58,6 @@ def set_text(cell, value) -> None:
 def hidden_sheets(wb: Workbook) -> set[str]:
     """The workbook's hidden sheets: a sheet claiming a code is found as the reader finds it (visible first)."""
     return {ws.title for ws in wb.worksheets if ws.sheet_state != "visible"}
-
-
-def placements(problems: list[Problem], sheetnames: list[str], hidden: Collection[str]
-               ) -> tuple[dict[tuple[str, int, int], list[Problem]], dict[tuple[str, int], list[Problem]]]:
-    """Where each problem goes on the steward's sheets: ({(sheet, row, column): problems} noted on a cell,
-    {(sheet, row): problems} tinted across a row). A problem with a cell goes on that cell, one with a row
-    only on its row, one with a sheet only on the sheet's A1. A problem of no sheet, of a sheet the workbook
-    lacks or of our `Loi` sheet is in `Loi` only. The one rule for the annotation
-    (cotmoc.outputs.steward_report) and for the rows the streamed copy hands it (cotmoc.outputs.steward_stream)."""
-    by_cell: dict[tuple[str, int, int], list[Problem]] = defaultdict(list)
-    by_row: dict[tuple[str, int], list[Problem]] = defaultdict(list)
-    for p in ordered(problems):
-        name = find_sheet(sheetnames, p.sheet, hidden)
-        if name is None or name == LOI_SHEET:
-            continue
-        where = parse_cell_ref(p.cell)
-        if where:
-            by_cell[(name, *where)].append(p)
-        elif p.row and 1 <= p.row <= MAX_ROW:
-            by_row[(name, p.row)].append(p)
-        else:
-            by_cell[(name, 1, 1)].append(p)
-    return by_cell, by_row
 
 
 def column_label(p: Problem, english: bool = False) -> str:
@@ -207,6 +174,17 @@ def add_loi_sheet(wb: Workbook, problems: list[Problem], file_name: str, *, summ
     """Insert the `Loi` sheet first in `wb` and make it the sheet the file opens on. With `link`, each
     cell reference links to that cell when the workbook has the problem's sheet."""
     ws = wb.create_sheet(LOI_SHEET, 0)
+    fill_loi_sheet(ws, problems, file_name, wb.sheetnames, hidden_sheets(wb), summary=summary, link=link,
+                   rebuilt_from=rebuilt_from)
+    for other in wb.worksheets:          # two selected tabs would open as a group in Excel
+        other.sheet_view.tabSelected = other is ws
+    wb.active = 0
+
+
+def fill_loi_sheet(ws, problems: list[Problem], file_name: str, sheetnames: list[str], hidden: Collection[str], *,
+                   summary: dict | None = None, link: bool = True, rebuilt_from: str | None = None) -> None:
+    """The `Loi` sheet's cells, layout and print settings, on the empty sheet `ws` of a workbook whose sheets
+    are `sheetnames` (`Loi` first) and `hidden`."""
     items = ordered(problems)
     errors = sum(p.is_error for p in items)
     warnings = len(items) - errors
@@ -219,8 +197,7 @@ def add_loi_sheet(wb: Workbook, problems: list[Problem], file_name: str, *, summ
     vi, en = _instruction(errors, warnings, rebuilt_from)
     _banner(ws, 4, vi)
     _banner(ws, 5, en, _NOTE_FONT)
-    hidden = hidden_sheets(wb)
-    wheres = [_where(p, wb.sheetnames, hidden) if link else (p.sheet or "", None) for p in items]
+    wheres = [_where(p, sheetnames, hidden) if link else (p.sheet or "", None) for p in items]
     names = [name for name, _ in wheres]
     targets = [target for _, target in wheres]
     _header(ws, LOI_HEADER_ROW)
@@ -238,6 +215,4 @@ def add_loi_sheet(wb: Workbook, problems: list[Problem], file_name: str, *, summ
                     p.value if p.value is not None else "", p.message_en, p.fix_en) for p, name in zip(items, names)]
         _table(ws, english + 1, rows_en, items, targets)
     fit_to_width(ws, f"{LOI_HEADER_ROW}:{LOI_HEADER_ROW}")
-    for other in wb.worksheets:          # two selected tabs would open as a group in Excel
-        other.sheet_view.tabSelected = other is ws
-    wb.active = 0
+    ws.sheet_view.tabSelected = True

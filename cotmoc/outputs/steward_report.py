@@ -26,9 +26,7 @@ from xml.etree import ElementTree
 
 from openpyxl import Workbook, load_workbook
 from openpyxl.cell.cell import MergedCell
-from openpyxl.comments import Comment
 from openpyxl.formatting.formatting import ConditionalFormattingList
-from openpyxl.styles import Border, PatternFill, Side
 from openpyxl.utils import get_column_letter
 
 from cotmoc.core import contract
@@ -36,27 +34,23 @@ from cotmoc.core.atomic import replacing, write_atomically
 from cotmoc.core.contract import SHEETS
 from cotmoc.core.faults import ANNOTATING_STEP, crash_point
 from cotmoc.core.formulas import formulas_without_values
-from cotmoc.core.inert import FORMULA_STARTS, shown_name, terminal_text
+from cotmoc.core.inert import FORMULA_STARTS, refers_to_cells, shown_name, terminal_text
 from cotmoc.core.places import find_sheet
 from cotmoc.core.problems import Problem, ordered
 from cotmoc.core.steward_files import report_paths
 from cotmoc.outputs.printing import fit_to_width
+from cotmoc.outputs.steward_direct import NotDirect, write_direct_copy
 from cotmoc.outputs.steward_stream import streamable_sheets, write_streamed_copy
-from cotmoc.outputs.steward_list import (ERROR_FILL, LOI_SHEET, LOI_TITLE_PREFIX, WARNING_FILL, add_loi_sheet,
-                                        hidden_sheets, placements, safe_str, set_text)
+from cotmoc.outputs.steward_list import LOI_TITLE_PREFIX, add_loi_sheet, hidden_sheets, set_text
+from cotmoc.outputs.steward_marks import (COMMENT_AUTHOR, ERROR_BORDER, ERROR_FILL, LOI_SHEET, WARNING_FILL, cell_fill,
+                                          note, placements, row_tint)
 
 __all__ = ["ERROR_FILL", "WARNING_FILL", "LOI_SHEET", "COMMENT_AUTHOR", "StewardFiles", "write_annotated_copy",
            "write_problem_list", "write_problems_json"]
 
 log = logging.getLogger(__name__)
-COMMENT_AUTHOR = "cotmoc"
 JSON_FORMAT = "cotmoc.core.problems/1"
-ROW_TINT = {True: PatternFill("solid", fgColor="FDE2E1"), False: PatternFill("solid", fgColor="FFF2CC")}
-_EDGE = Side(style="medium", color="C00000")
-ERROR_BORDER = Border(left=_EDGE, right=_EDGE, top=_EDGE, bottom=_EDGE)
 _OPENPYXL_SUFFIXES = (".xlsx", ".xlsm")
-_NOTE_CHARS_PER_LINE = 52          # at the note width below, in a default 9-pt font
-_NOTE_WIDTH_PX, _NOTE_LINE_PX, _NOTE_MAX_PX = 380, 15, 640
 
 
 # --- opening the steward's workbook safely ---------------------------------------------------------------
@@ -86,26 +80,10 @@ def _open_own(original: Path) -> Workbook:
                 ws.data_validations.dataValidation.remove(dv)
     sheets = set(wb.sheetnames)
     for names in (wb.defined_names, *(ws.defined_names for ws in wb.worksheets)):
-        for name in [n for n, d in names.items() if not _inside(d.attr_text, sheets)]:
+        for name in [n for n, d in names.items() if not refers_to_cells(d.attr_text, sheets)]:
             del names[name]                          # DDE (cmd|' /C calc'!A0), other workbooks, formulas
     wb.vba_archive = None
     return wb
-
-
-_CELLS = re.compile(r"^\$?[A-Z]{0,3}\$?\d*(?::\$?[A-Z]{0,3}\$?\d*)?$")
-
-
-def _inside(attr_text: str | None, sheets: set[str]) -> bool:
-    """Whether a defined name is only a reference to cells of this workbook (print areas, lists): anything else
-    (a DDE call such as cmd|' /C calc'!A0, another workbook, a formula, a constant) is dropped from the copy."""
-    parts = [p.strip() for p in (attr_text or "").split(",")]
-    for part in parts:
-        sheet, bang, cells = part.rpartition("!")
-        if sheet.startswith("'") and sheet.endswith("'") and len(sheet) > 1:
-            sheet = sheet[1:-1].replace("''", "'")
-        if not bang or sheet not in sheets or not cells or not _CELLS.match(cells):
-            return False
-    return bool(parts)
 
 
 def _plain(value):
@@ -168,23 +146,6 @@ def _drop_earlier_report(wb: Workbook) -> None:
 
 
 # --- annotating ------------------------------------------------------------------------------------------
-def _note(items: list[Problem], earlier: Comment | None) -> Comment:
-    parts = []
-    for p in items:
-        vi = f"{'LỖI' if p.is_error else 'CẢNH BÁO'}: {p.message_vi}"
-        if p.value not in (None, ""):
-            vi += f"\nGiá trị tìm thấy: {p.value}"
-        if p.fix_vi:
-            vi += f"\nCách sửa: {p.fix_vi}"
-        en = f"{'ERROR' if p.is_error else 'WARNING'}: {p.message_en}" + (f" Fix: {p.fix_en}" if p.fix_en else "")
-        parts.append(f"{vi}\n({en})")
-    if earlier is not None and earlier.text:
-        parts.append(f"Ghi chú gốc / original note: {earlier.text}")
-    text = safe_str("\n\n".join(parts))
-    lines = sum(math.ceil(max(len(line), 1) / _NOTE_CHARS_PER_LINE) for line in text.split("\n"))
-    return Comment(text, COMMENT_AUTHOR, height=min(_NOTE_LINE_PX * lines + 12, _NOTE_MAX_PX), width=_NOTE_WIDTH_PX)
-
-
 def _anchor(ws, row: int, col: int):
     """The cell that can carry a fill and a note: the first cell of a merged range holding (row, col)."""
     cell = ws.cell(row, col)
@@ -200,7 +161,7 @@ def _annotate(wb: Workbook, problems: list[Problem]) -> None:
     by_cell, by_row = placements(problems, wb.sheetnames, hidden_sheets(wb))
     for (name, row), items in by_row.items():
         ws = wb[name]
-        tint = ROW_TINT[any(p.is_error for p in items)]
+        tint = row_tint(items)
         for col in range(1, max(ws.max_column, 1) + 1):
             cell = ws.cell(row, col)
             if not isinstance(cell, MergedCell):
@@ -211,12 +172,11 @@ def _annotate(wb: Workbook, problems: list[Problem]) -> None:
         anchored[(name, _anchor(wb[name], row, col).coordinate)].extend(items)
     for (name, ref), items in anchored.items():
         cell = wb[name][ref]
-        error = any(p.is_error for p in items)
-        cell.fill = ERROR_FILL if error else WARNING_FILL
-        if error:
+        cell.fill = cell_fill(items)
+        if any(p.is_error for p in items):
             cell.border = ERROR_BORDER
         earlier = cell.comment if cell.comment is not None and cell.comment.author != COMMENT_AUTHOR else None
-        cell.comment = _note(items, earlier)
+        cell.comment = note(items, earlier)
 
 
 def _save(wb: Workbook, out: Path) -> Path:
@@ -227,16 +187,25 @@ def _save(wb: Workbook, out: Path) -> Path:
 
 
 def write_annotated_copy(original: Path, problems: list[Problem], out: Path, *, summary: dict | None = None,
-                         file_name: str | None = None, streamed: bool = True) -> Path:
+                         file_name: str | None = None, streamed: bool = True, direct: bool = True) -> Path:
     """Write the steward's own workbook, annotated (see the module docstring), to `out` (.xlsx) and return
-    it. An .xlsx/.xlsm is annotated with its rows streamed (cotmoc.outputs.steward_stream; `streamed=False`:
-    held whole by openpyxl, the copy the tests compare the streamed one with). A workbook openpyxl refuses is
-    rebuilt from its values; one that cannot be read at all gets the `Loi` sheet alone (as
-    `write_problem_list`). `file_name`: the name the steward sent (default: the file's)."""
+    it. An .xlsx/.xlsm is annotated straight in its XML where it can be (cotmoc.outputs.steward_direct; not
+    with `direct=False`), else with its rows streamed (cotmoc.outputs.steward_stream; `streamed=False`: held
+    whole by openpyxl, the copy the tests compare the others with). A workbook openpyxl refuses is rebuilt
+    from its values; one that cannot be read at all gets the `Loi` sheet alone (as `write_problem_list`).
+    `file_name`: the name the steward sent (default: the file's)."""
     original, out = Path(original), Path(out)
     name = file_name or shown_name(original.name)
-    sheets, large = (streamable_sheets(original) if streamed and original.suffix.lower() in _OPENPYXL_SUFFIXES
-                     else ({}, False))
+    xlsx = original.suffix.lower() in _OPENPYXL_SUFFIXES
+    if streamed and direct and xlsx:
+        try:
+            return write_direct_copy(original, problems, out, file_name=name, summary=summary)
+        except NotDirect as exc:
+            log.debug("annotating %s through openpyxl: %s", terminal_text(name), terminal_text(exc))
+        except Exception:           # a shape nobody foresaw: the ways below still give the steward a copy
+            log.warning("the direct copy of %s failed; annotating it through openpyxl", terminal_text(name),
+                        exc_info=True)
+    sheets, large = streamable_sheets(original) if streamed and xlsx else ({}, False)
     if sheets:
         try:
             return write_streamed_copy(original, problems, out, sheets, lambda stripped, dest: _finish(

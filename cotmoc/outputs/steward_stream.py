@@ -36,7 +36,7 @@ from cotmoc.core.inert import FORMULA_STARTS
 from cotmoc.core.package import hidden_sheets, relationships, shared_strings_part, sheet_parts
 from cotmoc.core.steward_files import WORK_FOLDER_PREFIX
 from cotmoc.core.problems import Problem
-from cotmoc.outputs.steward_list import placements
+from cotmoc.outputs.steward_marks import placements
 
 STREAM_SHEET_BYTES = 16 * 1024 * 1024     # a worksheet part above this (uncompressed) is never held by openpyxl
 HEAD_ROWS = 10                            # the template's title, label and code rows: kept for a whole-row tint
@@ -60,7 +60,7 @@ _CDATA = rb"<!\[CDATA\["
 _RISKY_TEXT = re.compile(rb"<t\b[^>]*>(?:[=+\-@\t\r]|_x000[9dD]_|&#)|" + _CDATA)
 #: what makes a row need openpyxl: a formula, a text that might become one, a formula's text result. Two
 #: patterns, each starting with a literal, are several times faster over a block than one alternation.
-_NOT_PLAIN = (re.compile(rb"<(?:f[\s>/]|t\b[^>]*>(?:[=+\-@\t\r]|_x000[9dD]_|&#)|!\[CDATA\[)"),
+NOT_PLAIN = (re.compile(rb"<(?:f[\s>/]|t\b[^>]*>(?:[=+\-@\t\r]|_x000[9dD]_|&#)|!\[CDATA\[)"),
               re.compile(rb't="str"'),
               # an entity the sheet's own DTD declares: the copy's sheet has openpyxl's head, without that DTD
               re.compile(rb"&(?!(?:amp|lt|gt|quot|apos|#[0-9]+|#x[0-9a-fA-F]+);)"))
@@ -176,6 +176,11 @@ def _shared_strings(fp) -> Iterator[bytes]:
         buf, pos = buf[pos:] + more, 0
 
 
+def formula_like(zf: zipfile.ZipFile) -> set[int]:
+    """Positions of the workbook's shared strings a spreadsheet would run as a formula once edited."""
+    return _formula_like(zf, shared_strings_part(zf))
+
+
 def _formula_like(zf: zipfile.ZipFile, sst: str | None) -> set[int]:
     """Positions of shared strings a spreadsheet would run as a formula once edited (kept for openpyxl's care)."""
     if sst is None:
@@ -211,7 +216,7 @@ def _rows_to_keep(block: RowBlock, wanted: list[int], formula_like: set[int]) ->
     numbers, found = block.numbers, set()
     if not numbers:
         return []
-    for pattern in _NOT_PLAIN:
+    for pattern in NOT_PLAIN:
         found.update(block.row_at(m.start()) for m in pattern.finditer(block.data))
     if formula_like:
         found.update(block.row_at(m.start()) for m in _SHARED.finditer(block.data) if int(m.group(2)) in formula_like)
