@@ -11,8 +11,11 @@ the two equal, cell for cell:
   workbook's stylesheet, so every cell keeps the look it had but for its fill or border;
 - **printed**: the report's sheets set up as the template's (cotmoc.outputs.printing.fit_to_width, applied to
   the sheet's own print settings read with openpyxl's classes);
-- **the `Loi` sheet** first and selected (cotmoc.outputs.steward_list.fill_loi_sheet, written by openpyxl on its
-  own, its cell formats added to the workbook's).
+- **the `Loi` sheet** first and selected (cotmoc.outputs.loi_xml, from the layout openpyxl's copy writes:
+  cotmoc.outputs.steward_list.loi_layout), its cell formats added to the workbook's.
+
+The worksheets' own edits are cotmoc.outputs.sheet_xml's; the package is written with cotmoc.outputs.zip_parts,
+which keeps the parts the copy does not change as they are stored (compressed) in the file sent.
 
 A workbook outside these shapes raises NotDirect and the caller writes the streamed copy instead
 (cotmoc.outputs.steward_stream), which hands openpyxl what needs its care: a formula or a text a spreadsheet
@@ -24,19 +27,15 @@ from __future__ import annotations
 import posixpath
 import re
 import zipfile
-from bisect import bisect_left
-from collections import defaultdict
 from functools import lru_cache
 from html import escape
-from io import BytesIO
 from pathlib import Path
 from xml.etree import ElementTree
 
-from openpyxl import Workbook
+from openpyxl.styles.cell_style import CellStyle
 from openpyxl.comments.comment_sheet import CommentRecord, CommentSheet
-from openpyxl.utils import column_index_from_string, get_column_letter, quote_sheetname
+from openpyxl.utils import get_column_letter
 from openpyxl.workbook.defined_name import DefinedName
-from openpyxl.worksheet._writer import WorksheetWriter
 
 from cotmoc.core import contract
 from cotmoc.core.atomic import replacing
@@ -45,10 +44,12 @@ from cotmoc.core.places import find_sheet
 from cotmoc.core.problems import Problem
 from cotmoc.outputs.ooxml import (NotEditable, Stylesheet, attrs, check_plain_part, elements, inner, local,
                                   serialised, start_tag, with_attrs, with_inner)
-from cotmoc.outputs.printing import SheetPrint, fit_to_width
-from cotmoc.outputs.steward_list import fill_loi_sheet
-from cotmoc.outputs.steward_marks import ERROR_BORDER, LOI_SHEET, cell_fill, note, placements, row_tint
-from cotmoc.outputs.steward_stream import COPY_COMPRESSLEVEL, NOT_PLAIN, NotStreamable, RowBlock, formula_like
+from cotmoc.outputs.loi_xml import loi_defined_names, loi_sheet_xml
+from cotmoc.outputs.steward_list import LOI_ALIGNMENT, loi_layout
+from cotmoc.outputs.steward_marks import LOI_SHEET, placements
+from cotmoc.outputs.zip_parts import PartsZip
+from cotmoc.outputs.sheet_xml import SheetXml
+from cotmoc.outputs.steward_stream import COPY_COMPRESSLEVEL, NotStreamable, formula_like
 
 DIRECT_MAX_BYTES = 32 << 20        # the parts, inflated: larger workbooks are streamed, never held whole
 _REL = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
@@ -62,22 +63,7 @@ _KEPT_PARTS = re.compile(r"\[Content_Types\]\.xml|_rels/\.rels|docProps/[\w.-]+|
                          r"xl/worksheets/[\w.-]+\.xml|xl/worksheets/_rels/[\w.-]+\.xml\.rels")
 _DROPPED_PARTS = re.compile(r"xl/printerSettings/[\w.-]+\.bin|xl/calcChain\.xml")
 _BOOK_RELS = {"worksheet", "styles", "theme", "sharedStrings"}        # calcChain is dropped, nothing else known
-_SHEET_RELS = {"hyperlink", "printerSettings"}                        # both dropped: links out, printer settings
-_HEAD = {b"sheetPr", b"dimension", b"sheetViews", b"sheetFormatPr", b"cols"}
-_TAIL_ORDER = [b"sheetCalcPr", b"sheetProtection", b"protectedRanges", b"scenarios", b"autoFilter", b"sortState",
-               b"dataConsolidate", b"customSheetViews", b"mergeCells", b"phoneticPr", b"conditionalFormatting",
-               b"dataValidations", b"hyperlinks", b"printOptions", b"pageMargins", b"pageSetup", b"headerFooter",
-               b"rowBreaks", b"colBreaks", b"customProperties", b"cellWatches", b"ignoredErrors", b"smartTags",
-               b"drawing", b"legacyDrawing", b"legacyDrawingHF", b"drawingHF", b"picture", b"oleObjects", b"controls",
-               b"webPublishItems", b"tableParts", b"extLst"]
-_TAIL_DROPPED = {b"conditionalFormatting", b"extLst", b"customProperties", b"cellWatches", b"smartTags",
-                 b"webPublishItems"}
-_TAIL_KEPT = set(_TAIL_ORDER[:_TAIL_ORDER.index(b"drawing")]) - _TAIL_DROPPED
 _ZERO_XF = b'<xf numFmtId="0" fontId="0" fillId="0" borderId="0" xfId="0"/>'   # a cell openpyxl creates
-#: a cell value that is not a number as spreadsheets write one (NaN, INF, 1.2.3 ...)
-_NOT_A_NUMBER = re.compile(rb"<v>(?![-+]?(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?</v>)(?!</v>)")
-_CELL_REF = re.compile(rb'<c\b[^>]*?\br="([A-Z]{1,3})\d+"')
-_RANGE = re.compile(r"\$?([A-Z]{1,3})\$?(\d+)(?::\$?([A-Z]{1,3})\$?(\d+))?$")
 
 
 class NotDirect(Exception):
@@ -90,31 +76,42 @@ def write_direct_copy(original: Path, problems: list[Problem], out: Path, *, fil
     try:
         with zipfile.ZipFile(original) as zf:
             copy = _Copy(zf)
-        parts = copy.annotated(problems, file_name, summary)
+            parts = copy.annotated(problems, file_name, summary)
+            stamp = copy.infos["xl/workbook.xml"].date_time    # new parts dated as the workbook: the same copy each time
+            out.parent.mkdir(parents=True, exist_ok=True)
+            with replacing(out) as part, open(part, "wb") as fp:
+                written = PartsZip(fp, COPY_COMPRESSLEVEL)
+                for name, data in parts.items():
+                    if copy.parts.get(name) == data:
+                        written.add_unchanged(zf, copy.infos[name])
+                    else:
+                        written.add(name, data, stamp)
+                written.close()
     except (NotEditable, NotStreamable, zipfile.BadZipFile, ElementTree.ParseError) as exc:
         raise NotDirect(str(exc)) from exc
-    stamp = copy.infos["xl/workbook.xml"].date_time        # every part dated as the workbook: the same copy each time
-    out.parent.mkdir(parents=True, exist_ok=True)
-    with replacing(out) as part, zipfile.ZipFile(part, "w", zipfile.ZIP_DEFLATED,
-                                                 compresslevel=COPY_COMPRESSLEVEL) as zout:
-        for name, data in parts.items():
-            zout.writestr(zipfile.ZipInfo(name, date_time=stamp), data, compress_type=zipfile.ZIP_DEFLATED)
     return out
 
 
-_NOT_XML_TEXT = re.compile(rb"[\x00-\x08\x0b\x0c\x0e-\x1f]|&#(?:[xX]0*(?:[0-8bBcCeEfF]|1[0-9a-fA-F])|0*(?:[0-8]|1[124-9]|2[0-9]|3[01]));"
-                           rb"|<!|<\?(?!xml\s)")
+_NOT_XML_CHARS = bytes([*range(0x09), 0x0B, 0x0C, *range(0x0E, 0x20)])     # controls XML 1.0 does not allow
+_NOT_XML_REFS = re.compile(rb"&#(?:[xX]0*(?:[0-8bBcCeEfF]|1[0-9a-fA-F])|0*(?:[0-8]|1[124-9]|2[0-9]|3[01]));")
+_DECLARATION = re.compile(rb"\s*<\?xml\b[^>]*\?>")
 
 
 def _check_well_formed_text(name: str, data: bytes) -> None:
     """What makes a part unreadable to a strict XML parser although a lenient reader took it: text that is not
     UTF-8, characters XML 1.0 does not allow, and declarations, comments, character data or instructions that
-    the edits here do not look inside."""
+    the edits here do not look inside. Plain searches: a regular expression over every byte costs more than
+    the rest of the copy."""
     try:
         data.decode("utf-8")
     except UnicodeDecodeError:
         raise NotDirect(f"{name}: not UTF-8") from None
-    if _NOT_XML_TEXT.search(data) or re.match(rb"\s*<\?xml[^>]*encoding=\"(?!utf-8\")", data, re.I):
+    declared = _DECLARATION.match(data)
+    if declared and re.search(rb"encoding=[\"'](?!utf-8[\"'])", declared.group(), re.I):
+        raise NotDirect(f"{name}: declared in another encoding")
+    body = data[declared.end():] if declared else data
+    if (len(body.translate(None, _NOT_XML_CHARS)) != len(body) or b"<!" in body or b"<?" in body
+            or (b"&#" in body and _NOT_XML_REFS.search(body))):
         raise NotDirect(f"{name}: characters or declarations the direct copy does not write")
 
 
@@ -212,6 +209,7 @@ class _Copy:
                              if a.get(b"name") == "_xlnm.Print_Titles" and a.get(b"localSheetId", "").isdigit()
                              and int(a[b"localSheetId"]) < len(self.names)}
         self.styles = Stylesheet(self.parts["xl/styles.xml"])
+        self.loi_formats: dict[tuple, int] = {}
 
     def annotated(self, problems: list[Problem], file_name: str, summary: dict | None) -> dict[str, bytes]:
         """The copy's parts, in the order they are written."""
@@ -221,15 +219,16 @@ class _Copy:
         new_parts: dict[str, tuple[str, bytes]] = {}                   # part → (content type, bytes)
         titles: dict[int, str] = {}
         for index, (name, part, _, _) in enumerate(self.sheets):
-            sheet = _Sheet(self, name, part)
-            if name in printed and (value := sheet.print_setup(printed[name])):
+            rels = _rels_of(part)
+            kinds = [_kind(r) for _, r in _relationships(self.parts[rels], part)] if rels in self.parts else []
+            sheet = SheetXml(name, self.parts[part], kinds, self.marked_format)
+            if name in printed and (value := sheet.print_setup(printed[name], self.print_titles.get(name))):
                 titles[index] = value
             notes = sheet.mark({k[1:]: v for k, v in by_cell.items() if k[0] == name},
                                {k[1]: v for k, v in by_row.items() if k[0] == name})
             if notes:
                 new_parts.update(self._notes(sheet, notes, {**out, **new_parts}))
             out[part] = sheet.to_bytes()
-            rels = _rels_of(part)
             if sheet.rels is None:
                 out.pop(rels, None)
             else:
@@ -259,42 +258,22 @@ class _Copy:
         return out
 
     def _loi_sheet(self, problems: list[Problem], file_name: str, summary: dict | None) -> tuple[bytes, list[bytes]]:
-        """The `Loi` sheet as openpyxl writes it on its own, its cell formats appended to the workbook's; and its
-        defined names (the autofilter's range, the rows printed on every page)."""
-        wb = Workbook()
-        ws = wb.active
-        ws.title = LOI_SHEET
-        fill_loi_sheet(ws, problems, file_name, [LOI_SHEET, *self.names], self.hidden, summary=summary)
-        writer = WorksheetWriter(ws, BytesIO())
-        writer.write()
-        xml = writer.read()
-        formats = {i: self._format_of(wb, style) for i, style in enumerate(wb._cell_styles)}
-        xml = re.sub(rb'(<c\b[^>]*?\bs=")(\d+)(")', lambda m: m.group(1) + str(formats[int(m.group(2))]).encode()
-                     + m.group(3), xml)
-        names = []
-        quoted = quote_sheetname(LOI_SHEET)
-        if ws.auto_filter:
-            names.append(DefinedName(name="_FilterDatabase", localSheetId=0, hidden=True,
-                                     attr_text=f"{quoted}!{ws.auto_filter}"))
-        if ws.print_titles:
-            names.append(DefinedName(name="Print_Titles", localSheetId=0, attr_text=ws.print_titles))
-        return xml, [serialised(n) for n in names]
+        """The `Loi` sheet's part (cotmoc.outputs.loi_xml), its cell formats appended to the workbook's, and its
+        defined names."""
+        layout = loi_layout(problems, file_name, [LOI_SHEET, *self.names], self.hidden, summary=summary)
+        return loi_sheet_xml(layout, self._loi_format), loi_defined_names(layout)
 
-    def _format_of(self, wb: Workbook, style) -> int:
-        """A cell format of a workbook made by openpyxl, added to this one (its first font, fill and border are
-        this workbook's own, as a new cell's are in openpyxl's copy)."""
-        from openpyxl.styles.cell_style import CellStyle
-        if style.numFmtId >= 164:
-            raise NotDirect("a number format of its own on the Loi sheet")
-        xf = CellStyle.from_array(style)
-        xf.fontId = self.styles.add(b"fonts", _written(wb._fonts[style.fontId])) if style.fontId else 0
-        xf.fillId = self.styles.add(b"fills", _written(wb._fills[style.fillId])) if style.fillId else 0
-        xf.borderId = self.styles.add(b"borders", _written(wb._borders[style.borderId])) if style.borderId else 0
-        if style.alignmentId:
-            xf.alignment = wb._alignments[style.alignmentId]
-        if style.protectionId:
-            xf.protection = wb._protections[style.protectionId]
-        return self.styles.add(b"cellXfs", serialised(xf))
+    def _loi_format(self, font, fill, quote_prefix: bool) -> int:
+        """A `Loi` cell's format: its font and fill (None: the workbook's first, as a new cell's are in
+        openpyxl's copy), the sheet's alignment, quote-prefixed when its text would run as a formula."""
+        key = (font, fill, quote_prefix)
+        if key not in self.loi_formats:
+            xf = CellStyle(numFmtId=0, borderId=0, xfId=0, alignment=LOI_ALIGNMENT,
+                           fontId=self.styles.add(b"fonts", _written(font)) if font is not None else 0,
+                           fillId=self.styles.add(b"fills", _written(fill)) if fill is not None else 0,
+                           quotePrefix=quote_prefix or None)
+            self.loi_formats[key] = self.styles.add(b"cellXfs", serialised(xf))
+        return self.loi_formats[key]
 
     def marked_format(self, base: int | None, fill, border) -> int:
         """The cell format `base` (None: a cell that was not there) with a problem's fill and border."""
@@ -306,7 +285,7 @@ class _Copy:
             changes.update(borderId=str(self.styles.add(b"borders", _written(border))), applyBorder="1")
         return self.styles.add(b"cellXfs", with_attrs(xf, **changes))
 
-    def _notes(self, sheet: _Sheet, notes: dict[tuple[int, int], object], out: dict) -> dict[str, tuple[str, bytes]]:
+    def _notes(self, sheet: SheetXml, notes: dict[tuple[int, int], object], out: dict) -> dict[str, tuple[str, bytes]]:
         """The comments part and its VML drawing for a sheet's notes, and the sheet's relationships to them."""
         records = []
         for (row, col), comment in sorted(notes.items()):
@@ -409,232 +388,7 @@ class _Copy:
         return xml[:len(xml) - len(root)] + with_inner(start_tag(root), b"".join(entries))
 
 
-class _Sheet:
-    """One worksheet's XML split where the copy edits it: its head (before the rows), its rows, its tail."""
-
-    def __init__(self, copy: _Copy, name: str, part: str):
-        self.copy, self.name, self.part = copy, name, part
-        xml = copy.parts[part]
-        check_plain_part(xml, b"worksheet")
-        root_at = xml.index(b"<worksheet")
-        self.prolog, self.root = xml[:root_at], start_tag(xml[root_at:])
-        data = re.compile(rb"<sheetData\b[^>]*?(/?)>").search(xml, root_at)
-        if data is None:
-            raise NotDirect("a sheet without its rows")
-        self.head = elements(xml[root_at + len(self.root):data.start()])
-        if data.group(1):
-            self.rows, after = b"", data.end()
-        else:
-            closing = xml.index(b"</sheetData>", data.end())
-            self.rows, after = xml[data.end():closing], closing + len(b"</sheetData>")
-        self.tail = elements(xml[after:xml.rindex(b"</worksheet>")])
-        if any(tag not in _HEAD for tag, _ in self.head if tag):
-            raise NotDirect(f"{name}: an element the direct copy does not know before the rows")
-        if any(p.search(self.rows) for p in NOT_PLAIN):
-            raise NotDirect(f"{name}: a formula or a text a spreadsheet would run as one")
-        for odd in _NOT_A_NUMBER.finditer(self.rows):    # an error value (t="e") or a date (t="d") is read as written
-            kind = re.search(rb'\bt="(\w+)"', self.rows[self.rows.rfind(b"<c", 0, odd.start()):odd.start()])
-            if kind is None or kind.group(1) not in (b"e", b"d"):
-                raise NotDirect(f"{name}: a value a spreadsheet cannot read as a number")
-        self._check_rels()
-        self.rels: list[bytes] | None = None     # links out and printer settings are dropped: none of its own
-        self.link_columns = [r[3] for tag, e in self.tail if tag == b"hyperlinks"
-                             for t, link in elements(inner(e)) if t and (r := _range(attrs(link).get(b"ref", "")))]
-        self.tail = [(tag, e) for tag, e in (self._inert(tag, e) for tag, e in self.tail) if e]
-        self.head = [(tag, self._unselected(e) if tag == b"sheetViews" else e) for tag, e in self.head]
-
-    def _check_rels(self) -> None:
-        rels = _rels_of(self.part)
-        for _, rel in _relationships(self.copy.parts[rels], self.part) if rels in self.copy.parts else []:
-            if _kind(rel) not in _SHEET_RELS:
-                raise NotDirect(f"{self.name}: a part of the kind {_kind(rel)}")
-
-    def _inert(self, tag: bytes, element: bytes) -> tuple[bytes, bytes]:
-        if not tag:
-            return tag, element
-        if tag in _TAIL_DROPPED:
-            return tag, b""
-        if tag not in _TAIL_KEPT:
-            raise NotDirect(f"{self.name}: <{tag.decode(errors='replace')}> after the rows")
-        if tag == b"hyperlinks":          # a link to an outside address or file is dropped, one to a cell kept
-            kept = [e for t, e in elements(inner(element)) if t and not any(k.endswith(b":id") for k in attrs(e))]
-            return tag, with_inner(element, b"".join(kept)) if kept else b""
-        if tag == b"dataValidations":     # a list drawn from outside the workbook is dropped
-            kept = [e for t, e in elements(inner(element)) if t and not re.search(
-                r"[|\[]", "".join(ElementTree.fromstring(e).itertext()) if b"<formula" in e else "")]
-            return tag, with_inner(with_attrs(element, count=str(len(kept))), b"".join(kept)) if kept else b""
-        if tag == b"pageSetup":
-            return tag, with_attrs(element, **{key.decode().replace(":", "_"): None
-                                               for key in attrs(element) if key.endswith(b":id")})
-        return tag, element
-
-    @staticmethod
-    def _unselected(views: bytes) -> bytes:
-        """The sheet's tab unselected: the `Loi` sheet is the one the file opens on (two would be a group)."""
-        return re.sub(rb'\stabSelected="(?:1|true)"', b"", views)
-
-    def put_tail(self, tag: bytes, element: bytes) -> None:
-        """Set the tail's `tag` element (in its place, or where the schema's order puts it)."""
-        for i, (t, _) in enumerate(self.tail):
-            if t == tag:
-                self.tail[i] = (tag, element)
-                return
-        rank = _TAIL_ORDER.index(tag)
-        at = next((i for i, (t, _) in enumerate(self.tail) if t and _TAIL_ORDER.index(t) > rank), len(self.tail))
-        self.tail.insert(at, (tag, element))
-
-    def print_setup(self, title_rows: str | None) -> str | None:
-        """The template's print settings on this sheet (cotmoc.outputs.printing.fit_to_width); the value of its
-        print titles then (None: they are left as they are)."""
-        found = tuple((tag, e) for tag, e in (*self.head, *self.tail) if tag in SheetPrint.READ)
-        elements_, titles = _fitted(self.root, found, self.name, self.copy.print_titles.get(self.name), title_rows)
-        for tag, element in elements_:
-            if element is None:
-                continue
-            if tag == b"sheetPr":
-                at = next((i for i, (t, _) in enumerate(self.head) if t == tag), None)
-                if at is None:
-                    self.head.insert(0, (tag, element))
-                else:
-                    self.head[at] = (tag, element)
-            else:
-                self.put_tail(tag, element)
-        return titles
-
-    # --- the marks --------------------------------------------------------------------------------------------
-    def mark(self, by_cell: dict, by_row: dict) -> dict[tuple[int, int], object]:
-        """Fill, border and note every problem's cell, tint every problem's row, as steward_report._annotate
-        does; the notes by cell."""
-        if not by_cell and not by_row:
-            return {}
-        merged = self._merged()
-        looks: dict[tuple[int, int], list] = {}
-        by_cell = defaultdict(list, {k: list(v) for k, v in by_cell.items()})
-        if by_row:
-            width = self._max_column(merged)
-            for row, items in by_row.items():
-                tint = row_tint(items)
-                for col in range(1, width + 1):
-                    if _within(merged, row, col) is None:
-                        looks[(row, col)] = [tint, None]
-                by_cell[(row, 1)].extend(items)
-        anchored: dict[tuple[int, int], list[Problem]] = defaultdict(list)
-        for (row, col), items in by_cell.items():
-            anchored[_within(merged, row, col) or (row, col)].extend(items)
-        notes = {}
-        for cell, items in anchored.items():
-            look = looks.setdefault(cell, [None, None])
-            look[0] = cell_fill(items)
-            if any(p.is_error for p in items):
-                look[1] = ERROR_BORDER
-            notes[cell] = note(items)
-        self._restyle(looks)
-        return notes
-
-    def _merged(self) -> list[tuple[int, int, int, int]]:
-        """The merged ranges: (first row, first column, last row, last column)."""
-        element = next((e for tag, e in self.tail if tag == b"mergeCells"), b"<mergeCells/>")
-        return [r for tag, e in elements(inner(element)) if tag and (r := _range(attrs(e).get(b"ref", "")))]
-
-    def _max_column(self, merged) -> int:
-        """openpyxl's max_column: the last column of a cell it holds (the cells written, those of merged ranges
-        and of links)."""
-        cols = [column_index_from_string(m.group(1).decode()) for m in _CELL_REF.finditer(self.rows)]
-        return max([*cols, *(r[3] for r in merged), *self.link_columns], default=1)
-
-    def _restyle(self, looks: dict[tuple[int, int], list]) -> None:
-        by_row: dict[int, dict[int, list]] = defaultdict(dict)
-        for (row, col), look in looks.items():
-            by_row[row][col] = look
-        block = RowBlock(self.rows, 0)
-        out, pos = [], 0
-        for row in sorted(by_row):
-            i = bisect_left(block.numbers, row)
-            if i < len(block.numbers) and block.numbers[i] == row:
-                start, end = block.span(i)
-                out += [self.rows[pos:start], self._row(self.rows[start:end], row, by_row[row])]
-                pos = end
-            else:
-                at = block.starts[i] if i < len(block.starts) else len(self.rows)
-                out += [self.rows[pos:at], self._row(b"", row, by_row[row])]
-                pos = at
-        out.append(self.rows[pos:])
-        self.rows = b"".join(out)
-        self._widen(looks)
-
-    def _row(self, xml: bytes, row: int, looks: dict[int, list]) -> bytes:
-        """A row with its marked cells restyled and the missing ones written."""
-        items = elements(xml) if xml else [(b"row", f'<row r="{row}"/>'.encode())]
-        element, rest = items[0][1], b"".join(e for _, e in items[1:])
-        if items[0][0] != b"row":
-            raise NotDirect(f"{self.name}: a row in another shape")
-        cells, written = [], set()
-        for tag, cell in elements(inner(element)):
-            if not tag:
-                continue
-            ref = attrs(cell).get(b"r", "") if tag == b"c" else ""
-            found = _range(ref)
-            if found is None or found[0] != row:
-                raise NotDirect(f"{self.name}: a cell without its place in row {row}")
-            col = found[1]
-            if col in looks:
-                cell = with_attrs(cell, s=str(self.copy.marked_format(int(attrs(cell).get(b"s", "0") or 0),
-                                                                     *looks[col])))
-                written.add(col)
-            cells.append((col, cell))
-        for col in sorted(set(looks) - written):
-            cells.append((col, f'<c r="{get_column_letter(col)}{row}" s="{self.copy.marked_format(None, *looks[col])}"/>'
-                          .encode()))
-        if len(written) < len(looks):
-            element = with_attrs(element, spans=None)
-        cells.sort(key=lambda c: c[0])
-        return with_inner(element, b"".join(c for _, c in cells)) + rest
-
-    def _widen(self, looks) -> None:
-        """The <dimension> (a reader's hint of the used range) taking in the cells written."""
-        for i, (tag, element) in enumerate(self.head):
-            if tag == b"dimension" and (r := _range(attrs(element).get(b"ref", ""))):
-                rows = [r[0], r[2], *(row for row, _ in looks)]
-                cols = [r[1], r[3], *(col for _, col in looks)]
-                ref = f"{get_column_letter(min(cols))}{min(rows)}:{get_column_letter(max(cols))}{max(rows)}"
-                self.head[i] = (tag, with_attrs(element, ref=ref))
-
-    def to_bytes(self) -> bytes:
-        rows = b"<sheetData>" + self.rows + b"</sheetData>" if self.rows else b"<sheetData/>"
-        return (self.prolog + self.root + b"".join(e for _, e in self.head) + rows
-                + b"".join(e for _, e in self.tail) + b"</worksheet>")
-
-
-@lru_cache(maxsize=256)
-def _fitted(root: bytes, found: tuple, name: str, titles: str | None, title_rows: str | None
-            ) -> tuple[tuple[tuple[bytes, bytes | None], ...], str | None]:
-    """The print elements fit_to_width leaves on a sheet, and its print titles' value (None: not set). Pure in
-    what it is given, so the template's sheets, alike in every report, are set up once in a process."""
-    settings = SheetPrint(root, dict(found), name, titles)
-    fit_to_width(settings, title_rows)
-    return tuple((tag, settings.element(tag)) for tag in SheetPrint.READ), settings.print_titles if title_rows else None
-
-
 @lru_cache(maxsize=64)
 def _written(obj) -> bytes:
-    """An openpyxl style object as openpyxl writes it (the `Loi` sheet's few, written once in a process)."""
+    """An openpyxl style object as openpyxl writes it (the few the copy adds, written once in a process)."""
     return serialised(obj)
-
-
-def _range(ref: str) -> tuple[int, int, int, int] | None:
-    """"B3:D5" → (3, 2, 5, 4); "B3" → (3, 2, 3, 2); None for anything else."""
-    m = _RANGE.match(ref or "")
-    if m is None:
-        return None
-    c0, r0 = column_index_from_string(m.group(1)), int(m.group(2))
-    c1, r1 = (column_index_from_string(m.group(3)), int(m.group(4))) if m.group(3) else (c0, r0)
-    return min(r0, r1), min(c0, c1), max(r0, r1), max(c0, c1)
-
-
-def _within(merged, row: int, col: int) -> tuple[int, int] | None:
-    """The first cell of the merged range (row, col) lies inside of, when it is not that first cell itself
-    (openpyxl's MergedCell)."""
-    for r0, c0, r1, c1 in merged:
-        if r0 <= row <= r1 and c0 <= col <= c1 and (row, col) != (r0, c0):
-            return r0, c0
-    return None

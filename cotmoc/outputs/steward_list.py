@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Collection
+from dataclasses import dataclass, field
 
 from openpyxl import Workbook
 from openpyxl.styles import Alignment, Font, PatternFill
@@ -30,12 +31,16 @@ from cotmoc.outputs.steward_marks import ERROR_FILL, LOI_SHEET, WARNING_FILL
 
 LOI_TITLE_PREFIX = "Kết quả kiểm tra báo cáo"      # how a Loi sheet of ours is recognised when sent back
 LOI_HEADER_ROW = 6
+LOI_TITLE_ROWS = f"{LOI_HEADER_ROW}:{LOI_HEADER_ROW}"   # printed on every page
 _HEADER_FILL = PatternFill("solid", fgColor="1F4E78")
+_HEADER_FONT = Font(name=FONT, bold=True, color="FFFFFF")
 _LINK_FONT = Font(name=FONT, color="0563C1", underline="single")
-_TOP_WRAP = Alignment(wrap_text=True, vertical="top")
+_TITLE_FONT, _EN_TITLE_FONT = Font(name=FONT, bold=True, size=14), Font(name=FONT, bold=True, size=12)
+_COUNT_FONT = {True: Font(name=FONT, bold=True, color="C00000"), False: Font(name=FONT, bold=True, color="7F6000")}
+LOI_ALIGNMENT = Alignment(wrap_text=True, vertical="top")      # every cell of the sheet
 #: Width in characters of the problem tables' columns, and their headers: Vietnamese, the English below in
 #: the same cell, as the header row repeats on every printed page, the English table's pages too.
-_WIDTHS = (10, 15, 7, 24, 18, 50, 44)
+LOI_WIDTHS = (10, 15, 7, 24, 18, 50, 44)
 _HEADERS = (("Mức độ", "Severity"), ("Sheet", "Sheet"), ("Ô", "Cell"), ("Cột", "Column · rule"),
             ("Giá trị tìm thấy", "Value found"), ("Vấn đề", "Problem"), ("Cách sửa", "How to fix"))
 _EN_TITLE = "Bản tiếng Anh — The same problems in English"
@@ -118,40 +123,50 @@ def _facts(summary: dict | None) -> str:
     return " · ".join(facts)
 
 
-def _banner(ws, row: int, text: str, font: Font | None = None, height: float | None = None) -> None:
-    """A line of text across the table's width (merged, wrapped, tall enough), so printing never cuts it."""
-    cell = ws.cell(row, 1)
-    set_text(cell, text)
-    cell.alignment = _TOP_WRAP
-    if font is not None:
-        cell.font = font
-    ws.merge_cells(start_row=row, start_column=1, end_row=row, end_column=len(_WIDTHS))
-    ws.row_dimensions[row].height = height or _row_height((text,), [sum(_WIDTHS)])
+@dataclass(frozen=True)
+class LoiCell:
+    """One written cell of the `Loi` sheet: its text (a plain string cell, wrapped, at the top), its font and
+    fill (None: the workbook's first), and where in the workbook it links to."""
+    row: int
+    col: int
+    text: str
+    font: Font | None = None
+    fill: PatternFill | None = None
+    link: str | None = None
 
 
-def _header(ws, row: int) -> None:
-    for j, (vi, en) in enumerate(_HEADERS, start=1):
-        c = ws.cell(row, j)
-        set_text(c, f"{vi}\n{en}")
-        c.font, c.fill, c.alignment = Font(name=FONT, bold=True, color="FFFFFF"), _HEADER_FILL, _TOP_WRAP
-    ws.row_dimensions[row].height = 33
+@dataclass
+class LoiLayout:
+    """The `Loi` sheet as data, for each way of writing it (openpyxl: `fill_loi_sheet`; straight into the XML:
+    cotmoc.outputs.steward_direct): its cells, row heights, the rows merged across the table (banners), the
+    autofilter's last row and the row the English table starts on a new page after."""
+    cells: list[LoiCell] = field(default_factory=list)
+    heights: dict[int, float] = field(default_factory=dict)
+    banners: list[int] = field(default_factory=list)
+    filter_last: int = LOI_HEADER_ROW + 1
+    page_break: int | None = None
 
+    def banner(self, row: int, text: str, font: Font | None = None, height: float | None = None) -> None:
+        """A line of text across the table's width (merged, wrapped, tall enough), so printing never cuts it."""
+        self.cells.append(LoiCell(row, 1, text, font))
+        self.banners.append(row)
+        self.heights[row] = height or _row_height((text,), [sum(LOI_WIDTHS)])
 
-def _table(ws, first: int, rows: list[tuple], items: list[Problem], targets: list) -> int:
-    """One row per problem from `first`; returns the last row written. A target is (sheet, cell) to link to."""
-    for i, (p, values, target) in enumerate(zip(items, rows, targets), start=first):
-        for j, value in enumerate(values, start=1):
-            c = ws.cell(i, j)
-            set_text(c, value)
-            c.alignment = _TOP_WRAP
-        ws.cell(i, 1).fill = ERROR_FILL if p.is_error else WARNING_FILL
-        ws.row_dimensions[i].height = _row_height(values, list(_WIDTHS))
-        if target:
-            ref = ws.cell(i, 3)
-            ref.hyperlink = Hyperlink(ref=ref.coordinate, location=f"{quote_sheetname(target[0])}!{target[1]}",
-                                      display=values[2])
-            ref.font = _LINK_FONT
-    return first + len(items) - 1
+    def header(self, row: int) -> None:
+        for j, (vi, en) in enumerate(_HEADERS, start=1):
+            self.cells.append(LoiCell(row, j, f"{vi}\n{en}", _HEADER_FONT, _HEADER_FILL))
+        self.heights[row] = 33
+
+    def table(self, first: int, rows: list[tuple], items: list[Problem], targets: list) -> int:
+        """One row per problem from `first`; returns the last row written. A target is (sheet, cell) to link to."""
+        for i, (p, values, target) in enumerate(zip(items, rows, targets), start=first):
+            for j, value in enumerate(values, start=1):
+                linked = j == 3 and target
+                self.cells.append(LoiCell(i, j, value, _LINK_FONT if linked else None,
+                                          (ERROR_FILL if p.is_error else WARNING_FILL) if j == 1 else None,
+                                          f"{quote_sheetname(target[0])}!{target[1]}" if linked else None))
+            self.heights[i] = _row_height(values, list(LOI_WIDTHS))
+        return first + len(items) - 1
 
 
 def _where(p: Problem, sheetnames: list[str], hidden: Collection[str]) -> tuple[str, tuple[str, str] | None]:
@@ -174,45 +189,67 @@ def add_loi_sheet(wb: Workbook, problems: list[Problem], file_name: str, *, summ
     """Insert the `Loi` sheet first in `wb` and make it the sheet the file opens on. With `link`, each
     cell reference links to that cell when the workbook has the problem's sheet."""
     ws = wb.create_sheet(LOI_SHEET, 0)
-    fill_loi_sheet(ws, problems, file_name, wb.sheetnames, hidden_sheets(wb), summary=summary, link=link,
-                   rebuilt_from=rebuilt_from)
+    fill_loi_sheet(ws, loi_layout(problems, file_name, wb.sheetnames, hidden_sheets(wb), summary=summary, link=link,
+                                  rebuilt_from=rebuilt_from))
     for other in wb.worksheets:          # two selected tabs would open as a group in Excel
         other.sheet_view.tabSelected = other is ws
     wb.active = 0
 
 
-def fill_loi_sheet(ws, problems: list[Problem], file_name: str, sheetnames: list[str], hidden: Collection[str], *,
-                   summary: dict | None = None, link: bool = True, rebuilt_from: str | None = None) -> None:
-    """The `Loi` sheet's cells, layout and print settings, on the empty sheet `ws` of a workbook whose sheets
-    are `sheetnames` (`Loi` first) and `hidden`."""
+def loi_layout(problems: list[Problem], file_name: str, sheetnames: list[str], hidden: Collection[str], *,
+               summary: dict | None = None, link: bool = True, rebuilt_from: str | None = None) -> LoiLayout:
+    """The `Loi` sheet of a workbook whose sheets are `sheetnames` (`Loi` first) and `hidden`."""
+    layout = LoiLayout()
     items = ordered(problems)
     errors = sum(p.is_error for p in items)
     warnings = len(items) - errors
-    for j, width in enumerate(_WIDTHS, start=1):
-        ws.column_dimensions[get_column_letter(j)].width = width
-    _banner(ws, 1, f"{LOI_TITLE_PREFIX} — Check results: {file_name}", Font(name=FONT, bold=True, size=14), height=22)
-    _banner(ws, 2, f"{vi_number(errors)} lỗi, {vi_number(warnings)} cảnh báo — {en_number(errors)} errors, "
-                   f"{en_number(warnings)} warnings", Font(name=FONT, bold=True, color="C00000" if errors else "7F6000"))
-    _banner(ws, 3, _facts(summary))
+    layout.banner(1, f"{LOI_TITLE_PREFIX} — Check results: {file_name}", _TITLE_FONT, height=22)
+    layout.banner(2, f"{vi_number(errors)} lỗi, {vi_number(warnings)} cảnh báo — {en_number(errors)} errors, "
+                     f"{en_number(warnings)} warnings", _COUNT_FONT[bool(errors)])
+    layout.banner(3, _facts(summary))
     vi, en = _instruction(errors, warnings, rebuilt_from)
-    _banner(ws, 4, vi)
-    _banner(ws, 5, en, _NOTE_FONT)
+    layout.banner(4, vi)
+    layout.banner(5, en, _NOTE_FONT)
     wheres = [_where(p, sheetnames, hidden) if link else (p.sheet or "", None) for p in items]
     names = [name for name, _ in wheres]
     targets = [target for _, target in wheres]
-    _header(ws, LOI_HEADER_ROW)
+    layout.header(LOI_HEADER_ROW)
     rows_vi = [("Lỗi" if p.is_error else "Cảnh báo", name, p.place(), column_label(p),
                 p.value if p.value is not None else "", p.message_vi, p.fix_vi) for p, name in zip(items, names)]
-    last = _table(ws, LOI_HEADER_ROW + 1, rows_vi, items, targets)
-    ws.freeze_panes = f"A{LOI_HEADER_ROW + 1}"
-    ws.auto_filter.ref = f"A{LOI_HEADER_ROW}:{get_column_letter(len(_WIDTHS))}{max(last, LOI_HEADER_ROW + 1)}"
+    last = layout.table(LOI_HEADER_ROW + 1, rows_vi, items, targets)
+    layout.filter_last = max(last, LOI_HEADER_ROW + 1)
     if items:
         english = last + 2
-        ws.row_breaks.append(Break(id=english - 1))          # the English table starts on a new page
-        _banner(ws, english, _EN_TITLE, Font(name=FONT, bold=True, size=12), height=22)
+        layout.page_break = english - 1                       # the English table starts on a new page
+        layout.banner(english, _EN_TITLE, _EN_TITLE_FONT, height=22)
         rows_en = [("Error" if p.is_error else "Warning", name, p.place(english=True),
                     "\n".join(x for x in (column_label(p, english=True), p.rule) if x),
                     p.value if p.value is not None else "", p.message_en, p.fix_en) for p, name in zip(items, names)]
-        _table(ws, english + 1, rows_en, items, targets)
-    fit_to_width(ws, f"{LOI_HEADER_ROW}:{LOI_HEADER_ROW}")
+        layout.table(english + 1, rows_en, items, targets)
+    return layout
+
+
+def fill_loi_sheet(ws, layout: LoiLayout) -> None:
+    """The `Loi` sheet written with openpyxl on the empty sheet `ws`: its cells, layout and print settings."""
+    for j, width in enumerate(LOI_WIDTHS, start=1):
+        ws.column_dimensions[get_column_letter(j)].width = width
+    for cell in layout.cells:
+        c = ws.cell(cell.row, cell.col)
+        set_text(c, cell.text)
+        c.alignment = LOI_ALIGNMENT
+        if cell.font is not None:
+            c.font = cell.font
+        if cell.fill is not None:
+            c.fill = cell.fill
+        if cell.link:
+            c.hyperlink = Hyperlink(ref=c.coordinate, location=cell.link, display=cell.text)
+    for row in layout.banners:
+        ws.merge_cells(start_row=row, start_column=1, end_row=row, end_column=len(LOI_WIDTHS))
+    for row, height in layout.heights.items():
+        ws.row_dimensions[row].height = height
+    ws.freeze_panes = f"A{LOI_HEADER_ROW + 1}"
+    ws.auto_filter.ref = f"A{LOI_HEADER_ROW}:{get_column_letter(len(LOI_WIDTHS))}{layout.filter_last}"
+    if layout.page_break is not None:
+        ws.row_breaks.append(Break(id=layout.page_break))
+    fit_to_width(ws, LOI_TITLE_ROWS)
     ws.sheet_view.tabSelected = True
