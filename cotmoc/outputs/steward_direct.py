@@ -178,6 +178,7 @@ class _Copy:
             if _kind(rel) not in _BOOK_RELS | {"calcChain"}:
                 raise NotDirect(f"a workbook part of the kind {_kind(rel)}")
         by_id = {rel[b"Id"]: rel for _, rel in self.book_rels}
+        self.loi_rid = next(rid for k in range(1, len(by_id) + 2) if (rid := f"cotmocLoi{k}") not in by_id)
         root = start_tag(self.book[self.book.index(b"<workbook"):])
         prefix = next((p for p, uri in re.findall(rb'xmlns:([\w.-]+)="([^"]*)"', root) if uri == _REL.encode()), None)
         if prefix is None:
@@ -311,7 +312,7 @@ class _Copy:
         """workbook.xml with the `Loi` sheet first and open, every sheet's defined names moved one place on."""
         sheet_ids = [int(attrs(e).get(b"sheetId", "0") or 0) for *_, e in self.sheets]
         loi = (f'<sheet name="{LOI_SHEET}" sheetId="{max(sheet_ids, default=0) + 1}" state="visible" '
-               f'{self.rid.decode()}="cotmocLoi"/>').encode()
+               f'{self.rid.decode()}="{self.loi_rid}"/>').encode()
         kept_names = self._defined_names(titles) + loi_names
         body, seen_names = [], False
         for tag, element in self.body:
@@ -358,7 +359,7 @@ class _Copy:
 
     def _book_rels(self, loi_part: str) -> bytes:
         kept = [element for element, rel in self.book_rels if _kind(rel) != "calcChain"]
-        return _relationships_part([*kept, _relationship("cotmocLoi", "worksheet", f"/{loi_part}")])
+        return _relationships_part([*kept, _relationship(self.loi_rid, "worksheet", f"/{loi_part}")])
 
     def _content_types(self, out: dict[str, bytes], added: dict[str, str]) -> bytes:
         xml = self.parts["[Content_Types].xml"]

@@ -203,8 +203,8 @@ def write_annotated_copy(original: Path, problems: list[Problem], out: Path, *, 
         except NotDirect as exc:
             log.debug("annotating %s through openpyxl: %s", terminal_text(name), terminal_text(exc))
         except Exception:           # a shape nobody foresaw: the ways below still give the steward a copy
-            log.warning("the direct copy of %s failed; annotating it through openpyxl", terminal_text(name),
-                        exc_info=True)
+            log.info("the direct copy of %s failed; annotating it through openpyxl", terminal_text(name),
+                     exc_info=True)
     sheets, large = streamable_sheets(original) if streamed and xlsx else ({}, False)
     if sheets:
         try:
