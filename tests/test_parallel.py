@@ -82,6 +82,31 @@ def test_jobs_in_workers_come_back_in_order_whatever_happens_to_a_worker():
         assert [r[0] for r in in_workers(_job, [8, 9])] == [16, 18]
 
 
+def test_a_file_is_not_blamed_for_a_worker_another_job_killed(tmp_path):
+    """The pool is shared: a steward's copy (another thread's job) that kills a worker breaks the pool while a
+    file is checked alone. That file is checked once more in a process of its own and keeps its verdict; a file
+    that kills its own process is the one rejected."""
+    from cotmoc.core.config import load_settings
+    from cotmoc.pipeline.parallel import check_alone, checking_processes, in_workers
+    settings = load_settings(tmp_path / "home", environ={})
+    items = [(path, None) for path in SAMPLES]
+    stop = threading.Event()
+
+    def killing():
+        while not stop.is_set():
+            in_workers(_job, ["die", 1])
+    with checking_processes(2):
+        killer = threading.Thread(target=killing)
+        killer.start()
+        try:
+            checked = check_alone(items, settings, None)
+        finally:
+            stop.set()
+            killer.join()
+    assert [c.path for c in checked] == [path for path, _ in items]
+    assert all(c.report is not None for c in checked), [c.problems[0].rule for c in checked if c.report is None]
+
+
 def test_a_copy_that_kills_its_worker_leaves_the_problem_list_and_the_run_goes_on(prefect_server, tmp_path):
     """Every annotated copy of this run ends the check worker writing it (COTMOC_CRASH_AT=annotating, the kill a
     hostile workbook could cause in openpyxl): each faulty file is still filed, with its JSON and the `Loi` list

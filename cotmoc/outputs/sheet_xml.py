@@ -53,15 +53,12 @@ class SheetXml:
         data = re.compile(rb"<sheetData\b[^>]*?(/?)>").search(xml, root_at)
         if data is None:
             raise NotEditable("a sheet without its rows")
-        self.head = elements(xml[root_at + len(self.root):data.start()])
+        head = xml[root_at + len(self.root):data.start()]
         if data.group(1):
             self.rows, after = b"", data.end()
         else:
             closing = xml.index(b"</sheetData>", data.end())
             self.rows, after = xml[data.end():closing], closing + len(b"</sheetData>")
-        self.tail = elements(xml[after:xml.rindex(b"</worksheet>")])
-        if any(tag not in _HEAD for tag, _ in self.head if tag):
-            raise NotEditable(f"{name}: an element the direct copy does not know before the rows")
         if any(p.search(self.rows) for p in NOT_PLAIN):
             raise NotEditable(f"{name}: a formula or a text a spreadsheet would run as one")
         for odd in _NOT_A_NUMBER.finditer(self.rows):    # an error value (t="e") or a date (t="d") is read as written
@@ -72,18 +69,18 @@ class SheetXml:
             if kind not in DROPPED_RELATIONSHIPS:
                 raise NotEditable(f"{name}: a part of the kind {kind}")
         self.rels: list[bytes] | None = None     # links out and printer settings are dropped: none of its own
-        self.link_columns = [r[3] for tag, e in self.tail if tag == b"hyperlinks"
-                             for t, link in elements(inner(e)) if t and (r := cell_range(attrs(link).get(b"ref", "")))]
-        self.tail = [(tag, e) for tag, e in (self._inert(tag, e) for tag, e in self.tail) if e]
-        self.head = [(tag, self._unselected(e) if tag == b"sheetViews" else e) for tag, e in self.head]
+        frame_head, frame_tail, self.link_columns = _frame(name, head, xml[after:xml.rindex(b"</worksheet>")])
+        self.head, self.tail = list(frame_head), list(frame_tail)
 
-    def _inert(self, tag: bytes, element: bytes) -> tuple[bytes, bytes]:
+    @staticmethod
+    def _inert(name: str, tag: bytes, element: bytes) -> tuple[bytes, bytes]:
+        """A tail element as the copy keeps it: dropped, made inert, or as it is."""
         if not tag:
             return tag, element
         if tag in _TAIL_DROPPED:
             return tag, b""
         if tag not in _TAIL_KEPT:
-            raise NotEditable(f"{self.name}: <{tag.decode(errors='replace')}> after the rows")
+            raise NotEditable(f"{name}: <{tag.decode(errors='replace')}> after the rows")
         if tag == b"hyperlinks":          # a link to an outside address or file is dropped, one to a cell kept
             kept = [e for t, e in elements(inner(element)) if t and not any(k.endswith(b":id") for k in attrs(e))]
             return tag, with_inner(element, b"".join(kept)) if kept else b""
@@ -231,6 +228,21 @@ class SheetXml:
         rows = b"<sheetData>" + self.rows + b"</sheetData>" if self.rows else b"<sheetData/>"
         return (self.prolog + self.root + b"".join(e for _, e in self.head) + rows
                 + b"".join(e for _, e in self.tail) + b"</worksheet>")
+
+
+@lru_cache(maxsize=256)
+def _frame(name: str, head: bytes, tail: bytes) -> tuple[tuple, tuple, tuple[int, ...]]:
+    """A sheet's head and tail elements as the copy keeps them (inert, its tab unselected), and the last columns
+    of its links. Pure in what it is given: the template's sheets, alike in every report, are parsed once a
+    process."""
+    head_elements, tail_elements = elements(head), elements(tail)
+    if any(tag not in _HEAD for tag, _ in head_elements if tag):
+        raise NotEditable(f"{name}: an element the direct copy does not know before the rows")
+    link_columns = tuple(r[3] for tag, e in tail_elements if tag == b"hyperlinks"
+                         for t, link in elements(inner(e)) if t and (r := cell_range(attrs(link).get(b"ref", ""))))
+    kept = tuple((tag, e) for tag, e in (SheetXml._inert(name, tag, e) for tag, e in tail_elements) if e)
+    return (tuple((tag, SheetXml._unselected(e) if tag == b"sheetViews" else e) for tag, e in head_elements), kept,
+            link_columns)
 
 
 @lru_cache(maxsize=256)

@@ -28,12 +28,12 @@ import posixpath
 import re
 import zipfile
 from functools import lru_cache
-from html import escape
+from html import escape, unescape
 from pathlib import Path
 from xml.etree import ElementTree
 
-from openpyxl.styles.cell_style import CellStyle
 from openpyxl.comments.comment_sheet import CommentRecord, CommentSheet
+from openpyxl.styles.cell_style import CellStyle
 from openpyxl.utils import get_column_letter
 from openpyxl.workbook.defined_name import DefinedName
 
@@ -45,11 +45,11 @@ from cotmoc.core.problems import Problem
 from cotmoc.outputs.ooxml import (NotEditable, Stylesheet, attrs, check_plain_part, elements, inner, local,
                                   serialised, start_tag, with_attrs, with_inner)
 from cotmoc.outputs.loi_xml import loi_defined_names, loi_sheet_xml
+from cotmoc.outputs.sheet_xml import SheetXml
 from cotmoc.outputs.steward_list import LOI_ALIGNMENT, loi_layout
 from cotmoc.outputs.steward_marks import LOI_SHEET, placements
-from cotmoc.outputs.zip_parts import PartsZip
-from cotmoc.outputs.sheet_xml import SheetXml
 from cotmoc.outputs.steward_stream import COPY_COMPRESSLEVEL, NotStreamable, formula_like
+from cotmoc.outputs.zip_parts import PartsZip
 
 DIRECT_MAX_BYTES = 32 << 20        # the parts, inflated: larger workbooks are streamed, never held whole
 _REL = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
@@ -204,8 +204,7 @@ class _Copy:
             raise NotDirect("a Loi sheet already (a copy sent back)")
         self.hidden = {name for name, _, state, _ in self.sheets if state != "visible"}
         names = next((e for tag, e in self.body if tag == b"definedNames"), b"<definedNames/>")
-        self.defined_names = [(e, attrs(e), DefinedName.from_tree(ElementTree.fromstring(e)).attr_text)
-                              for tag, e in elements(inner(names)) if tag]
+        self.defined_names = [(e, attrs(e), unescape(inner(e).decode())) for tag, e in elements(inner(names)) if tag]
         self.print_titles = {self.names[int(a[b"localSheetId"])]: text for _, a, text in self.defined_names
                              if a.get(b"name") == "_xlnm.Print_Titles" and a.get(b"localSheetId", "").isdigit()
                              and int(a[b"localSheetId"]) < len(self.names)}
@@ -267,13 +266,11 @@ class _Copy:
     def _loi_format(self, font, fill, quote_prefix: bool) -> int:
         """A `Loi` cell's format: its font and fill (None: the workbook's first, as a new cell's are in
         openpyxl's copy), the sheet's alignment, quote-prefixed when its text would run as a formula."""
-        key = (font, fill, quote_prefix)
+        key = (id(font), id(fill), quote_prefix)          # the layout's fonts and fills are its constants
         if key not in self.loi_formats:
-            xf = CellStyle(numFmtId=0, borderId=0, xfId=0, alignment=LOI_ALIGNMENT,
-                           fontId=self.styles.add(b"fonts", _written(font)) if font is not None else 0,
-                           fillId=self.styles.add(b"fills", _written(fill)) if fill is not None else 0,
-                           quotePrefix=quote_prefix or None)
-            self.loi_formats[key] = self.styles.add(b"cellXfs", serialised(xf))
+            font_id = self.styles.add(b"fonts", _written(font)) if font is not None else 0
+            fill_id = self.styles.add(b"fills", _written(fill)) if fill is not None else 0
+            self.loi_formats[key] = self.styles.add(b"cellXfs", _loi_xf(font_id, fill_id, quote_prefix))
         return self.loi_formats[key]
 
     def marked_format(self, base: int | None, fill, border) -> int:
@@ -389,7 +386,20 @@ class _Copy:
         return xml[:len(xml) - len(root)] + with_inner(start_tag(root), b"".join(entries))
 
 
-@lru_cache(maxsize=64)
+_WRITTEN: dict[int, tuple[object, bytes]] = {}
+
+
 def _written(obj) -> bytes:
-    """An openpyxl style object as openpyxl writes it (the few the copy adds, written once in a process)."""
-    return serialised(obj)
+    """An openpyxl style object as openpyxl writes it. The copy adds a few constant fonts, fills and borders
+    (cotmoc.outputs.steward_marks, steward_list), each written once a process; keyed by the object itself (it is
+    kept, so its id is never another's), since hashing a style object costs more than the rest of its use."""
+    if id(obj) not in _WRITTEN:
+        _WRITTEN[id(obj)] = (obj, serialised(obj))
+    return _WRITTEN[id(obj)][1]
+
+
+@lru_cache(maxsize=16)
+def _loi_xf(font_id: int, fill_id: int, quote_prefix: bool) -> bytes:
+    """A `Loi` cell's format as openpyxl writes it (fonts and fills by their place in the workbook)."""
+    return serialised(CellStyle(numFmtId=0, fontId=font_id, fillId=fill_id, borderId=0, xfId=0,
+                                alignment=LOI_ALIGNMENT, quotePrefix=quote_prefix or None))

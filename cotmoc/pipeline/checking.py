@@ -10,6 +10,7 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass
 from datetime import date, datetime, timezone
+from functools import cache
 from pathlib import Path
 
 from cotmoc.core import reference
@@ -18,7 +19,7 @@ from cotmoc.core.faults import crash_point
 from cotmoc.core.inert import shown_name, terminal_text
 from cotmoc.core.messages import problem
 from cotmoc.core.problems import Problem, sort_key
-from cotmoc.core.records import FileFacts
+from cotmoc.core.records import TABLES, FileFacts, empty_table
 from cotmoc.pipeline.inbox import fingerprint
 from cotmoc.reading.normalise import Report, normalise_report
 from cotmoc.reading.refusals import check_name
@@ -38,6 +39,7 @@ class CheckedFile:
     readable: bool            # False when the file could not be opened as a workbook at all
     source: Path | None = None        # where the bytes are read from and filed from (the staged copy), else path
     identity: tuple | None = None     # the inbox entry as it was copied (staging.file_away)
+    row_counts: dict[str, int] | None = None     # the tables' rows, kept when they are let go (release_tables)
 
     @property
     def bytes_at(self) -> Path:
@@ -56,10 +58,30 @@ class CheckedFile:
         return self.report.info.get("period") if self.report else None
 
     def rows(self) -> dict[str, int]:
+        if self.row_counts is not None:
+            return dict(self.row_counts)
         if self.report is None:
             return {"teams": 0, "segments": 0, "awards": 0}
         return {"teams": len(self.report.teams), "segments": len(self.report.segments),
                 "awards": len(self.report.awards)}
+
+    def release_tables(self) -> None:
+        """Once the report is in the warehouse, its tables are let go (emptied; their row counts kept): the
+        steward's files and the filing need only the problems, the province, the period and the counts. Held
+        until the batch was filed, a batch's tables stayed in the loading process beside the batches checked
+        ahead while its steward's files were written (docs/scaling.md, memory)."""
+        if self.report is None or self.row_counts is not None:
+            return
+        self.row_counts = self.rows()
+        for code, name in TABLES.items():
+            setattr(self.report, name, _released(code))
+
+
+@cache
+def _released(sheet_code: str):
+    """The empty table a released report holds, one per sheet for the whole process (making one costs more than
+    checking a small report); nothing writes to a report once it is loaded."""
+    return empty_table(sheet_code)
 
 
 def file_facts(path: Path, sha256: str | None = None, source: Path | None = None) -> FileFacts:

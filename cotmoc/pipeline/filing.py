@@ -140,6 +140,7 @@ def load_and_file(con, checked: list[CheckedFile], settings: Settings, *, failpo
     outcomes = []
     for c, result in zip(checked, results):
         c.problems = wh.final_problems(c.problems, result.reviewed)
+        c.release_tables()             # loaded: the steward's files and the filing need none of its rows
     crash_point("after_commit")
     # the steward's files of the whole batch at once, in the check workers where they run: an annotated copy
     # costs several times a file's check; each file is then moved here, after its own files are written

@@ -124,7 +124,10 @@ def check_batch(items: list[tuple], settings, today: date | None):
 
 def check_alone(items: list[tuple], settings, today: date | None):
     """Each file checked on its own (in a worker when a pool is open); a file whose check fails or kills its
-    worker is returned rejected (cotmoc.pipeline.checking.unchecked), never raised."""
+    worker is returned rejected (cotmoc.pipeline.checking.unchecked), never raised. The pool is shared with the
+    batches checked ahead and the steward's files being written: its breaking while a file was checked does not
+    say that file broke it, so the file is checked once more in a process of its own, and only a file that
+    kills that one too is rejected."""
     from cotmoc.pipeline.checking import check_files, unchecked
     out = []
     for item in items:
@@ -134,12 +137,26 @@ def check_alone(items: list[tuple], settings, today: date | None):
                 out.extend(check_files([item], settings, today=today))
             else:
                 out.extend(pool.submit(check_files, [item], settings, today=today).result())
-        except BrokenProcessPool as exc:
+        except BrokenProcessPool:
             _restart(pool)
-            out.append(unchecked(item, exc))
+            out.extend(_in_a_process_of_its_own(item, settings, today))
         except Exception as exc:
             out.append(unchecked(item, exc))
     return out
+
+
+def _in_a_process_of_its_own(item: tuple, settings, today: date | None) -> list:
+    """One file checked in a worker nobody else uses: if that worker dies, the file killed it."""
+    from cotmoc.pipeline.checking import check_files, unchecked
+    if _ended.is_set():
+        return [unchecked(item, RuntimeError("the run stopped"))]
+    alone = ProcessPoolExecutor(max_workers=1, mp_context=multiprocessing.get_context("spawn"), initializer=_warm_up)
+    try:
+        return alone.submit(check_files, [item], settings, today=today).result()
+    except Exception as exc:
+        return [unchecked(item, exc)]
+    finally:
+        alone.shutdown(wait=True, cancel_futures=True)
 
 
 def _outcome(job, run: Callable):
