@@ -50,7 +50,8 @@ for m in [InfoSchema, *s.SHEET_SCHEMAS.values()]:
 
 def test_an_ingest_at_the_command_line_imports_no_library_it_does_not_use(tmp_path):
     """`cotmoc ingest` checks and loads a report without importing dask (pandera's annotation types) or hypothesis
-    (pandera's strategies, installed here for the tests: cotmoc.core.unused_imports)."""
+    (pandera's strategies, installed here for the tests: cotmoc.core.unused_imports), nor, for a clean report,
+    openpyxl (the steward's files are written only when there is something to say)."""
     from cotmoc.samples.generator import generate_report
     generate_report("dien_bien", "2016", seed=1).write(tmp_path / "inputs" / "inbox" / "dien_bien_2016.xlsx")
     env = {**os.environ, "COTMOC_HOME": str(tmp_path), "PREFECT_SERVER_ANALYTICS_ENABLED": "false"}
@@ -61,4 +62,6 @@ def test_an_ingest_at_the_command_line_imports_no_library_it_does_not_use(tmp_pa
     assert "pandera" in imported and "duckdb" in imported           # it did check and load
     # (a refused attempt, hypothesis.strategies, is listed too: the package itself never loads)
     assert not imported & {"dask", "dask.dataframe", "distributed", "hypothesis"}
-    assert list((tmp_path / "inputs" / "archive").rglob("*.xlsx"))
+    filed = list((tmp_path / "inputs" / "archive").rglob("*"))
+    assert [f.suffix for f in filed if f.is_file()] == [".xlsx"]      # a clean report: nothing to tell its steward
+    assert "openpyxl" not in imported       # so the steward's writer (openpyxl, ≈ 50 ms) was never imported

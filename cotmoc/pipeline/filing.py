@@ -11,6 +11,7 @@ from concurrent.futures.process import BrokenProcessPool
 from dataclasses import replace
 from datetime import date
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from cotmoc.core.config import Settings
 from cotmoc.core.faults import crash_point, environment_fault
@@ -19,7 +20,6 @@ from cotmoc.core.messages import problem
 from cotmoc.core.problems import Problem, sort_key
 from cotmoc.core.records import FileOutcome, KnownFile, Report, left_outcome
 from cotmoc.core.steward_files import annotated_path
-from cotmoc.outputs.steward_report import StewardFiles
 from cotmoc.pipeline import approval, staging
 from cotmoc.pipeline.parallel import in_workers
 from cotmoc.pipeline.checking import CheckedFile, check_files, file_facts
@@ -28,6 +28,9 @@ from cotmoc.reading.workbook import check_failed
 from cotmoc.schemas.history import history_rules
 from cotmoc.warehouse import load as wh
 from cotmoc.warehouse.db import query
+
+if TYPE_CHECKING:       # imported where a file has something to say: a run of clean files never loads openpyxl
+    from cotmoc.outputs.steward_report import StewardFiles
 
 DUPLICATES_DIR = "_trung_lap"      # duplicates are kept (nothing is lost), apart from real submissions
 UNKNOWN_PROVINCE_DIR = "_khong_ro_tinh"
@@ -61,6 +64,7 @@ def steward_files(checked: CheckedFile, dest: Path, status: str) -> StewardFiles
     is something to say. A held report always gets one (it says why the report waits)."""
     if not checked.problems and status != "held":
         return None
+    from cotmoc.outputs.steward_report import StewardFiles
     return StewardFiles(checked.bytes_at, dest, status, checked.problems, checked.facts.file_name,
                         checked.facts.sha256, checked.readable,
                         {"status": status, "province": checked.province, "period": checked.period, **checked.rows()})
@@ -145,7 +149,8 @@ def load_and_file(con, checked: list[CheckedFile], settings: Settings, *, failpo
     # the steward's files of the whole batch at once, in the check workers where they run: an annotated copy
     # costs several times a file's check; each file is then moved here, after its own files are written
     files = [steward_files(c, d, _status(c.accepted, h)) for c, d, h in zip(checked, dests, held)]
-    done = iter(in_workers(StewardFiles.write, [f for f in files if f]))
+    to_write = [f for f in files if f]
+    done = iter(in_workers(type(to_write[0]).write, to_write) if to_write else [])
     written = []
     for f in files:                       # a file with nothing to say wrote nothing
         w = next(done) if f else []
