@@ -167,3 +167,51 @@ def test_a_result_that_cannot_travel_back_from_a_worker_is_done_again_here():
         lock, pid = out[1]
         assert pid == here and hasattr(lock, "acquire")                                  # done again here
         assert [r[0] for r in in_workers(_job, [3, 4])] == [6, 8]
+
+
+def _inherited(_: object) -> str | None:
+    """A job for the start-method test: what the process that opened the pool set on this module after importing
+    it (a forked worker has it; a spawned one imported the module afresh)."""
+    return getattr(sys.modules[__name__], "SET_BY_THE_OPENER", None)
+
+
+_OPEN_A_POOL = """
+import json, sys, threading
+from pathlib import Path
+sys.path.insert(0, {root!r})
+import tests.test_parallel as here
+here.SET_BY_THE_OPENER = "inherited"
+from cotmoc.core.config import load_settings
+from cotmoc.pipeline.parallel import check_batch, checking_processes, in_workers
+if sys.argv[1] == "beside_a_thread":          # e.g. Prefect's: a fork could copy a lock that thread holds
+    release = threading.Event()
+    threading.Thread(target=release.wait, daemon=True).start()
+settings = load_settings(Path(sys.argv[2]), environ={{}})
+items = [(Path(p), None) for p in json.loads(sys.argv[3])]
+with checking_processes(2):
+    inherited = in_workers(here._inherited, [0])[0]
+    checked = check_batch(items, settings, None)
+print(json.dumps({{"inherited": inherited,
+                  "checked": [[c.path.name, c.accepted, [[p.rule, p.cell, p.message_vi, p.message_en]
+                                                        for p in c.problems]] for c in checked]}}))
+"""
+
+
+def test_workers_are_forked_from_a_single_threaded_opener_and_check_as_spawned_ones(tmp_path):
+    """The command line opens the pool before Prefect starts any thread: its workers are forked with the checking
+    code already imported (no second import a worker, issue 16). Beside a running thread a fork could copy a held
+    lock, so the workers are spawned. Either way every file gets the same verdict, rule, cell and message."""
+    import json
+    root = str(Path(__file__).resolve().parent.parent)
+    files = json.dumps([str(p) for p in SAMPLES])
+    seen = {}
+    for how in ("alone", "beside_a_thread"):
+        run = subprocess.run([sys.executable, "-c", _OPEN_A_POOL.format(root=root), how, str(tmp_path / how), files],
+                             capture_output=True, text=True, timeout=300, stdin=subprocess.DEVNULL, cwd=root)
+        assert run.returncode == 0, run.stderr[-3000:]
+        seen[how] = json.loads(run.stdout.strip().splitlines()[-1])
+    assert seen["alone"]["inherited"] == "inherited"            # forked: the opener's modules, as they were
+    assert seen["beside_a_thread"]["inherited"] is None         # spawned: imported afresh
+    assert seen["alone"]["checked"] == seen["beside_a_thread"]["checked"]
+    assert {accepted for _, accepted, _ in seen["alone"]["checked"]} == {True, False}   # clean and faulty files
+    assert all(problems for _, accepted, problems in seen["alone"]["checked"] if not accepted)
