@@ -92,11 +92,15 @@ def _run_ingest(settings, today=None, plain: bool = False, dask_workers: int | N
         from cotmoc.flows.ingest import dask_ingest_flow
         outcomes = dask_ingest_flow(dask_workers or 2, dask_address)(settings=settings, today=today)
     else:
-        from cotmoc.pipeline.parallel import checking_processes, worker_count
-        # workers are spawned now, so that their imports overlap Prefect's
+        from cotmoc.pipeline.parallel import check_ahead, checking_processes, worker_count
+        # the workers start now, before Prefect does, and check the first new files while it starts
         waiting = discover(settings.inbox) if waiting is None else waiting
         worth = worth_worker_processes(waiting, settings.batch_files)
-        with checking_processes(worker_count(settings.check_workers) if worth else 1):
+        workers = worker_count(settings.check_workers) if worth else 1
+        with checking_processes(workers):
+            if workers > 1:
+                from cotmoc.pipeline.ahead import new_files
+                check_ahead(new_files(settings, batches=2 * (workers + 1)), settings, today)
             from cotmoc.flows.ingest import ingest_flow
             outcomes = ingest_flow(settings=settings, today=today)
     print_summary(outcomes, home=settings.home)

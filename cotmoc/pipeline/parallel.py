@@ -17,18 +17,24 @@ loading process must not write them one by one while the workers wait.
 """
 from __future__ import annotations
 
+import logging
 import multiprocessing
 import os
 import signal
 import threading
-from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures import CancelledError, Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from contextlib import contextmanager
 from datetime import date
+from pathlib import Path
 from typing import Callable
 
+log = logging.getLogger(__name__)
 _pool: ProcessPoolExecutor | None = None
 _ended = threading.Event()          # the pool was ended by a stop or a fault
+#: files checked ahead (cotmoc/pipeline/ahead.py): inbox path → (the fingerprint and the day checked, the check)
+_ahead: dict[Path, tuple[str, date, Future]] = {}
+_spool: list[Path] = []             # where the files checked ahead are copied, removed with the pool
 
 
 def _warm_up() -> None:
@@ -90,6 +96,8 @@ def checking_processes(workers: int):
         current, _pool = _pool, None            # a pool restarted after a worker died replaces the first
         for opened in {pool, current} - {None}:
             opened.shutdown(wait=True, cancel_futures=True)
+    finally:
+        _forget_ahead()
 
 
 def _end_workers(*also: ProcessPoolExecutor) -> None:
@@ -121,10 +129,67 @@ def _restart(broken: ProcessPoolExecutor | None) -> None:
     broken.shutdown(wait=False, cancel_futures=True)
 
 
+def check_ahead(groups: list[list[tuple[Path, str]]], settings, today: date | None) -> None:
+    """Hand these batches of (inbox path, SHA-256) to the open pool to be checked ahead of the run
+    (cotmoc/pipeline/ahead.py); `check_batch` takes their results. Nothing happens without a pool."""
+    import tempfile
+
+    from cotmoc.pipeline.ahead import check_copies
+    if _pool is None or not groups:
+        return
+    if not _spool:
+        _spool.append(Path(tempfile.mkdtemp(prefix="cotmoc-ahead-")))
+    day = today or date.today()            # what counts as the future: the run's day, compared when taken
+    for group in groups:
+        try:
+            future = _pool.submit(check_copies, group, settings, day, _spool[0])
+        except Exception:          # a pool already broken or shut: the run checks these as usual
+            return
+        _ahead.update({path: (sha, day, future) for path, sha in group})
+
+
+def _taken_ahead(items: list[tuple], today: date | None) -> dict[int, object]:
+    """The files of `items` checked ahead from the same bytes on the same day, by position, as the run's own checks
+    of them."""
+    from cotmoc.pipeline.ahead import as_staged
+    found = {}
+    day = today or date.today()
+    for i, item in enumerate(items):
+        sha, checked_on, future = _ahead.pop(item[0], (None, None, None))
+        if future is None or (sha, checked_on) != (item[1], day):
+            continue
+        try:
+            checked = future.result().get(item[0])
+            if checked is not None:
+                found[i] = as_staged(checked, item)
+        except (Exception, CancelledError):   # its worker died, the pool ended, the file went: checked as usual
+            continue
+    if found:
+        log.info("%d of %d files checked ahead", len(found), len(items))
+    return found
+
+
+def _forget_ahead() -> None:
+    _ahead.clear()
+    import shutil
+    while _spool:
+        shutil.rmtree(_spool.pop(), ignore_errors=True)
+
+
 def check_batch(items: list[tuple], settings, today: date | None):
-    """cotmoc.pipeline.checking.check_files for one batch, in a worker process when a pool is open. If the worker dies
-    (BrokenProcessPool: a file crashed the reader or exhausted memory), the files are checked one by one in
-    fresh workers, so the one that kills its worker is rejected alone and the others are checked."""
+    """cotmoc.pipeline.checking.check_files for one batch, in a worker process when a pool is open; a file checked
+    ahead from the same bytes is not checked again. If the worker dies (BrokenProcessPool: a file crashed the
+    reader or exhausted memory), the files are checked one by one in fresh workers, so the one that kills its
+    worker is rejected alone and the others are checked."""
+    ahead = _taken_ahead(items, today) if _ahead else {}
+    if not ahead:
+        return _check_batch(items, settings, today)
+    rest = iter(_check_batch([item for i, item in enumerate(items) if i not in ahead], settings, today)
+                if len(ahead) < len(items) else [])
+    return [ahead[i] if i in ahead else next(rest) for i in range(len(items))]
+
+
+def _check_batch(items: list[tuple], settings, today: date | None):
     from cotmoc.pipeline.checking import check_files, unchecked
     pool = _pool
     if pool is None and _ended.is_set():

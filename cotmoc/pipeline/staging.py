@@ -118,11 +118,33 @@ def _identity(st: os.stat_result) -> tuple:
     return (st.st_dev, st.st_ino, st.st_size, st.st_mtime_ns)
 
 
+_OPEN_FLAGS = os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_CLOEXEC", 0)
+
+
+def fingerprint_regular(path: Path, max_bytes: int) -> str | None:
+    """The SHA-256 of a regular inbox file of at most `max_bytes`, opened as `take` opens it (no link followed,
+    no pipe waited on); None for anything else or what cannot be read."""
+    try:
+        fd = os.open(path, _OPEN_FLAGS)
+    except OSError:
+        return None
+    with os.fdopen(fd, "rb") as fh:
+        st = os.fstat(fh.fileno())
+        if not stat.S_ISREG(st.st_mode) or st.st_size > max_bytes:
+            return None
+        digest = hashlib.sha256()
+        try:
+            for block in iter(lambda: fh.read(1 << 20), b""):
+                digest.update(block)
+        except OSError:
+            return None
+    return digest.hexdigest()
+
+
 def take(path: Path, archive: Path, *, since_ns: int, max_copy_bytes: int) -> Staged | Left:
     """Copy one inbox file into staging while fingerprinting it (see the module docstring)."""
-    flags = os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_CLOEXEC", 0)
     try:
-        fd = os.open(path, flags)
+        fd = os.open(path, _OPEN_FLAGS)
     except FileNotFoundError:
         return Left(path, "gone")
     except OSError as exc:
