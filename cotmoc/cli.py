@@ -99,8 +99,8 @@ def _run_ingest(settings, today=None, plain: bool = False, dask_workers: int | N
         workers = worker_count(settings.check_workers) if worth else 1
         with checking_processes(workers):
             if workers > 1:
-                from cotmoc.pipeline.ahead import new_files
-                check_ahead(new_files(settings, batches=2 * (workers + 1)), settings, today)
+                from cotmoc.pipeline.ahead import batches_ahead, new_files
+                check_ahead(new_files(settings, batches_ahead(workers), waiting), settings, today)
             from cotmoc.flows.ingest import ingest_flow
             outcomes = ingest_flow(settings=settings, today=today)
     print_summary(outcomes, home=settings.home)

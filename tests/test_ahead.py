@@ -66,7 +66,7 @@ def test_files_checked_ahead_are_the_runs_own_checks_of_the_bytes_it_staged(sett
     from cotmoc.pipeline import parallel
     with checking_processes(2):
         check_ahead(groups, settings, TODAY)
-        spool = parallel._spool[0]
+        spool = parallel._spool
         items = _staged_items(settings)
         with caplog.at_level(logging.INFO, logger="cotmoc.pipeline.parallel"):
             got = check_batch(items, settings, TODAY)
@@ -128,3 +128,15 @@ def test_a_file_that_kills_its_worker_while_checked_ahead_is_checked_as_usual(se
     assert "checked ahead" not in caplog.text
     assert _outcome(got) == _outcome(check_files(items, settings, today=TODAY))
     assert {c.path.name: c.accepted for c in got} == {CLEAN.name: True, FAULTY.name: False}
+
+
+def test_a_check_ahead_made_for_another_day_is_not_taken(settings, caplog):
+    """What counts as the future is the day's: a check made ahead before midnight is not the run's after it."""
+    _fill(settings, [CLEAN])
+    with checking_processes(2):
+        check_ahead(new_files(settings, batches=1), settings, date(2026, 11, 21))
+        items = _staged_items(settings)
+        with caplog.at_level(logging.INFO, logger="cotmoc.pipeline.parallel"):
+            got = check_batch(items, settings, TODAY)
+    assert "checked ahead" not in caplog.text
+    assert _outcome(got) == _outcome(check_files(items, settings, today=TODAY))

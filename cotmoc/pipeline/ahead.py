@@ -29,12 +29,20 @@ from cotmoc.pipeline.inbox import batched
 log = logging.getLogger(__name__)
 
 
-def new_files(settings: Settings, batches: int) -> list[list[tuple[Path, str]]]:
+def batches_ahead(workers: int) -> int:
+    """How many batches are checked ahead: twice the flow's own window (one a worker and one ready), enough to keep
+    the workers busy through Prefect's start-up on this machine; their results wait in the loading process, so
+    this is also what checking ahead adds to its memory."""
+    return 2 * (workers + 1)
+
+
+def new_files(settings: Settings, batches: int, files: list[Path] | None = None) -> list[list[tuple[Path, str]]]:
     """The first `batches` batches (as the run batches them) of the inbox files whose bytes the warehouse does not
-    hold, as (inbox path, SHA-256), in the order the run takes them; [] when the warehouse cannot be read. Files are
-    fingerprinted a batch's worth at a time, and only until enough new ones are found."""
+    hold, as (inbox path, SHA-256), in the order the run takes them; [] when the warehouse cannot be read. `files`:
+    the inbox as cotmoc.pipeline.inbox.discover found it (else it is scanned). Files are fingerprinted a batch's
+    worth at a time, and only until enough new ones are found."""
     wanted = batches * settings.batch_files
-    files = staging.scan(settings.inbox)[0]
+    files = staging.scan(settings.inbox)[0] if files is None else files
     found: list[tuple[Path, str]] = []
     seen: set[str] = set()
     for start in range(0, len(files), wanted):
@@ -75,21 +83,20 @@ def check_copies(group: list[tuple[Path, str]], settings: Settings, today: date 
     """In a worker: each file copied into `spool` as staging copies it and checked from that copy, the batch as
     one (as the run checks a batch). A file whose bytes are no longer those fingerprinted, or that cannot be
     copied, is left out: the run checks it as usual. The copies go once checked."""
-    items = []
+    taken = []
     for path, sha in group:
         try:
             got = staging.take(path, spool, since_ns=time.time_ns(), max_copy_bytes=settings.max_file_bytes)
         except OSError:
             continue
-        if isinstance(got, staging.Staged) and got.sha256 == sha:
-            items.append((path, sha, got.copy))
-        elif isinstance(got, staging.Staged) and got.copy != path:
-            got.copy.unlink(missing_ok=True)
+        if isinstance(got, staging.Staged):
+            taken.append(((path, sha, got.copy), got.sha256 == sha))
+    items = [item for item, same_bytes in taken if same_bytes]
     try:
         checked = check_files(items, settings, today=today) if items else []
     finally:
-        for _, _, copy in items:
-            if copy not in {path for path, _ in group}:
+        for (path, _, copy), _ in taken:
+            if copy != path:          # a file over the size limit is fingerprinted where it is, not copied
                 copy.unlink(missing_ok=True)
     return {c.path: c for c in checked}
 

@@ -21,10 +21,15 @@ def discover(inbox: Path) -> list[Path]:
 
 def fingerprint(path: Path) -> str:
     """SHA-256 of the file's bytes: the identity of a submission, whatever its name."""
-    digest = hashlib.sha256()
     with path.open("rb") as fh:
-        for block in iter(lambda: fh.read(1 << 20), b""):
-            digest.update(block)
+        return sha256_of(fh)
+
+
+def sha256_of(fh) -> str:
+    """SHA-256 of what is left to read in an open binary file, read a block at a time."""
+    digest = hashlib.sha256()
+    for block in iter(lambda: fh.read(1 << 20), b""):
+        digest.update(block)
     return digest.hexdigest()
 
 

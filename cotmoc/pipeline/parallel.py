@@ -20,7 +20,9 @@ from __future__ import annotations
 import logging
 import multiprocessing
 import os
+import shutil
 import signal
+import tempfile
 import threading
 from concurrent.futures import CancelledError, Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
@@ -34,7 +36,7 @@ _pool: ProcessPoolExecutor | None = None
 _ended = threading.Event()          # the pool was ended by a stop or a fault
 #: files checked ahead (cotmoc/pipeline/ahead.py): inbox path → (the fingerprint and the day checked, the check)
 _ahead: dict[Path, tuple[str, date, Future]] = {}
-_spool: list[Path] = []             # where the files checked ahead are copied, removed with the pool
+_spool: Path | None = None          # where the files checked ahead are copied, removed with the pool
 
 
 def _warm_up() -> None:
@@ -43,7 +45,7 @@ def _warm_up() -> None:
     # reach the whole process group
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     signal.signal(signal.SIGTERM, signal.SIG_IGN)
-    _warm_up_here()           # a spawned worker imports here; a forked one has it already
+    _import_checking_code()           # a spawned worker imports here; a forked one has it already
 
 
 def _start_method() -> str:
@@ -52,11 +54,11 @@ def _start_method() -> str:
     "spawn" otherwise."""
     if "fork" not in multiprocessing.get_all_start_methods() or threading.active_count() > 1:
         return "spawn"
-    _warm_up_here()
+    _import_checking_code()
     return "fork" if threading.active_count() == 1 else "spawn"     # an import that started a thread: not safe
 
 
-def _warm_up_here() -> None:
+def _import_checking_code() -> None:
     from cotmoc.core.unused_imports import keep_out_unused_imports
     keep_out_unused_imports()
     import cotmoc.pipeline.checking  # noqa: F401  pandas, pandera, calamine, the schemas: what every check needs
@@ -132,17 +134,15 @@ def _restart(broken: ProcessPoolExecutor | None) -> None:
 def check_ahead(groups: list[list[tuple[Path, str]]], settings, today: date | None) -> None:
     """Hand these batches of (inbox path, SHA-256) to the open pool to be checked ahead of the run
     (cotmoc/pipeline/ahead.py); `check_batch` takes their results. Nothing happens without a pool."""
-    import tempfile
-
+    global _spool
     from cotmoc.pipeline.ahead import check_copies
     if _pool is None or not groups:
         return
-    if not _spool:
-        _spool.append(Path(tempfile.mkdtemp(prefix="cotmoc-ahead-")))
+    _spool = _spool or Path(tempfile.mkdtemp(prefix="cotmoc-ahead-"))
     day = today or date.today()            # what counts as the future: the run's day, compared when taken
     for group in groups:
         try:
-            future = _pool.submit(check_copies, group, settings, day, _spool[0])
+            future = _pool.submit(check_copies, group, settings, day, _spool)
         except Exception:          # a pool already broken or shut: the run checks these as usual
             return
         _ahead.update({path: (sha, day, future) for path, sha in group})
@@ -170,10 +170,11 @@ def _taken_ahead(items: list[tuple], today: date | None) -> dict[int, object]:
 
 
 def _forget_ahead() -> None:
+    global _spool
     _ahead.clear()
-    import shutil
-    while _spool:
-        shutil.rmtree(_spool.pop(), ignore_errors=True)
+    if _spool is not None:
+        shutil.rmtree(_spool, ignore_errors=True)
+        _spool = None
 
 
 def check_batch(items: list[tuple], settings, today: date | None):

@@ -26,6 +26,7 @@ from pathlib import Path
 
 from cotmoc.core.atomic import replacing
 from cotmoc.core.inert import shown_name
+from cotmoc.pipeline.inbox import sha256_of
 
 STAGING_DIR = ".dang_xu_ly"          # under the archive: same file system, so filing is a rename
 _LOCK_PREFIXES = ("~$", ".~lock")
@@ -132,13 +133,10 @@ def fingerprint_regular(path: Path, max_bytes: int) -> str | None:
         st = os.fstat(fh.fileno())
         if not stat.S_ISREG(st.st_mode) or st.st_size > max_bytes:
             return None
-        digest = hashlib.sha256()
         try:
-            for block in iter(lambda: fh.read(1 << 20), b""):
-                digest.update(block)
+            return sha256_of(fh)
         except OSError:
             return None
-    return digest.hexdigest()
 
 
 def take(path: Path, archive: Path, *, since_ns: int, max_copy_bytes: int) -> Staged | Left:
