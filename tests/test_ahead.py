@@ -3,6 +3,7 @@ takes those results only for the very bytes it staged, as if it had checked them
 from __future__ import annotations
 
 import logging
+import os
 import shutil
 import subprocess
 import sys
@@ -66,11 +67,11 @@ def test_files_checked_ahead_are_the_runs_own_checks_of_the_bytes_it_staged(sett
     from cotmoc.pipeline import parallel
     with checking_processes(2):
         check_ahead(groups, settings, TODAY)
-        spool = parallel._spool
+        spool = parallel._spool.path
         items = _staged_items(settings)
         with caplog.at_level(logging.INFO, logger="cotmoc.pipeline.parallel"):
             got = check_batch(items, settings, TODAY)
-        assert not [p for p in spool.rglob("*") if p.is_file()]      # each private copy goes once checked
+        assert [p.name for p in spool.rglob("*") if p.is_file()] == [".in-use"]     # each copy goes once checked
     assert not spool.exists()                                       # and their folder with the workers
     assert f"{len(items)} of {len(items)} files checked ahead" in caplog.text
     assert _outcome(got) == _outcome(check_files(items, settings, today=TODAY))
@@ -140,3 +141,102 @@ def test_a_check_ahead_made_for_another_day_is_not_taken(settings, caplog):
             got = check_batch(items, settings, TODAY)
     assert "checked ahead" not in caplog.text
     assert _outcome(got) == _outcome(check_files(items, settings, today=TODAY))
+
+
+_HOLD_A_SPOOL = """
+import sys, time
+from pathlib import Path
+sys.path.insert(0, {root!r})
+from cotmoc.pipeline.spool import Spool
+print(Spool(Path(sys.argv[1])).path, flush=True)
+time.sleep(120)
+"""
+
+
+def test_the_spool_of_a_killed_run_is_cleared_and_a_living_runs_is_kept(tmp_path):
+    """A run killed while checking ahead leaves its private copies; the next run removes them, never those of a
+    run still alive (its lock is held), never through a link, never another user's."""
+    from cotmoc.pipeline.spool import SPOOL_PREFIX, clear_abandoned_spools
+
+    def holder() -> tuple[subprocess.Popen, Path]:
+        proc = subprocess.Popen([sys.executable, "-c", _HOLD_A_SPOOL.format(root=str(ROOT)), str(tmp_path)],
+                                stdout=subprocess.PIPE, text=True, stdin=subprocess.DEVNULL)
+        return proc, Path(proc.stdout.readline().strip())
+    killed, killed_spool = holder()
+    living, living_spool = holder()
+    try:
+        (killed_spool / "bao_cao.xlsx").write_bytes(CLEAN.read_bytes())        # a copy it had made
+        killed.kill()
+        killed.wait()
+        never_locked = tmp_path / f"{SPOOL_PREFIX}killed-before-locking"     # made, then killed before locking
+        never_locked.mkdir()
+        os.utime(never_locked, (time.time() - 7200,) * 2)
+        being_made = tmp_path / f"{SPOOL_PREFIX}being-made"                  # another run between two calls
+        being_made.mkdir()
+        elsewhere = tmp_path / "elsewhere"
+        (elsewhere / ".in-use").parent.mkdir()
+        (elsewhere / ".in-use").touch()
+        (tmp_path / f"{SPOOL_PREFIX}link").symlink_to(elsewhere)
+        assert sorted(clear_abandoned_spools(tmp_path)) == sorted([killed_spool, never_locked])
+        assert not killed_spool.exists() and not never_locked.exists()
+        assert living_spool.exists() and being_made.exists() and (elsewhere / ".in-use").exists()
+    finally:
+        living.kill()
+        living.wait()
+    assert clear_abandoned_spools(tmp_path) == [living_spool]       # once its run is gone
+
+
+def _state_and_parent(pid: int) -> tuple[str, int] | None:
+    try:
+        state, ppid = Path(f"/proc/{pid}/stat").read_text().rpartition(")")[2].split()[:2]
+    except (OSError, ValueError):
+        return None
+    return state, int(ppid)
+
+
+def _living(pids) -> set[int]:
+    """Those of `pids` still running (an orphan's zombie waits for a reaper that may never come: not counted)."""
+    return {pid for pid in pids if (_state_and_parent(pid) or ("Z",))[0] != "Z"}
+
+
+def _children(pid: int) -> set[int]:
+    """The running processes whose parent is `pid`."""
+    every = [int(p.name) for p in Path("/proc").iterdir() if p.name.isdigit()]
+    return {child for child in _living(every) if (_state_and_parent(child) or ("", 0))[1] == pid}
+
+
+def test_a_killed_ingest_leaves_no_worker_and_the_next_run_clears_its_copies(tmp_path, prefect_server):
+    """`cotmoc ingest` killed outright (SIGKILL, the OOM killer: no handler runs) while it holds the warehouse,
+    after checking ahead: its check workers end by themselves instead of waiting for work for ever, and the next
+    run removes the copies it had checked ahead."""
+    from cotmoc.pipeline.locking import lock_path
+    from tests.snapshot import cotmoc, cotmoc_env
+    home, spools = tmp_path / "home", tmp_path / "tmp"
+    spools.mkdir()
+    (home / "inputs" / "inbox").mkdir(parents=True)
+    for src in SAMPLES:
+        shutil.copy2(src, home / "inputs" / "inbox" / f"{src.parent.name}_{src.name}")
+    env = dict(TMPDIR=str(spools), COTMOC_CHECK_WORKERS="2", COTMOC_BATCH_FILES="2", PREFECT_API_URL=prefect_server)
+    run = subprocess.Popen([str(Path(sys.executable).parent / "cotmoc"), "ingest", "--today", TODAY.isoformat()],
+                           env=cotmoc_env(home, COTMOC_PAUSE_AT="locked:120", **env), stdin=subprocess.DEVNULL,
+                           stdout=subprocess.DEVNULL, stderr=(tmp_path / "stderr").open("w"), cwd=home)
+    try:
+        lock = lock_path(home / "warehouse" / "cotmoc.duckdb")
+        deadline = time.monotonic() + 180
+        while not (lock.exists() and str(run.pid) in lock.read_text()):      # paused, holding the warehouse
+            assert run.poll() is None and time.monotonic() < deadline, (tmp_path / "stderr").read_text()[-3000:]
+            time.sleep(0.2)
+        workers = _children(run.pid)
+        assert len(workers) >= 2
+        assert [p.name for p in spools.iterdir()] and all(p.name.startswith("cotmoc-ahead-") for p in spools.iterdir())
+    finally:
+        run.kill()                                # the process alone, not its group
+        run.wait()
+    deadline = time.monotonic() + 10
+    while _living(workers) and time.monotonic() < deadline:
+        time.sleep(0.2)
+    assert not _living(workers), "check workers outlived the run that started them"
+    assert list(spools.iterdir())                 # nothing ran to remove the copies
+    again = cotmoc(home, "ingest", "--plain", "--today", TODAY.isoformat(), **env)
+    assert again.returncode == 0, again.stderr[-3000:]
+    assert not list(spools.iterdir())

@@ -13,6 +13,9 @@ messages, and the file's record (`as_staged`) is the flow's own. Whether a file 
 in a run's result, only when the work was done. Known bytes are never opened: the warehouse's fingerprints are
 read first, read-only; when it cannot be read (another job is writing it, it is damaged, it is from an older
 version) nothing is checked ahead.
+
+The private copies live in a spool folder (cotmoc/pipeline/spool.py) that is removed with the workers, or by the
+next run when this one is killed.
 """
 from __future__ import annotations
 

@@ -20,10 +20,9 @@ from __future__ import annotations
 import logging
 import multiprocessing
 import os
-import shutil
 import signal
-import tempfile
 import threading
+import time
 from concurrent.futures import CancelledError, Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from contextlib import contextmanager
@@ -36,16 +35,39 @@ _pool: ProcessPoolExecutor | None = None
 _ended = threading.Event()          # the pool was ended by a stop or a fault
 #: files checked ahead (cotmoc/pipeline/ahead.py): inbox path → (the fingerprint and the day checked, the check)
 _ahead: dict[Path, tuple[str, date, Future]] = {}
-_spool: Path | None = None          # where the files checked ahead are copied, removed with the pool
+_spool = None                       # spool.Spool: where the files checked ahead are copied, removed with the pool
+_WATCH_INTERVAL_S = 0.5             # how often a worker looks whether the loading process still lives
 
 
-def _warm_up() -> None:
+def _warm_up(loader: int) -> None:
     # a stop is the loading process's to decide (cotmoc/pipeline/stopping.py: it finishes the batch it is filing,
     # whose steward files the workers write, then ends them): Ctrl-C in a terminal and a service manager's SIGTERM
     # reach the whole process group
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     signal.signal(signal.SIGTERM, signal.SIG_IGN)
+    _leave_with(loader)
     _import_checking_code()           # a spawned worker imports here; a forked one has it already
+
+
+def _new_pool(workers: int, start_method: str) -> ProcessPoolExecutor:
+    return ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context(start_method),
+                               initializer=_warm_up, initargs=(os.getpid(),))
+
+
+def _leave_with(loader: int) -> None:
+    """End this worker when the loading process `loader` is gone. Killed outright (SIGKILL, the OOM killer), it
+    cannot end its workers, and they would wait for work for ever, holding their memory (and the spool of
+    files checked ahead: cotmoc/pipeline/ahead.py). The parent is polled: a parent-death signal (prctl) follows
+    the thread that started the worker, and a pool restarted from one of Prefect's threads would lose its workers
+    when that thread ends."""
+    def watch() -> None:
+        while os.getppid() == loader:
+            time.sleep(_WATCH_INTERVAL_S)
+        os._exit(1)
+    if os.getppid() != loader:
+        os._exit(1)
+    threading.Thread(target=watch, name="cotmoc-loader-watch", daemon=True).start()
+
 
 
 def _start_method() -> str:
@@ -84,8 +106,7 @@ def checking_processes(workers: int):
             raise
         return
     _ended.clear()
-    pool = ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context(_start_method()),
-                               initializer=_warm_up)
+    pool = _new_pool(workers, _start_method())
     for _ in range(workers):              # start the workers now: they import while the caller gets ready
         pool.submit(os.getpid)
     _pool = pool
@@ -126,8 +147,7 @@ def _restart(broken: ProcessPoolExecutor | None) -> None:
     with _restarting:
         if broken is None or _pool is not broken:
             return
-        _pool = ProcessPoolExecutor(max_workers=broken._max_workers, mp_context=multiprocessing.get_context("spawn"),
-                                    initializer=_warm_up)
+        _pool = _new_pool(broken._max_workers, "spawn")
     broken.shutdown(wait=False, cancel_futures=True)
 
 
@@ -136,13 +156,14 @@ def check_ahead(groups: list[list[tuple[Path, str]]], settings, today: date | No
     (cotmoc/pipeline/ahead.py); `check_batch` takes their results. Nothing happens without a pool."""
     global _spool
     from cotmoc.pipeline.ahead import check_copies
+    from cotmoc.pipeline.spool import Spool
     if _pool is None or not groups:
         return
-    _spool = _spool or Path(tempfile.mkdtemp(prefix="cotmoc-ahead-"))
+    _spool = _spool or Spool()
     day = today or date.today()            # what counts as the future: the run's day, compared when taken
     for group in groups:
         try:
-            future = _pool.submit(check_copies, group, settings, day, _spool)
+            future = _pool.submit(check_copies, group, settings, day, _spool.path)
         except Exception:          # a pool already broken or shut: the run checks these as usual
             return
         _ahead.update({path: (sha, day, future) for path, sha in group})
@@ -173,7 +194,7 @@ def _forget_ahead() -> None:
     global _spool
     _ahead.clear()
     if _spool is not None:
-        shutil.rmtree(_spool, ignore_errors=True)
+        _spool.remove()
         _spool = None
 
 
@@ -234,7 +255,7 @@ def _in_a_process_of_its_own(item: tuple, settings, today: date | None) -> list:
     from cotmoc.pipeline.checking import check_files, unchecked
     if _ended.is_set():
         return [unchecked(item, RuntimeError("the run stopped"))]
-    alone = ProcessPoolExecutor(max_workers=1, mp_context=multiprocessing.get_context("spawn"), initializer=_warm_up)
+    alone = _new_pool(1, "spawn")
     try:
         return alone.submit(check_files, [item], settings, today=today).result()
     except Exception as exc:

@@ -17,6 +17,7 @@ from cotmoc.core.records import FileOutcome, KnownFile, left_outcome
 from cotmoc.core.steward_files import WORK_FOLDER_PREFIX
 from cotmoc.pipeline import staging
 from cotmoc.pipeline.inbox import fingerprint
+from cotmoc.pipeline.spool import clear_abandoned_spools
 from cotmoc.warehouse import load as wh
 
 log = logging.getLogger(__name__)
@@ -86,9 +87,10 @@ def take_inbox(settings: Settings, since_ns: int) -> tuple[list, list[FileOutcom
 
 def clear_leftovers(settings: Settings) -> None:
     """What a killed run left half-written: staged copies, and the steward's `.<name>.part` files and copies half
-    made (`.cotmoc-copy-*` folders) in the archive and rejected folders. Removed before anything else (the run
-    writes them again)."""
+    made (`.cotmoc-copy-*` folders) in the archive and rejected folders, and the copies it had checked ahead
+    (cotmoc/pipeline/spool.py). Removed before anything else (the run writes them again)."""
     staging.clear_staging(settings.archive)
+    clear_abandoned_spools()
     for root in (settings.archive, settings.rejected):
         if root.exists():
             for part in root.rglob(".*.part"):
