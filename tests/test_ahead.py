@@ -11,6 +11,7 @@ import time
 from datetime import date
 from pathlib import Path
 
+import psutil
 import pytest
 
 from cotmoc.pipeline import staging
@@ -177,32 +178,30 @@ def test_the_spool_of_a_killed_run_is_cleared_and_a_living_runs_is_kept(tmp_path
         (elsewhere / ".in-use").parent.mkdir()
         (elsewhere / ".in-use").touch()
         (tmp_path / f"{SPOOL_PREFIX}link").symlink_to(elsewhere)
+        someone_elses = tmp_path / f"{SPOOL_PREFIX}someone-elses"           # unlocked, but not this user's
+        (someone_elses / ".in-use").parent.mkdir()
+        (someone_elses / ".in-use").touch()
+        os.chown(someone_elses, os.getuid() + 1, -1)
         assert sorted(clear_abandoned_spools(tmp_path)) == sorted([killed_spool, never_locked])
         assert not killed_spool.exists() and not never_locked.exists()
         assert living_spool.exists() and being_made.exists() and (elsewhere / ".in-use").exists()
+        assert (someone_elses / ".in-use").exists()
     finally:
         living.kill()
         living.wait()
     assert clear_abandoned_spools(tmp_path) == [living_spool]       # once its run is gone
 
 
-def _state_and_parent(pid: int) -> tuple[str, int] | None:
-    try:
-        state, ppid = Path(f"/proc/{pid}/stat").read_text().rpartition(")")[2].split()[:2]
-    except (OSError, ValueError):
-        return None
-    return state, int(ppid)
-
-
-def _living(pids) -> set[int]:
-    """Those of `pids` still running (an orphan's zombie waits for a reaper that may never come: not counted)."""
-    return {pid for pid in pids if (_state_and_parent(pid) or ("Z",))[0] != "Z"}
-
-
-def _children(pid: int) -> set[int]:
-    """The running processes whose parent is `pid`."""
-    every = [int(p.name) for p in Path("/proc").iterdir() if p.name.isdigit()]
-    return {child for child in _living(every) if (_state_and_parent(child) or ("", 0))[1] == pid}
+def _running(processes: list[psutil.Process]) -> list[psutil.Process]:
+    """Those still running (an orphan's zombie waits for a reaper that may never come: not counted)."""
+    out = []
+    for process in processes:
+        try:
+            if process.status() != psutil.STATUS_ZOMBIE:
+                out.append(process)
+        except psutil.NoSuchProcess:
+            pass
+    return out
 
 
 def test_a_killed_ingest_leaves_no_worker_and_the_next_run_clears_its_copies(tmp_path, prefect_server):
@@ -226,16 +225,16 @@ def test_a_killed_ingest_leaves_no_worker_and_the_next_run_clears_its_copies(tmp
         while not (lock.exists() and str(run.pid) in lock.read_text()):      # paused, holding the warehouse
             assert run.poll() is None and time.monotonic() < deadline, (tmp_path / "stderr").read_text()[-3000:]
             time.sleep(0.2)
-        workers = _children(run.pid)
+        workers = _running(psutil.Process(run.pid).children())
         assert len(workers) >= 2
         assert [p.name for p in spools.iterdir()] and all(p.name.startswith("cotmoc-ahead-") for p in spools.iterdir())
     finally:
         run.kill()                                # the process alone, not its group
         run.wait()
     deadline = time.monotonic() + 10
-    while _living(workers) and time.monotonic() < deadline:
+    while _running(workers) and time.monotonic() < deadline:
         time.sleep(0.2)
-    assert not _living(workers), "check workers outlived the run that started them"
+    assert not _running(workers), "check workers outlived the run that started them"
     assert list(spools.iterdir())                 # nothing ran to remove the copies
     again = cotmoc(home, "ingest", "--plain", "--today", TODAY.isoformat(), **env)
     assert again.returncode == 0, again.stderr[-3000:]

@@ -56,18 +56,14 @@ def _new_pool(workers: int, start_method: str) -> ProcessPoolExecutor:
 
 def _leave_with(loader: int) -> None:
     """End this worker when the loading process `loader` is gone. Killed outright (SIGKILL, the OOM killer), it
-    cannot end its workers, and they would wait for work for ever, holding their memory (and the spool of
-    files checked ahead: cotmoc/pipeline/ahead.py). The parent is polled: a parent-death signal (prctl) follows
-    the thread that started the worker, and a pool restarted from one of Prefect's threads would lose its workers
-    when that thread ends."""
+    cannot end its workers, and they would wait for work for ever, holding their memory. The parent is polled: a
+    parent-death signal (prctl) follows the thread that started the worker, and a pool restarted from one of
+    Prefect's threads would lose its workers when that thread ends."""
     def watch() -> None:
         while os.getppid() == loader:
             time.sleep(_WATCH_INTERVAL_S)
         os._exit(1)
-    if os.getppid() != loader:
-        os._exit(1)
     threading.Thread(target=watch, name="cotmoc-loader-watch", daemon=True).start()
-
 
 
 def _start_method() -> str:

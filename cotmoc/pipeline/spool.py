@@ -4,8 +4,8 @@ Checking ahead copies inbox files into a folder of its own in the system's tempo
 staging folder belongs to the run holding the writer lock, and checking ahead starts before the lock is taken).
 The folder goes when the workers end (cotmoc/pipeline/parallel.py). A run killed outright (SIGKILL, the OOM
 killer) cannot remove it, and two runs may check ahead at once (two homes, or a second run waiting for the
-lock), so the folder is marked as in use by a lock the system releases when its run and the workers it forked
-die: every ingest clears the folders whose lock is free (cotmoc/pipeline/planning.py: clear_leftovers).
+lock), so the folder is marked as in use by a lock the system releases when its run dies: every ingest clears
+the folders whose lock is free (cotmoc/pipeline/planning.py: clear_leftovers).
 """
 from __future__ import annotations
 
@@ -21,14 +21,15 @@ from pathlib import Path
 log = logging.getLogger(__name__)
 
 SPOOL_PREFIX = "cotmoc-ahead-"
-_IN_USE = ".in-use"              # locked (flock) while the run that made the spool, or a worker it forked, lives
+_IN_USE = ".in-use"              # locked (flock) while the run that made the spool lives
 _UNLOCKED_GRACE_S = 3600         # a spool with no lock yet is a run between two system calls, or long dead
 
 
 class Spool:
     """A private folder (mode 0700, in the system's temporary folder) for the copies checked ahead, locked while
-    this process or a worker forked from it lives. The lock file is locked before it takes its name, so another
-    run never sees it unlocked while its maker lives."""
+    this process lives (the lock is released when the last process holding it ends: a process forked later
+    holds it too). The lock file is locked before it takes its name, so another run never sees it unlocked while
+    its maker lives."""
 
     def __init__(self, parent: Path | None = None):
         self.path = Path(tempfile.mkdtemp(prefix=SPOOL_PREFIX, dir=parent))
@@ -58,8 +59,7 @@ def clear_abandoned_spools(parent: Path | None = None) -> list[Path]:
             lock = os.open(folder / _IN_USE, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK | os.O_CLOEXEC)
         except FileNotFoundError:
             if time.time() - st.st_mtime > _UNLOCKED_GRACE_S:
-                shutil.rmtree(folder, ignore_errors=True)
-                removed.append(folder)
+                removed.append(_remove(folder))
             continue
         except OSError:               # removed meanwhile, not ours to read: left alone
             continue
@@ -68,9 +68,13 @@ def clear_abandoned_spools(parent: Path | None = None) -> list[Path]:
         except OSError:               # in use by a living run
             continue
         else:
-            shutil.rmtree(folder, ignore_errors=True)
-            removed.append(folder)
-            log.info("removed the copies a killed run had checked ahead: %s", folder)
+            removed.append(_remove(folder))
         finally:
             os.close(lock)
     return removed
+
+
+def _remove(folder: Path) -> Path:
+    shutil.rmtree(folder, ignore_errors=True)
+    log.info("removed the copies a killed run had checked ahead: %s", folder)
+    return folder
