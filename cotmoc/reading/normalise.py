@@ -132,19 +132,13 @@ def _is_total_text(value: str) -> bool:
     return key in _TOTAL_MARKERS or any(key.startswith(m + " ") for m in ("tong cong",))
 
 
-def _raw_columns(data: pd.DataFrame) -> dict[str, np.ndarray]:
-    """Each raw column's values, as views on the frame's object block (no copy, no Series per column)."""
-    cells = data.to_numpy(dtype=object)
-    return {code: cells[:, j] for j, code in enumerate(data.columns)}
-
-
-def _total_rows(sheet: Sheet, read: dict[str, np.ndarray], n: int) -> list[bool]:
+def _total_rows(sheet: Sheet, read: dict[str, list], n: int) -> list[bool]:
     """Whether each row is a totals row, judged by its first text or enum cell that is not blank."""
     totals, undecided = [False] * n, range(n)
     for col in sheet.columns:
         if col.kind not in (contract.TEXT, contract.ENUM) or col.code not in read or not undecided:
             continue
-        values, still = read[col.code].tolist(), []
+        values, still = read[col.code], []
         for i in undecided:
             value = values[i]
             if isinstance(value, str) and value.strip():
@@ -251,8 +245,7 @@ def _normalise_table(sheet: Sheet, raw: RawSheet | None, problems: list[Problem]
     row and given out row by row, cell by cell (the commune's check last), as the steward reads the sheet."""
     if raw is None:
         return _frame({c.code: _typed(c, []) for c in sheet.columns}, [])
-    excel_rows = raw.data.index.tolist()
-    read = _raw_columns(raw.data)
+    excel_rows, read = raw.excel_rows, raw.values
     totals = _total_rows(sheet, read, len(excel_rows))
     kept = [i for i, total in enumerate(totals) if not total]
     cells, communes = _RowProblems(sheet), _RowProblems(sheet)
@@ -262,7 +255,7 @@ def _normalise_table(sheet: Sheet, raw: RawSheet | None, problems: list[Problem]
         if col.code not in raw.columns:
             typed[col.code] = _typed(col, [None] * len(kept))
             continue
-        values = _convert_column(col, read[col.code].tolist(), kept, excel_rows, raw.letter(col.code), cells)
+        values = _convert_column(col, read[col.code], kept, excel_rows, raw.letter(col.code), cells)
         if col.code == "commune" and check_communes:
             _match_communes(values, kept, excel_rows, province, sheet, raw, communes)
         typed[col.code] = _typed(col, values)

@@ -11,6 +11,7 @@ from __future__ import annotations
 import math
 import re
 from dataclasses import dataclass, field
+from functools import cached_property
 from datetime import date, datetime, time
 from itertools import chain, islice
 from operator import itemgetter
@@ -82,10 +83,17 @@ class RawSheet:
     columns: dict[str, int]                    # code → 1-based column index
     labels: dict[str, str]                     # code → label found above the code
     extra_columns: list[str]
-    data: pd.DataFrame                         # raw values; index = Excel row; columns = codes found
+    excel_rows: list[int]                      # the Excel row of each data row read
+    values: dict[str, list]                    # code found → its values, row by row, as `data` holds them
 
     def letter(self, code: str) -> str | None:
         return column_letter(self.columns[code]) if code in self.columns else None
+
+    @cached_property
+    def data(self) -> pd.DataFrame:
+        """The raw values as a frame (index = Excel row, columns = codes found), built only when asked for: the
+        normaliser reads `values`, the same values without a frame around them."""
+        return _raw_frame(list(self.values.values()), self.excel_rows, list(self.values))
 
 
 @dataclass
@@ -169,9 +177,8 @@ def _read_table(sheet_def: contract.Sheet, name: str, ws, formulas: dict[str, ob
                                     cell=f"{column_letter(c0 + 1)}{r0 + 1}"))
     index, values = _data_rows(sheet_def, chain(head[code_row + 1:], rows), code_row + 1, columns, formulas,
                                problems)
-    del rows            # frees calamine's cells before the frame is built
-    data = _raw_frame(values, index, list(columns))
-    return RawSheet(sheet_def.code, name, columns, labels, extra, data)
+    del rows            # frees calamine's cells
+    return RawSheet(sheet_def.code, name, columns, labels, extra, index, _raw_values(values, index, list(columns)))
 
 
 def _data_rows(sheet_def: contract.Sheet, rows: Iterator[list], first: int, columns: dict[str, int],
@@ -259,10 +266,23 @@ def formula_problem(sheet: str, col: contract.Column, ref: str, row: int, formul
 _KEPT_AS_READ = frozenset({str, float, bool, date, time, FormulaWithoutValue, ExcelError})
 
 
+def _kept_as_read(columns: list[list], index: list[int]) -> bool:
+    return bool(index) and all(set(map(type, values)) <= _KEPT_AS_READ for values in columns)
+
+
+def _raw_values(columns: list[list], index: list[int], codes: list[str]) -> dict[str, list]:
+    """Each column's values exactly as the raw frame (`_raw_frame`) holds them: the values read when pandas
+    would keep them, else taken from the frame built the generic way (a sheet holding ints or datetimes)."""
+    if _kept_as_read(columns, index) or not index:
+        return dict(zip(codes, columns))
+    cells = _raw_frame(columns, index, codes).to_numpy(dtype=object)
+    return {code: cells[:, j].tolist() for j, code in enumerate(codes)}
+
+
 def _raw_frame(columns: list[list], index: list[int], codes: list[str]) -> pd.DataFrame:
     """The raw values as an object frame, exactly as DataFrame.from_records(rows).astype(object) gives them,
     built from the columns read (no second copy of every string and number) when that is the same."""
-    if index and all(set(map(type, values)) <= _KEPT_AS_READ for values in columns):
+    if _kept_as_read(columns, index):
         cells = np.empty((len(index), len(codes)), dtype=object)
         for j, values in enumerate(columns):
             cells[:, j] = values
@@ -355,6 +375,6 @@ def _read_report(path: Path, max_bytes: int, max_uncompressed_bytes: int) -> Raw
             if table is not None:
                 report.sheets[sheet_def.code] = table
         empty = name if not sheet_def.is_form and (sheet_def.code not in report.sheets
-                                                   or report.sheets[sheet_def.code].data.empty) else None
+                                                   or not report.sheets[sheet_def.code].excel_rows) else None
         report.problems[visibility:visibility] = _sheet_visibility_problems(names, hidden, sheet_def.code, empty)
     return report
