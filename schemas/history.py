@@ -21,7 +21,8 @@ def _warn(rule, sheet, column, value, en=None, **fields) -> Problem:
 
 def history_rules(report, previous: dict | None) -> list[Problem]:
     out = []
-    teams, members = report.teams["teams"].sum(), report.teams["members"].sum()
+    totals = report.totals()
+    teams, members = totals["teams"], totals["members"]
     if teams and members:
         per_team = members / teams
         low, high = MEMBERS_PER_TEAM
@@ -32,7 +33,7 @@ def history_rules(report, previous: dict | None) -> list[Problem]:
     if not previous:
         return out
     prev = previous["period"]
-    km, markers = float(report.segments["length_km"].sum()), int(report.segments["markers"].sum())
+    km, markers = totals["length_km"], totals["markers"]
     for rule, column, now, before in (("history.length_km_fell", "length_km", km, previous["length_km"]),
                                       ("history.markers_fell", "markers", markers, previous["markers"])):
         if before is not None and now < before - 1e-9:

@@ -13,6 +13,7 @@ import numpy as np
 import pandas as pd
 
 from cotmoc.core import contract
+from cotmoc.core.frames import concatenated
 from cotmoc.core.problems import Problem, sort_key
 from cotmoc.core.records import FileFacts, KnownFile, LoadResult, Report, Submission
 from cotmoc.warehouse.db import query
@@ -72,22 +73,34 @@ def previous_figures(con: duckdb.DuckDBPyConnection, submission_ids: list[int]) 
 
 def _insert_facts(con, loaded: list[tuple[int, Report]], sheet_code: str) -> None:
     """Every accepted report's rows of one sheet in one insert, each row tagged with its submission."""
-    tables = [(sid, report.table(sheet_code)) for sid, report in loaded]
-    tables = [(sid, t) for sid, t in tables if len(t)]
-    if not tables:
+    counted = [(sid, report, report.row_count(sheet_code)) for sid, report in loaded]
+    counted = [(sid, report, rows) for sid, report, rows in counted if rows]
+    if not counted:
         return
-    frame = pd.concat([t for _, t in tables], ignore_index=True) if len(tables) > 1 else tables[0][1]
+    frame = _rows_of(sheet_code, [report for _, report, _ in counted])
     codes = contract.SHEETS_BY_CODE[sheet_code].codes
     frame = frame.reset_index(drop=True)[["excel_row", *[c for c in codes if c in frame.columns]]]
     for code in codes:        # an optional column a hand-made Report left out loads as NULL
         if code not in frame.columns:
             frame[code] = pd.NA
-    frame.insert(0, "submission_id", np.repeat([sid for sid, _ in tables], [len(t) for _, t in tables]))
+    frame.insert(0, "submission_id", np.repeat([sid for sid, _, _ in counted], [rows for _, _, rows in counted]))
     frame.insert(1, "sheet", sheet_code)
     frame["excel_row"] = frame["excel_row"].astype("int64")
     columns = ", ".join(f'"{c}"' for c in ["submission_id", "sheet", "excel_row", *codes])
     _scan(con, "facts_frame", frame,
           query("insert_frame").format(table=FACT_TABLES[sheet_code], columns=columns, frame="facts_frame"))
+
+
+def _rows_of(sheet_code: str, reports: list[Report]) -> pd.DataFrame:
+    """The reports' rows of one sheet as one frame: built straight from their tables as they travelled from the
+    check workers when they can be (cotmoc.core.frames.concatenated), else pd.concat of the tables."""
+    travelled = [report.packed_table(sheet_code) for report in reports]
+    if len(reports) > 1 and all(t is not None for t in travelled):
+        frame = concatenated(travelled)
+        if frame is not None:
+            return frame
+    tables = [report.table(sheet_code) for report in reports]
+    return pd.concat(tables, ignore_index=True) if len(tables) > 1 else tables[0]
 
 
 def _insert_reach(con, loaded: list[tuple[int, object]]) -> None:

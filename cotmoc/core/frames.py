@@ -8,6 +8,9 @@ as it is. A long text column travels as Arrow's own stream format instead: as a 
 would become a Python string on both sides (the largest admitted file's peak rose from 863 to 1,025 MB), and
 Arrow's pickling would send the whole buffer a sliced column points into.
 `unpacked(packed(frame))` equals `frame`, dtypes and array types included (tests/test_frames.py).
+
+The loading process needs a batch's tables of one sheet as one frame, not each report's: `concatenated` builds it
+straight from the packed tables (one array per column for the batch), as pd.concat of the unpacked tables gives it.
 """
 from __future__ import annotations
 
@@ -81,3 +84,53 @@ def unpacked(parts: tuple) -> pd.DataFrame:
     _, labels, index, columns = parts
     return pd.DataFrame._from_arrays([_array(kind, p) for kind, p in columns], columns=labels, index=index,
                                      verify_integrity=False)
+
+
+def packed_rows(parts: tuple) -> int:
+    """How many rows a packed table holds, without unpacking it."""
+    return len(parts[1]) if parts[0] == _WHOLE else len(parts[2])
+
+
+def concatenated(tables: list[tuple]) -> pd.DataFrame | None:
+    """Packed tables as ONE frame, as pd.concat([unpacked(t) ...], ignore_index=True) gives it, built column by
+    column from the parts (no frame for each table). None when that would not be the same: tables travelled
+    whole, or differing in labels, or a column differing in kind or type (pd.concat would make one type of two)."""
+    if not tables or any(t[0] == _WHOLE for t in tables):
+        return None
+    labels = tables[0][1]
+    if any(not t[1].equals(labels) for t in tables[1:]):
+        return None
+    arrays = []
+    for j in range(len(labels)):
+        column = [t[3][j] for t in tables]
+        array = _joined(column)
+        if array is None:
+            return None
+        arrays.append(array)
+    return pd.DataFrame._from_arrays(arrays, columns=labels, index=pd.RangeIndex(sum(map(packed_rows, tables))),
+                                     verify_integrity=False)
+
+
+def _joined(column: list[tuple]):
+    """One column of every table, as one array of the type each part rebuilds to; None when they differ."""
+    kinds = {kind for kind, _ in column}
+    if kinds <= {"text", "arrow text"}:
+        if kinds == {"text"}:
+            return arrow_texts([text for _, texts in column for text in texts])
+        chunks = [chunk for kind, parts in column
+                  for chunk in (_array(kind, parts)._pa_array.chunks if kind == "arrow text"
+                                else [pa.array(parts, type=pa.large_string())])]
+        return pd.arrays.ArrowStringArray(pa.chunked_array(chunks, type=pa.large_string()))
+    if len(kinds) != 1:
+        return None
+    kind = kinds.pop()
+    if kind == "masked":
+        if len({(cls, dtype) for cls, dtype, _, _ in (p for _, p in column)}) != 1:
+            return None
+        cls, dtype = column[0][1][:2]
+        return _array(kind, (cls, dtype, b"".join(p[2] for _, p in column), b"".join(p[3] for _, p in column)))
+    if kind in ("datetime", "numpy"):
+        if len({dtype for dtype, _ in (p for _, p in column)}) != 1:
+            return None
+        return _array(kind, (column[0][1][0], b"".join(p[1] for _, p in column)))
+    return None

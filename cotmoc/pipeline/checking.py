@@ -62,8 +62,8 @@ class CheckedFile:
             return dict(self.row_counts)
         if self.report is None:
             return {"teams": 0, "segments": 0, "awards": 0}
-        return {"teams": len(self.report.teams), "segments": len(self.report.segments),
-                "awards": len(self.report.awards)}
+        count = self.report.row_count
+        return {"teams": count("to_tu_quan"), "segments": count("doan_bien_gioi"), "awards": count("khen_thuong")}
 
     def release_tables(self) -> None:
         """Once the report is in the warehouse, its tables are let go (emptied; their row counts kept): the
@@ -73,8 +73,7 @@ class CheckedFile:
         if self.report is None or self.row_counts is not None:
             return
         self.row_counts = self.rows()
-        for code, name in TABLES.items():
-            setattr(self.report, name, _released(code))
+        self.report.set_tables({code: _released(code) for code in TABLES})
 
 
 @cache
