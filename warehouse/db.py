@@ -138,10 +138,13 @@ def apply_comments(con: duckdb.DuckDBPyConnection) -> None:
     generic = {r["column"]: f"{r['comment_vi']} — {r['comment_en']}" for r in rows if r["object"] == "*"}
     specific = {(r["object"], r["column"]): f"{r['comment_vi']} — {r['comment_en']}" for r in rows if r["object"] != "*"}
     statements = []
+    columns: dict[str, list[str]] = {}
+    for table, column in con.execute(query("main_columns")).fetchall():       # one query, not one per object
+        columns.setdefault(table, []).append(column)
     for name, kind, _ in con.execute(query("main_objects")).fetchall():
         if (name, "") in specific:
             statements.append(f"COMMENT ON {kind.upper()} {name} IS {_quote(specific[(name, '')])}")
-        for column, _, _ in con.execute(query("object_columns"), {"name": name}).fetchall():
+        for column in columns.get(name, []):
             text = specific.get((name, column)) or generic.get(column)
             if text:
                 statements.append(f'COMMENT ON COLUMN {name}."{column}" IS {_quote(text)}')

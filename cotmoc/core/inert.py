@@ -18,6 +18,7 @@ import re
 # bidirectional overrides that reorder what a reader sees (a "Trojan source" file name)
 _CONTROLS = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
 _ALL_CONTROLS = re.compile("[\x00-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
+_SURROGATES = re.compile("[\ud800-\udfff]")       # what Python's surrogate escapes leave of undecodable bytes
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 _MARKDOWN_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|~])")
 
@@ -39,7 +40,7 @@ def terminal_text(text) -> str:
     """`text` with every control character (escape sequences, bidi overrides) written out, never obeyed;
     tab and newline are kept. Surrogates from undecodable file names are replaced."""
     text = str(text)
-    if any("\ud800" <= ch <= "\udfff" for ch in text):
+    if _SURROGATES.search(text):
         text = text.encode("utf-8", "surrogateescape").decode("utf-8", "replace")
     return _CONTROLS.sub(_escaped, text)
 
