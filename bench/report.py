@@ -62,8 +62,8 @@ def results_text(results, checks: dict, ctx: dict) -> str:
     lines = [f"# Benchmark results{' (quick mode: targets not checked)' if ctx['quick'] else ''}", "",
              f"{files} workbooks ({ctx['years']}, year and half-year reports) + one {ctx['rows']:,}-row workbook; "
              f"{ctx['cores']} cores (load average at the end {load}); median of {ctx['reps']} at every scale "
-             f"(the Dask run once); generating the files took {ctx['generated']:.0f} s (0: all cached in bench/cache/); the local "
-             f"Prefect server started in {ctx['startup']:.1f} s (not counted below).", "",
+             f"(the Dask run once); generating the files took {ctx['generated']:.0f} s (0: all cached in "
+             f"bench/cache/); the local Prefect server started in {ctx['startup']:.1f} s (not counted below).", "",
              "| run | wall s | CPU s | peak RSS MB | note |", "|---|---:|---:|---:|---|"]
     lines += [f"| {m.name} | {m.wall:.2f} | {m.cpu:.2f} | {m.rss_mb:.0f} | {m.note} |" for m in results
               if "×" not in m.name and not m.name.endswith(", again")]

@@ -124,13 +124,9 @@ def _joined(column: list[tuple]):
     if len(kinds) != 1:
         return None
     kind = kinds.pop()
-    if kind == "masked":
-        if len({(cls, dtype) for cls, dtype, _, _ in (p for _, p in column)}) != 1:
-            return None
-        cls, dtype = column[0][1][:2]
-        return _array(kind, (cls, dtype, b"".join(p[2] for _, p in column), b"".join(p[3] for _, p in column)))
-    if kind in ("datetime", "numpy"):
-        if len({dtype for dtype, _ in (p for _, p in column)}) != 1:
-            return None
-        return _array(kind, (column[0][1][0], b"".join(p[1] for _, p in column)))
+    parts = [p for _, p in column]
+    if kind == "masked" and len({p[:2] for p in parts}) == 1:          # one array class, one dtype
+        return _array(kind, (*parts[0][:2], b"".join(p[2] for p in parts), b"".join(p[3] for p in parts)))
+    if kind in ("datetime", "numpy") and len({p[0] for p in parts}) == 1:      # one dtype
+        return _array(kind, (parts[0][0], b"".join(p[1] for p in parts)))
     return None

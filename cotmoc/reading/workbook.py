@@ -11,8 +11,8 @@ from __future__ import annotations
 import math
 import re
 from dataclasses import dataclass, field
-from functools import cached_property
 from datetime import date, datetime, time
+from functools import cached_property
 from itertools import chain, islice
 from operator import itemgetter
 from pathlib import Path
@@ -273,7 +273,7 @@ def _kept_as_read(columns: list[list], index: list[int]) -> bool:
 def _raw_values(columns: list[list], index: list[int], codes: list[str]) -> dict[str, list]:
     """Each column's values exactly as the raw frame (`_raw_frame`) holds them: the values read when pandas
     would keep them, else taken from the frame built the generic way (a sheet holding ints or datetimes)."""
-    if _kept_as_read(columns, index) or not index:
+    if not index or _kept_as_read(columns, index):
         return dict(zip(codes, columns))
     cells = _raw_frame(columns, index, codes).to_numpy(dtype=object)
     return {code: cells[:, j].tolist() for j, code in enumerate(codes)}
