@@ -170,13 +170,20 @@ def main() -> None:
         staging(*args)
     elif mode == "fixed":
         fixed()
-    elif mode == "cli":
+    elif mode == "cli":                     # as the `cotmoc` command runs (cotmoc.cli.run), its figures printed last
         from cotmoc.cli import main as cli
+        from cotmoc.core.long_lived import arm_quick_exit, quick_exit, set_aside_imports
+        set_aside_imports()
+        arm_quick_exit()
         code = cli(args)
-        if code:
-            raise SystemExit(code)
+        print_figures()
+        quick_exit(code)
     else:
         raise SystemExit(__doc__)
+    print_figures()
+
+
+def print_figures() -> None:
     me, kids = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
     print(f"CPU_S={me.ru_utime + me.ru_stime + kids.ru_utime + kids.ru_stime:.3f}")
     print(f"PEAK_RSS_MB={max(me.ru_maxrss, kids.ru_maxrss) / 1024:.1f}")

@@ -74,6 +74,7 @@ def _years(text: str) -> tuple[int, int]:
 
 def _run_ingest(settings, today=None, plain: bool = False, dask_workers: int | None = None,
                 dask_address: str | None = None, waiting: list[Path] | None = None):
+    from cotmoc.core.long_lived import heavy_imports
     from cotmoc.outputs.summary import print_summary
     if plain:
         from rich.progress import Progress
@@ -89,7 +90,8 @@ def _run_ingest(settings, today=None, plain: bool = False, dask_workers: int | N
                                     on_wait=lambda holder: print(_waiting(settings, holder), file=sys.stderr),
                                     on_warning=lambda message: print(message, file=sys.stderr))
     elif dask_workers or dask_address:
-        from cotmoc.flows.ingest import dask_ingest_flow
+        with heavy_imports():
+            from cotmoc.flows.ingest import dask_ingest_flow
         outcomes = dask_ingest_flow(dask_workers or 2, dask_address)(settings=settings, today=today)
     else:
         from cotmoc.pipeline.parallel import check_ahead, checking_processes, worker_count
@@ -101,7 +103,8 @@ def _run_ingest(settings, today=None, plain: bool = False, dask_workers: int | N
             if workers > 1:
                 from cotmoc.pipeline.ahead import batches_ahead, new_files
                 check_ahead(new_files(settings, batches_ahead(workers), waiting), settings, today)
-            from cotmoc.flows.ingest import ingest_flow
+            with heavy_imports():
+                from cotmoc.flows.ingest import ingest_flow
             outcomes = ingest_flow(settings=settings, today=today)
     print_summary(outcomes, home=settings.home)
     return outcomes
@@ -490,5 +493,14 @@ def main(argv: list[str] | None = None) -> int:
         return EXIT_BUG
 
 
+def run() -> None:
+    """The `cotmoc` command: main(), then the process ends once its exit handlers have run, without tearing its
+    objects down one by one (cotmoc/core/long_lived.py)."""
+    from cotmoc.core.long_lived import arm_quick_exit, quick_exit, set_aside_imports
+    set_aside_imports()
+    arm_quick_exit()
+    quick_exit(main())
+
+
 if __name__ == "__main__":
-    sys.exit(main())
+    run()

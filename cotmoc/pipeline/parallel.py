@@ -30,6 +30,8 @@ from datetime import date
 from pathlib import Path
 from typing import Callable
 
+from cotmoc.core.long_lived import heavy_imports, set_aside_imports
+
 log = logging.getLogger(__name__)
 _pool: ProcessPoolExecutor | None = None
 _ended = threading.Event()          # the pool was ended by a stop or a fault
@@ -46,6 +48,7 @@ def _warm_up(loader: int) -> None:
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     signal.signal(signal.SIGTERM, signal.SIG_IGN)
     _leave_with(loader)
+    set_aside_imports()               # a check worker is cotmoc's own process (cotmoc/core/long_lived.py)
     _import_checking_code()           # a spawned worker imports here; a forked one has it already
 
 
@@ -79,7 +82,8 @@ def _start_method() -> str:
 def _import_checking_code() -> None:
     from cotmoc.core.unused_imports import keep_out_unused_imports
     keep_out_unused_imports()
-    import cotmoc.pipeline.checking  # noqa: F401  pandas, pandera, calamine, the schemas: what every check needs
+    with heavy_imports():
+        import cotmoc.pipeline.checking  # noqa: F401  pandas, pandera, calamine, the schemas: what every check needs
 
 
 def worker_count(setting: int) -> int:
