@@ -79,14 +79,18 @@ def fixed() -> None:
     opening the warehouse of COTMOC_HOME step by step as open_warehouse does (verify, migrate, reference)."""
     import json
     import time
+    from cotmoc.core.long_lived import heavy_imports, set_aside_imports
     from cotmoc.core.unused_imports import keep_out_unused_imports
     keep_out_unused_imports()           # as the command line does before it imports anything else
+    set_aside_imports()                 # and imports as it does (cotmoc/core/long_lived.py)
     times = {}
     started = time.perf_counter()
-    import prefect  # noqa: F401
+    with heavy_imports():
+        import prefect  # noqa: F401
     times["import prefect"] = time.perf_counter() - started
     started = time.perf_counter()
-    import cotmoc.flows.ingest  # noqa: F401
+    with heavy_imports():
+        import cotmoc.flows.ingest  # noqa: F401
     times["import cotmoc's flow and checks (after Prefect)"] = time.perf_counter() - started
     from cotmoc.core.config import load_settings
     from cotmoc.warehouse import db
