@@ -88,3 +88,18 @@ def test_a_usage_error_ends_the_command_the_ordinary_way():
     assert run.returncode == 2 and "no-such-command" in run.stderr
     run = subprocess.run([str(cotmoc), "--help"], capture_output=True, text=True, timeout=120, stdin=subprocess.DEVNULL)
     assert run.returncode == 0 and "ingest" in run.stdout
+
+
+def test_the_quick_end_of_a_command_that_returns_nothing_or_a_message():
+    script = """
+import sys
+from cotmoc.core.long_lived import arm_quick_exit, quick_exit, set_aside_imports
+set_aside_imports()
+arm_quick_exit()
+print("done")
+quick_exit(None if sys.argv[1] == "none" else "Lỗi / error: a message")
+"""
+    nothing = _python(script, "none")
+    assert (nothing.returncode, nothing.stdout, nothing.stderr) == (0, "done\n", "")
+    message = _python(script, "message")
+    assert message.returncode == 1 and message.stderr.strip() == "Lỗi / error: a message"

@@ -61,9 +61,12 @@ def arm_quick_exit() -> None:
     atexit.register(_end_now)
 
 
-def quick_exit(code: int) -> NoReturn:
-    """Leave with `code` (sys.exit: threads joined, every exit handler run), then end without the teardown."""
-    _exit_code.append(code)
+def quick_exit(code: int | None) -> NoReturn:
+    """Leave with `code` (sys.exit: threads joined, every exit handler run), then end without the teardown. None
+    is 0, as for sys.exit; anything else that is not a number (a message) takes sys.exit's ordinary way."""
+    code = 0 if code is None else code
+    if isinstance(code, int):
+        _exit_code.append(code)
     sys.exit(code)
 
 
