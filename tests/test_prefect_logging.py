@@ -106,7 +106,15 @@ def test_the_file_is_prefects_own_but_for_the_filter():
     assert ours == prefects
 
 
-def test_the_office_own_logging_file_wins(monkeypatch):
+def test_the_file_ships_with_the_package():
+    import tomllib
+    from importlib.resources import files
+    assert files("cotmoc.core").joinpath("prefect_logging.yml").is_file()
+    pyproject = tomllib.loads((Path(__file__).resolve().parent.parent / "pyproject.toml").read_text(encoding="utf-8"))
+    assert "prefect_logging.yml" in pyproject["tool"]["setuptools"]["package-data"]["cotmoc.core"]
+
+
+def test_the_office_own_logging_file_wins():
     from cotmoc.core.prefect_env import apply_prefect_defaults
     env = {"PREFECT_LOGGING_SETTINGS_PATH": "/etc/office/logging.yml"}
     apply_prefect_defaults(env)
