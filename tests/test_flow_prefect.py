@@ -56,10 +56,10 @@ def test_ingest_flow_on_a_real_prefect_server(prefect_server, tmp_path):
             runs = [r for r in await client.read_flow_runs() if r.created >= started]
             ours = ArtifactFilter(flow_run_id=ArtifactFilterFlowRunId(any_=[r.id for r in runs]))
             artifacts = await client.read_artifacts(artifact_filter=ours)
-            for _ in range(50):          # task runs are recorded within the recorder's flush interval (2 s)
+            for _ in range(50):          # task runs are recorded within the recorder's flush interval (2 s):
                 tasks = await client.read_task_runs(flow_run_filter=FlowRunFilter(id=FlowRunFilterId(any_=[r.id for r in runs])))
-                if tasks:
-                    break
+                if tasks and all(t.state and t.state.is_final() for t in tasks):    # a run's last states may
+                    break                # come one flush after its first (the command may end in between)
                 await anyio.sleep(0.2)
             return runs, artifacts, tasks
 
