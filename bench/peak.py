@@ -176,9 +176,8 @@ def main() -> None:
         fixed()
     elif mode == "cli":                     # as the `cotmoc` command runs (cotmoc.cli.run), its figures printed last
         from cotmoc.cli import main as cli
-        from cotmoc.core.long_lived import arm_quick_exit, quick_exit, set_aside_imports
-        set_aside_imports()
-        arm_quick_exit()
+        from cotmoc.core.long_lived import begin_command, quick_exit
+        begin_command()
         code = cli(args)
         print_figures()
         quick_exit(code)

@@ -496,9 +496,8 @@ def main(argv: list[str] | None = None) -> int:
 def run() -> None:
     """The `cotmoc` command: main(), then the process ends once its exit handlers have run, without tearing its
     objects down one by one (cotmoc/core/long_lived.py)."""
-    from cotmoc.core.long_lived import arm_quick_exit, quick_exit, set_aside_imports
-    set_aside_imports()
-    arm_quick_exit()
+    from cotmoc.core.long_lived import begin_command, quick_exit
+    begin_command()
     quick_exit(main())
 
 

@@ -65,3 +65,15 @@ def test_an_ingest_at_the_command_line_imports_no_library_it_does_not_use(tmp_pa
     filed = list((tmp_path / "inputs" / "archive").rglob("*"))
     assert [f.suffix for f in filed if f.is_file()] == [".xlsx"]      # a clean report: nothing to tell its steward
     assert "openpyxl" not in imported       # so the steward's writer (openpyxl, ≈ 50 ms) was never imported
+
+
+def test_an_empty_inbox_is_answered_without_importing_prefect_pandas_or_asyncio(tmp_path):
+    """Nothing to ingest: said at once (the benchmark's no-change re-run, 0.08 s). The Prefect settings applied
+    first import nothing heavy: the logging filter they name lives in its own module, which only Prefect loads."""
+    (tmp_path / "inputs" / "inbox").mkdir(parents=True)
+    env = {**os.environ, "COTMOC_HOME": str(tmp_path)}
+    run = subprocess.run([sys.executable, "-X", "importtime", "-m", "cotmoc.cli", "ingest"], env=env,
+                         capture_output=True, text=True, timeout=120, stdin=subprocess.DEVNULL)
+    assert run.returncode == 0 and "the inbox is empty" in run.stdout, run.stderr[-3000:]
+    imported = {line.rsplit("|", 1)[-1].strip() for line in run.stderr.splitlines() if line.startswith("import time:")}
+    assert not imported & {"prefect", "pandas", "duckdb", "asyncio", "cotmoc.core.prefect_logging"}

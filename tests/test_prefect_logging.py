@@ -101,7 +101,7 @@ def test_a_flush_that_drops_events_is_still_reported_with_its_traceback(tmp_path
 def test_the_file_is_prefects_own_but_for_the_filter():
     """An upgraded Prefect with a changed logging.yml fails here: copy its file again and add the filter."""
     ours, prefects = (yaml.safe_load(p.read_text(encoding="utf-8")) for p in (OURS, PREFECTS))
-    assert ours.pop("filters") == {"interrupted_flush": {"()": "cotmoc.core.prefect_env.InterruptedFlushFilter"}}
+    assert ours.pop("filters") == {"interrupted_flush": {"()": "cotmoc.core.prefect_logging.InterruptedFlushFilter"}}
     assert ours["loggers"].pop("prefect.server.services.task_run_recorder") == {"filters": ["interrupted_flush"]}
     assert ours == prefects
 

@@ -13,7 +13,8 @@ teardown.
   handed back (`gc.unfreeze`), so a process that ends the ordinary way tears them down as before (DuckDB's
   bindings print "leaked instances" for objects left frozen). In any other process (a test run, a notebook using
   the library) it does nothing: a freeze there would keep that process's garbage cycles for good.
-- `arm_quick_exit()` then `quick_exit(code)`: the `cotmoc` command ends right after every exit handler has run
+- `begin_command()` (set_aside_imports and arm_quick_exit) first thing, then `quick_exit(code)`: the `cotmoc`
+  command ends right after every exit handler has run
   (Prefect stops its temporary server, logging flushes, pools end their workers), without the teardown. Open
   files are the code's own to close (they are, by `with`); the standard streams are flushed here.
 """
@@ -28,11 +29,18 @@ from typing import NoReturn
 
 _exit_code: list[int] = []       # set by quick_exit: the handler armed first ends the process with it
 _own_process: list[bool] = []    # set_aside_imports was called: this is the command's process or a check worker
-_unfreeze_armed: list[bool] = []
+
+
+def begin_command() -> None:
+    """First thing in the `cotmoc` command's process (cotmoc.cli.run, and the benchmark running it likewise)."""
+    set_aside_imports()
+    arm_quick_exit()
 
 
 def set_aside_imports() -> None:
-    """This process is cotmoc's own: heavy imports are set aside from here on."""
+    """This process is cotmoc's own: heavy imports are set aside from here on, and handed back at its end."""
+    if not _own_process:
+        atexit.register(gc.unfreeze)
     _own_process.append(True)
 
 
@@ -49,9 +57,6 @@ def heavy_imports():
         yield
     finally:
         gc.freeze()
-        if not _unfreeze_armed:
-            atexit.register(gc.unfreeze)
-            _unfreeze_armed.append(True)
         if was_enabled:
             gc.enable()
 
