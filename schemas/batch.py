@@ -15,7 +15,7 @@ import pandera.pandas as pa
 
 from cotmoc.core import contract
 from cotmoc.core.problems import Problem
-from cotmoc.core.records import Report
+from cotmoc.core.records import Report, batch_table
 from cotmoc.schemas.failures import validate_frame
 from cotmoc.schemas.info import InfoSchema, info_frame, info_locator
 
@@ -35,9 +35,8 @@ class ReportBatch:
     def of(cls, reports: list[Report]) -> "ReportBatch":
         tables = {}
         for sheet in TABLE_SHEETS:
-            parts = [r.table(sheet) for r in reports]
-            frame = pd.concat(parts, ignore_index=True) if len(parts) > 1 else parts[0].reset_index(drop=True)
-            frame[REPORT] = np.repeat(np.arange(len(parts)), [len(p) for p in parts])
+            frame = batch_table(reports, sheet)
+            frame[REPORT] = np.repeat(np.arange(len(reports)), [r.row_count(sheet) for r in reports])
             tables[sheet] = frame
         return cls(list(reports), tables)
 
@@ -74,7 +73,7 @@ def _same_shape(batch: ReportBatch, sheet: str) -> bool:
     concatenation neither fills a missing column nor changes a type."""
     if sheet == "thong_tin" or len(batch.reports) < 2:
         return True
-    shapes = {tuple((c, str(t)) for c, t in r.table(sheet).dtypes.items()) for r in batch.reports}
+    shapes = {tuple((c, str(t)) for c, t in r.table_dtypes(sheet)) for r in batch.reports}
     return len(shapes) == 1
 
 

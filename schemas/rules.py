@@ -228,7 +228,14 @@ def _over_total(report, province: str, border: str, day: date, totals, rows) -> 
 
 def marker_keys(codes: pd.Series) -> pd.Series:
     """Sortable integer keys for marker codes (`120` → 1_200_000, `120/1` → 1_200_001); NA when unreadable."""
-    parts = codes.astype("string").str.lower().str.extract(_MARKER)
+    # a batch's reports name the same markers again and again: each distinct code is parsed once
+    position, distinct = pd.factorize(codes.astype("string"))
+    keys = _marker_keys(pd.Series(distinct, dtype="string")).array
+    return pd.Series(keys.take(position, allow_fill=True), index=codes.index)
+
+
+def _marker_keys(codes: pd.Series) -> pd.Series:
+    parts = codes.str.lower().str.extract(_MARKER)
     main = pd.to_numeric(parts[0], errors="coerce").astype("Int64")
     sub = pd.to_numeric(parts[1], errors="coerce").astype("Int64").fillna(0)
     return (main * _SUB_SCALE + sub.clip(upper=_SUB_SCALE - 1)).astype("Int64")

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import pickle
 from datetime import date
+from pathlib import Path
 from multiprocessing.reduction import ForkingPickler
 
 import numpy as np
@@ -13,8 +14,8 @@ import pandas as pd
 import pytest
 
 from cotmoc.core.config import load_settings
-from cotmoc.core.frames import LIST_ROWS, concatenated, packed, unpacked
-from cotmoc.core.records import TABLES, Submission
+from cotmoc.core.frames import LIST_ROWS, concatenated, is_unbuilt, packed, travelling, unbuilt, unpacked
+from cotmoc.core.records import TABLES, Report, Submission, batch_table
 from cotmoc.pipeline.checking import check_files
 from cotmoc.samples import faulty
 from cotmoc.samples.generator import generate_report
@@ -57,7 +58,13 @@ def test_every_table_of_checked_reports_arrives_as_it_left(tmp_path):
     pd.DataFrame({"mixed": [1, "a", None], "ns": pd.to_datetime(["2020-01-01", None, "2021-06-30"])}),
     pd.DataFrame({"a": [1, 2]}, index=pd.Index([7, 9], name="excel_row")),     # not a range index: travels whole
     pd.DataFrame([[1, 2]], columns=["a", "a"]),                                  # repeated labels: travels whole
-], ids=["every kind", "empty", "other types", "other index", "repeated labels"])
+    pd.DataFrame({"a": [1, 2]}, index=pd.RangeIndex(5, 9, 2)),          # a range not from 0: its index travels
+    pd.DataFrame({"a": [1]}, index=pd.RangeIndex(1, name="row")),
+    pd.DataFrame({1: [1], "b": [2]}),                                     # labels not all texts
+    pd.DataFrame({"a": [1]}).rename_axis(columns="sheet"),                 # labels with a name
+    pd.DataFrame({"a": [1]}, columns=pd.Index(["a"], dtype=object)),      # labels of another type
+], ids=["every kind", "empty", "other types", "other index", "repeated labels", "a range from 5", "a named range",
+        "labels of two types", "named labels", "object labels"])
 def test_a_table_of_any_shape_arrives_as_it_left(frame):
     assert_same(frame, unpacked(pickle.loads(pickle.dumps(packed(frame)))))
 
@@ -91,36 +98,70 @@ def _checked_and_arrived(tmp_path):
     return checked, pickle.loads(ForkingPickler.dumps(checked))
 
 
-def test_a_batch_sheet_built_from_the_packed_tables_is_pd_concat_of_them(tmp_path):
+def test_a_batch_sheet_built_from_the_table_partss_is_pd_concat_of_them(tmp_path):
     checked, arrived = _checked_and_arrived(tmp_path)
     sent = [c.report for c in checked if c.report is not None]
     got = [c.report for c in arrived if c.report is not None]
     built = 0
     for code in TABLES:
         expected = pd.concat([r.table(code) for r in sent], ignore_index=True)
-        frame = concatenated([r.packed_table(code) for r in got])
+        frame = concatenated([r.table_parts(code) for r in got])
         if frame is None:         # the tables differ in a type: pd.concat's own way (warehouse/load.py)
             continue
         pd.testing.assert_frame_equal(frame, expected, check_exact=True)
         assert list(frame.dtypes) == list(expected.dtypes)
         built += 1
     assert built >= 3
-    assert all(r.packed_table(code) is not None for r in got for code in TABLES)       # nothing was unpacked
+    assert all(r.table_parts(code) is not None for r in got for code in TABLES)       # nothing was unpacked
+
+
+def test_the_checks_make_no_frame_of_a_single_report_and_build_each_batch_sheet_as_pd_concat(tmp_path):
+    """In the process that checks them, the reports' tables stay as the normaliser made their arrays (unbuilt):
+    the checks build each sheet of the batch straight from them, which equals pd.concat of the reports' frames,
+    and a report's totals and column types are read from them equal to its frame's."""
+    checked, _ = _checked_and_arrived(tmp_path)
+    reports = [c.report for c in checked if c.report is not None]
+    assert all(is_unbuilt(r.table_parts(code)) for r in reports for code in TABLES)     # no frame was made
+    sums, types = [r.totals() for r in reports], [r.table_dtypes(code) for r in reports for code in TABLES]
+    batch = {code: concatenated([r.table_parts(code) for r in reports]) for code in TABLES}
+    assert [r.totals() for r in pickle.loads(pickle.dumps(reports))] == sums                    # as they travel
+    for code in TABLES:
+        frames = [r.table(code) for r in reports]
+        assert batch[code] is not None
+        assert_same(batch[code], pd.concat(frames, ignore_index=True))
+        assert_same(batch_table(reports, code), batch[code])                  # the frames' own way, the same
+    assert types == [tuple(r.table(code).dtypes.items()) for r in reports for code in TABLES]
+    assert sums == [{"teams": r.teams["teams"].sum(), "members": r.teams["members"].sum(),
+                     "length_km": float(r.segments["length_km"].sum()), "markers": int(r.segments["markers"].sum())}
+                    for r in reports]
+    assert sum(s["teams"] for s in sums) > 0 and all(type(s["teams"]) is np.int64 for s in sums)
+
+
+def test_unbuilt_tables_of_another_type_are_joined_by_pd_concat():
+    """A column of another type in one table: no batch frame of the parts (pd.concat would make one type of two),
+    so batch_table takes pd.concat; a packed table beside an unbuilt one is joined as both travel."""
+    labels = pd.Index(["n", "excel_row"])
+    ints = unbuilt([pd.array([1, None], dtype="Int64"), np.array([4, 5])], labels, 2)
+    floats = unbuilt([pd.array([0.5], dtype="Float64"), np.array([6])], labels, 1)
+    assert concatenated([ints, floats]) is None
+    reports = [Report.unframed(Path(f"{i}.xlsx"), {}, {"to_tu_quan": t}) for i, t in enumerate((ints, floats))]
+    assert_same(batch_table(reports, "to_tu_quan"), pd.concat([unpacked(ints), unpacked(floats)], ignore_index=True))
+    assert_same(concatenated([ints, travelling(ints)]), pd.concat([unpacked(ints)] * 2, ignore_index=True))
 
 
 def test_a_report_arrives_packed_and_unpacks_a_table_when_asked(tmp_path):
     checked, arrived = _checked_and_arrived(tmp_path)
     sent, got = checked[0], arrived[0]
     assert got.rows() == sent.rows() and got.report.totals() == sent.report.totals()
-    assert got.report.packed_table("to_tu_quan") is not None                      # counted without unpacking
+    assert got.report.table_parts("to_tu_quan") is not None                      # counted without unpacking
     assert_same(got.report.teams, sent.report.teams)                                # unpacked when asked
-    assert got.report.packed_table("to_tu_quan") is None and got.report.packed_table("doan_bien_gioi") is not None
+    assert got.report.table_parts("to_tu_quan") is None and got.report.table_parts("doan_bien_gioi") is not None
     got.report.teams.loc[0, "teams"] += 1                                           # changed here: counted here
     assert got.report.totals()["teams"] == sent.report.totals()["teams"] + 1
     again = pickle.loads(pickle.dumps(got.report))                # travels on as it is, packed or not
     assert_same(again.teams, got.report.teams) and assert_same(again.segments, sent.report.segments)
     got.release_tables()
-    assert got.rows() == sent.rows() and got.report.packed_table("doan_bien_gioi") is None
+    assert got.rows() == sent.rows() and got.report.table_parts("doan_bien_gioi") is None
     with pytest.raises(AttributeError):
         got.report.no_such_table
 

@@ -7,7 +7,7 @@ import pandas as pd
 
 from cotmoc.core.display import vi_number
 from cotmoc.schemas import validate_report
-from cotmoc.schemas.rules import marker_keys
+from cotmoc.schemas.rules import _marker_keys, marker_keys
 from tests.test_schemas import TODAY, award, found, make_report, seg, team, timed_validation
 
 
@@ -124,6 +124,15 @@ def test_marker_codes_sort_sub_markers_between_main_ones():
     assert keys.isna().tolist() == [False] * 6 + [True, True]
     order = codes[keys.notna()].iloc[keys[keys.notna()].argsort()].tolist()
     assert order == ["M 8", "Mốc 120", "120/1", "120(2)", "120.3", "121"]
+
+
+def test_marker_keys_parsed_once_for_each_distinct_code_are_the_keys_of_every_code():
+    codes = pd.Series(["121", None, "120/1", "121", "Ｍốc １２", "x", "120/1", None, " m 8 ", "121"] * 3, dtype="string",
+                      index=range(100, 130))
+    keys = marker_keys(codes)
+    pd.testing.assert_series_equal(keys, _marker_keys(codes), check_exact=True)
+    assert keys.dtype == "Int64" and keys.index.equals(codes.index) and keys.notna().sum() == 18
+    assert marker_keys(pd.Series([], dtype="string")).dtype == "Int64"
 
 
 def test_a_marker_claimed_by_two_stretches():

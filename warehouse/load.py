@@ -13,9 +13,8 @@ import numpy as np
 import pandas as pd
 
 from cotmoc.core import contract
-from cotmoc.core.frames import concatenated
 from cotmoc.core.problems import Problem, sort_key
-from cotmoc.core.records import FileFacts, KnownFile, LoadResult, Report, Submission
+from cotmoc.core.records import FileFacts, KnownFile, LoadResult, Report, Submission, batch_table
 from cotmoc.warehouse.db import query
 
 FACT_TABLES = {"to_tu_quan": "fact_teams", "doan_bien_gioi": "fact_segments", "khen_thuong": "fact_awards",
@@ -77,7 +76,7 @@ def _insert_facts(con, loaded: list[tuple[int, Report]], sheet_code: str) -> Non
     counted = [(sid, report, rows) for sid, report, rows in counted if rows]
     if not counted:
         return
-    frame = _rows_of(sheet_code, [report for _, report, _ in counted])
+    frame = batch_table([report for _, report, _ in counted], sheet_code)
     codes = contract.SHEETS_BY_CODE[sheet_code].codes
     frame = frame.reset_index(drop=True)[["excel_row", *[c for c in codes if c in frame.columns]]]
     for code in codes:        # an optional column a hand-made Report left out loads as NULL
@@ -89,18 +88,6 @@ def _insert_facts(con, loaded: list[tuple[int, Report]], sheet_code: str) -> Non
     columns = ", ".join(f'"{c}"' for c in ["submission_id", "sheet", "excel_row", *codes])
     _scan(con, "facts_frame", frame,
           query("insert_frame").format(table=FACT_TABLES[sheet_code], columns=columns, frame="facts_frame"))
-
-
-def _rows_of(sheet_code: str, reports: list[Report]) -> pd.DataFrame:
-    """The reports' rows of one sheet as one frame: built straight from their tables as they travelled from the
-    check workers when they can be (cotmoc.core.frames.concatenated), else pd.concat of the tables."""
-    travelled = [report.packed_table(sheet_code) for report in reports]
-    if len(reports) > 1 and all(t is not None for t in travelled):
-        frame = concatenated(travelled)
-        if frame is not None:
-            return frame
-    tables = [report.table(sheet_code) for report in reports]
-    return pd.concat(tables, ignore_index=True) if len(tables) > 1 else tables[0]
 
 
 def _insert_reach(con, loaded: list[tuple[int, object]]) -> None:

@@ -9,16 +9,24 @@ would become a Python string on both sides (the largest admitted file's peak ros
 Arrow's pickling would send the whole buffer a sliced column points into.
 `unpacked(packed(frame))` equals `frame`, dtypes and array types included (tests/test_frames.py).
 
-The loading process needs a batch's tables of one sheet as one frame, not each report's: `concatenated` builds it
-straight from the packed tables (one array per column for the batch), as pd.concat of the unpacked tables gives it.
+Before it travels, in the process that checked it, a report's table is not a frame either: the normaliser makes
+each column's array and keeps them as they are (`unbuilt`: a frame costs ≈ 0.15 ms to make, four a report, and
+the checks need each sheet of the batch, not each report's). A frame is made only when one is asked for.
+
+The checks and the loading process need a batch's tables of one sheet as one frame, not each report's:
+`concatenated` builds it straight from the unbuilt or packed tables (one array per column for the batch), as
+pd.concat of their frames gives it.
 """
 from __future__ import annotations
+
+from functools import lru_cache
 
 import numpy as np
 import pandas as pd
 import pyarrow as pa
 
 _WHOLE = "whole"
+_UNBUILT = "arrays"
 LIST_ROWS = 2_000          # a text column longer than this travels as an Arrow stream, not as a list of strings
 
 
@@ -69,41 +77,109 @@ def _array(kind: str, parts):
     return parts
 
 
+@lru_cache(maxsize=64)
+def labels_index(labels: tuple) -> pd.Index:
+    """A table's column labels as an Index, made once for each set (an Index is immutable: frames may share it)."""
+    return pd.Index(list(labels))
+
+
+_PLAIN_LABELS = labels_index(("excel_row",)).dtype
+
+
+def _sent_labels(labels: pd.Index):
+    """Labels travel as a tuple when labels_index of it gives the same Index: pickling an Index costs ≈ 50 µs more
+    a table."""
+    if labels.name is None and labels.dtype == _PLAIN_LABELS and all(type(c) is str for c in labels):
+        return tuple(labels)
+    return labels
+
+
+def _sent_index(index: pd.Index):
+    """A default RangeIndex travels as its length."""
+    plain = type(index) is pd.RangeIndex and index.start == 0 and index.step == 1 and index.name is None
+    return len(index) if plain else index
+
+
+def _labels(parts: tuple) -> pd.Index:
+    return labels_index(parts[1]) if type(parts[1]) is tuple else parts[1]
+
+
+def _index(parts: tuple) -> pd.Index:
+    return pd.RangeIndex(parts[2]) if type(parts[2]) is int else parts[2]
+
+
+def unbuilt(arrays: list, labels: pd.Index, rows: int) -> tuple:
+    """A table as its columns' arrays (each of the type and length the frame would hold), not yet a frame."""
+    return (_UNBUILT, labels, pd.RangeIndex(rows), arrays)
+
+
+def is_unbuilt(parts: tuple) -> bool:
+    return parts[0] == _UNBUILT
+
+
+def travelling(parts: tuple) -> tuple:
+    """An unbuilt table packed to travel (a packed one as it is)."""
+    if not is_unbuilt(parts):
+        return parts
+    _, labels, index, arrays = parts
+    return ("columns", _sent_labels(labels), _sent_index(index), [_part(a) for a in arrays])
+
+
 def packed(frame: pd.DataFrame) -> tuple:
     """The frame as plain picklable parts (a frame with another index or repeated labels travels whole)."""
     if not isinstance(frame.index, pd.RangeIndex) or not frame.columns.is_unique:
         return (_WHOLE, frame)
     # each column's array as the frame holds it (a Series made for each would cost more than the packing)
-    return ("columns", frame.columns, frame.index,
+    return ("columns", _sent_labels(frame.columns), _sent_index(frame.index),
             [_part(frame._get_column_array(i)) for i in range(frame.shape[1])])
 
 
 def unpacked(parts: tuple) -> pd.DataFrame:
+    """The frame of a packed or an unbuilt table."""
     if parts[0] == _WHOLE:
         return parts[1]
-    _, labels, index, columns = parts
-    return pd.DataFrame._from_arrays([_array(kind, p) for kind, p in columns], columns=labels, index=index,
-                                     verify_integrity=False)
+    columns = parts[3]
+    arrays = columns if is_unbuilt(parts) else [_array(kind, p) for kind, p in columns]
+    # the arrays are made here, each of the right type and length: pandas need not check or copy them again
+    return pd.DataFrame._from_arrays(arrays, columns=_labels(parts), index=_index(parts), verify_integrity=False)
+
+
+def dtypes(parts: tuple) -> tuple | None:
+    """(label, dtype) of each column of an unbuilt table, as its frame's dtypes give them; None for another."""
+    return tuple(zip(parts[1], (a.dtype for a in parts[3]))) if is_unbuilt(parts) else None
+
+
+def column_sum(parts: tuple, label: str):
+    """The sum of one column of an unbuilt table, as the frame's `frame[label].sum()` gives it."""
+    array = parts[3][parts[1].get_loc(label)]
+    if isinstance(array, pd.api.extensions.ExtensionArray):
+        return array._reduce("sum", skipna=True, min_count=0)       # what Series.sum hands an extension array
+    return pd.Series(array, copy=False).sum()
 
 
 def packed_rows(parts: tuple) -> int:
     """How many rows a packed table holds, without unpacking it."""
-    return len(parts[1]) if parts[0] == _WHOLE else len(parts[2])
+    if parts[0] == _WHOLE:
+        return len(parts[1])
+    return parts[2] if type(parts[2]) is int else len(parts[2])
 
 
 def concatenated(tables: list[tuple]) -> pd.DataFrame | None:
-    """Packed tables as ONE frame, as pd.concat([unpacked(t) ...], ignore_index=True) gives it, built column by
-    column from the parts (no frame for each table). None when that would not be the same: tables travelled
-    whole, or differing in labels, or a column differing in kind or type (pd.concat would make one type of two)."""
+    """Packed or unbuilt tables as ONE frame, as pd.concat([unpacked(t) ...], ignore_index=True) gives it, built
+    column by column from the parts (no frame for each table). None when that would not be the same: tables
+    travelled whole, or differing in labels, or a column differing in kind or type (pd.concat would make one type
+    of two)."""
     if not tables or any(t[0] == _WHOLE for t in tables):
         return None
-    labels = tables[0][1]
-    if any(not t[1].equals(labels) for t in tables[1:]):
+    labels = _labels(tables[0])
+    if any(not _labels(t).equals(labels) for t in tables[1:]):
         return None
+    if not all(map(is_unbuilt, tables)):
+        tables = [travelling(t) for t in tables]
+    join = _joined_arrays if is_unbuilt(tables[0]) else _joined
     arrays = []
     for j in range(len(labels)):
-        column = [t[3][j] for t in tables]
-        array = _joined(column)
+        array = join([t[3][j] for t in tables])
         if array is None:
             return None
         arrays.append(array)
@@ -130,3 +206,14 @@ def _joined(column: list[tuple]):
     if kind in ("datetime", "numpy") and len({p[0] for p in parts}) == 1:      # one dtype
         return _array(kind, (parts[0][0], b"".join(p[1] for p in parts)))
     return None
+
+
+def _joined_arrays(column: list):
+    """One column of every unbuilt table as one array, as pd.concat joins arrays of one type (an Arrow text column
+    becomes one chunked array, masked and numpy arrays one copy); None when their types differ."""
+    first = column[0]
+    if any(type(a) is not type(first) or a.dtype != first.dtype for a in column[1:]):
+        return None
+    if isinstance(first, np.ndarray):
+        return np.concatenate(column)
+    return type(first)._concat_same_type(column)

@@ -13,7 +13,7 @@ import pandas as pd
 from cotmoc.core import contract, reference
 from cotmoc.core.contract import Column, Sheet
 from cotmoc.core.display import en_number, vi_number
-from cotmoc.core.frames import arrow_texts
+from cotmoc.core.frames import arrow_texts, labels_index, unbuilt
 from cotmoc.core.messages import problem, texts
 from cotmoc.core.numbers import MAX_COUNT, parse_number
 from cotmoc.core.periods import BadPeriod, Period
@@ -240,11 +240,11 @@ def _convert_cell(value, col: Column, cells: _Cells, cell: str, row: int):
 
 
 def _normalise_table(sheet: Sheet, raw: RawSheet | None, problems: list[Problem],
-                     province: str | None) -> pd.DataFrame:
+                     province: str | None) -> tuple:
     """Column by column, so one column at a time is held as Python values; each cell's problems are kept by
     row and given out row by row, cell by cell (the commune's check last), as the steward reads the sheet."""
     if raw is None:
-        return _frame({c.code: _typed(c, []) for c in sheet.columns}, [])
+        return _table({c.code: _typed(c, []) for c in sheet.columns}, [])
     excel_rows, read = raw.excel_rows, raw.values
     totals = _total_rows(sheet, read, len(excel_rows))
     kept = [i for i, total in enumerate(totals) if not total]
@@ -265,7 +265,7 @@ def _normalise_table(sheet: Sheet, raw: RawSheet | None, problems: list[Problem]
         else:
             problems.extend(cells.of(i))
             problems.extend(communes.of(i))
-    return _frame(typed, [excel_rows[i] for i in kept])
+    return _table(typed, [excel_rows[i] for i in kept])
 
 
 class _RowProblems:
@@ -356,17 +356,10 @@ def _dates(values: list):
     return pd.to_datetime(pd.Series(values, dtype=object), errors="coerce").array
 
 
-def _frame(columns: dict, excel_rows: list[int]) -> pd.DataFrame:
+def _table(columns: dict, excel_rows: list[int]) -> tuple:
+    """The table as its arrays (cotmoc.core.frames.unbuilt): a frame is made only if one is asked for."""
     columns["excel_row"] = np.array(excel_rows, dtype="int64")
-    # the arrays are made here, each of the right type and length: pandas need not check or copy them again
-    return pd.DataFrame._from_arrays(list(columns.values()), columns=_labels(tuple(columns)),
-                                     index=pd.RangeIndex(len(excel_rows)), verify_integrity=False)
-
-
-@lru_cache(maxsize=64)
-def _labels(codes: tuple[str, ...]) -> pd.Index:
-    """A table's column labels, made once (an Index is immutable, so frames may share it)."""
-    return pd.Index(list(codes))
+    return unbuilt(list(columns.values()), labels_index(tuple(columns)), len(excel_rows))
 
 
 _EXACT_IN_FLOAT = 2 ** 53
@@ -462,6 +455,5 @@ def normalise_report(raw: RawReport, *, today: date | None = None) -> Report:
               for code in _TABLES}
     columns = {code: {c: s.letter(c) for c in s.columns} for code, s in raw.sheets.items()}
     columns["thong_tin"] = {code: cell.cell.rstrip("0123456789") for code, cell in raw.info.items()}
-    return Report(raw.path, info, tables["to_tu_quan"], tables["doan_bien_gioi"], tables["khen_thuong"],
-                  columns, problems, activities=tables["hoat_dong"],
-                  info_cells={code: cell.cell for code, cell in raw.info.items()})
+    return Report.unframed(raw.path, info, tables, columns=columns, problems=problems,
+                           info_cells={code: cell.cell for code, cell in raw.info.items()})
