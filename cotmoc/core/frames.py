@@ -3,15 +3,16 @@
 Pickled as they are, a DataFrame's columns cost ≈ 25 µs each way (each array goes through its own reduce
 machinery, an Arrow text column more), and a report's four tables hold about forty: more than checking a small
 report. So a table travels as a few plain parts: numbers, masks and dates as raw bytes, the texts of a short
-column as one list of strings, rebuilt on arrival with exactly their types; a column of any other type travels
-as it is. A long text column travels as Arrow's own stream format instead: as a list, each of its 840,000 texts
+column as one list of strings, a short column not yet typed as its plain values (typed where a frame is made of
+it, once for a batch), rebuilt on arrival with exactly their types; a column of any other type travels as it is. A long text column travels as Arrow's own stream format instead: as a list, each of its 840,000 texts
 would become a Python string on both sides (the largest admitted file's peak rose from 863 to 1,025 MB), and
 Arrow's pickling would send the whole buffer a sliced column points into.
 `unpacked(packed(frame))` equals `frame`, dtypes and array types included (tests/test_frames.py).
 
-Before it travels, in the process that checked it, a report's table is not a frame either: the normaliser makes
-each column's array and keeps them as they are (`unbuilt`: a frame costs ≈ 0.15 ms to make, four a report, and
-the checks need each sheet of the batch, not each report's). A frame is made only when one is asked for.
+Before it travels, in the process that checked it, a report's table is not a frame either: the normaliser keeps
+its columns as they are (`unbuilt`: a frame costs ≈ 0.15 ms to make, four a report, and the checks need each sheet
+of the batch, not each report's), each an array or the plain values it will be typed from (cotmoc.core.columns).
+A frame is made only when one is asked for.
 
 The checks and the loading process need a batch's tables of one sheet as one frame, not each report's:
 `concatenated` builds it straight from the unbuilt or packed tables (one array per column for the batch), as
@@ -25,18 +26,20 @@ import numpy as np
 import pandas as pd
 import pyarrow as pa
 
+from cotmoc.core.columns import DATE, TEXT, Values, arrow_texts, as_array, joined
+
 _WHOLE = "whole"
 _UNBUILT = "arrays"
 LIST_ROWS = 2_000          # a text column longer than this travels as an Arrow stream, not as a list of strings
 
 
-def arrow_texts(values: list) -> pd.arrays.ArrowStringArray:
-    """Texts or None as pandas' Arrow-backed "string" array, straight from the values (no check of each)."""
-    return pd.arrays.ArrowStringArray(pa.array(values, type=pa.large_string()))
-
-
 def _part(array):
-    """(kind, parts) for one column's array (a numpy array or a pandas extension array)."""
+    """(kind, parts) for one column's array (a numpy array or a pandas extension array) or its plain Values."""
+    if isinstance(array, Values) and len(array) <= LIST_ROWS and array.kind != DATE:     # dates unpickle slowly
+        if array.kind == TEXT:
+            return "text", array.values           # what the array they make would give
+        return "values", (array.kind, array.values)       # typed where a frame is made of them
+    array = as_array(array)
     if (isinstance(array, pd.arrays.ArrowStringArray) and array.dtype.na_value is pd.NA
             and array._pa_array.type == pa.large_string()):
         if len(array) > LIST_ROWS:
@@ -61,6 +64,8 @@ def _arrow_stream(texts: pa.ChunkedArray) -> bytes:
 
 
 def _array(kind: str, parts):
+    if kind == "values":
+        return Values(*parts).array()
     if kind == "text":
         return arrow_texts(parts)
     if kind == "arrow text":
@@ -109,7 +114,8 @@ def _index(parts: tuple) -> pd.Index:
 
 
 def unbuilt(arrays: list, labels: pd.Index, rows: int) -> tuple:
-    """A table as its columns' arrays (each of the type and length the frame would hold), not yet a frame."""
+    """A table as its columns (each an array of the type and length the frame would hold, or the plain Values it is
+    typed from: cotmoc.core.columns), not yet a frame."""
     return (_UNBUILT, labels, pd.RangeIndex(rows), arrays)
 
 
@@ -139,7 +145,7 @@ def unpacked(parts: tuple) -> pd.DataFrame:
     if parts[0] == _WHOLE:
         return parts[1]
     columns = parts[3]
-    arrays = columns if is_unbuilt(parts) else [_array(kind, p) for kind, p in columns]
+    arrays = [as_array(c) for c in columns] if is_unbuilt(parts) else [_array(kind, p) for kind, p in columns]
     # the arrays are made here, each of the right type and length: pandas need not check or copy them again
     return pd.DataFrame._from_arrays(arrays, columns=_labels(parts), index=_index(parts), verify_integrity=False)
 
@@ -151,7 +157,7 @@ def dtypes(parts: tuple) -> tuple | None:
 
 def column_sum(parts: tuple, label: str):
     """The sum of one column of an unbuilt table, as the frame's `frame[label].sum()` gives it."""
-    array = parts[3][parts[1].get_loc(label)]
+    array = as_array(parts[3][parts[1].get_loc(label)])
     if isinstance(array, pd.api.extensions.ExtensionArray):
         return array._reduce("sum", skipna=True, min_count=0)       # what Series.sum hands an extension array
     return pd.Series(array, copy=False).sum()
@@ -176,7 +182,7 @@ def concatenated(tables: list[tuple]) -> pd.DataFrame | None:
         return None
     if not all(map(is_unbuilt, tables)):
         tables = [travelling(t) for t in tables]
-    join = _joined_arrays if is_unbuilt(tables[0]) else _joined
+    join = joined if is_unbuilt(tables[0]) else _joined
     arrays = []
     for j in range(len(labels)):
         array = join([t[3][j] for t in tables])
@@ -190,6 +196,8 @@ def concatenated(tables: list[tuple]) -> pd.DataFrame | None:
 def _joined(column: list[tuple]):
     """One column of every table, as one array of the type each part rebuilds to; None when they differ."""
     kinds = {kind for kind, _ in column}
+    if "values" in kinds:         # plain values typed once for the batch, beside any column that travelled typed
+        return joined([Values(*p) if kind == "values" else _array(kind, p) for kind, p in column])
     if kinds <= {"text", "arrow text"}:
         if kinds == {"text"}:
             return arrow_texts([text for _, texts in column for text in texts])
@@ -206,14 +214,3 @@ def _joined(column: list[tuple]):
     if kind in ("datetime", "numpy") and len({p[0] for p in parts}) == 1:      # one dtype
         return _array(kind, (parts[0][0], b"".join(p[1] for p in parts)))
     return None
-
-
-def _joined_arrays(column: list):
-    """One column of every unbuilt table as one array, as pd.concat joins arrays of one type (an Arrow text column
-    becomes one chunked array, masked and numpy arrays one copy); None when their types differ."""
-    first = column[0]
-    if any(type(a) is not type(first) or a.dtype != first.dtype for a in column[1:]):
-        return None
-    if isinstance(first, np.ndarray):
-        return np.concatenate(column)
-    return type(first)._concat_same_type(column)

@@ -8,12 +8,12 @@ from datetime import date, datetime
 from functools import lru_cache
 
 import numpy as np
-import pandas as pd
 
 from cotmoc.core import contract, reference
 from cotmoc.core.contract import Column, Sheet
 from cotmoc.core.display import en_number, vi_number
-from cotmoc.core.frames import arrow_texts, labels_index, unbuilt
+from cotmoc.core.columns import DATE, DECIMAL, TEXT, WHOLE, column
+from cotmoc.core.frames import labels_index, unbuilt
 from cotmoc.core.messages import problem, texts
 from cotmoc.core.numbers import MAX_COUNT, parse_number
 from cotmoc.core.periods import BadPeriod, Period
@@ -320,60 +320,21 @@ def _commune(text: str, province: str, sheet: Sheet, raw: RawSheet, row: int, pr
 
 
 def _typed(col: Column, values: list):
-    """The nullable pandas array for a column kind, so pandera checks values, not Python objects."""
+    """The column for a column kind: its plain values, typed to a nullable pandas array for the batch (so pandera
+    checks values, not Python objects), or that array now (cotmoc.core.columns)."""
     if col.kind == contract.DATE:
-        return _dates(values)
+        return column(DATE, values)
     if col.kind == contract.KM:
-        return _decimals(values)
+        return column(DECIMAL, values)
     if col.kind in contract.WHOLE_NUMBER_KINDS:
-        return _whole_numbers(values)
-    return _texts(values)
-
-
-# The arrays below are built straight from the values the converters give (texts or None, floats or None, dates
-# or None), the way pandas' generic constructors would build them from those values but without their checks of
-# every element; any other value takes the generic way (tests/test_checks_golden.py holds them equal).
-_STRING = pd.array([], dtype="string").dtype
-_STRING_IS_ARROW = _STRING.storage == "pyarrow" and _STRING.na_value is pd.NA     # pandas' default here
-
-
-def _texts(values: list):
-    if _STRING_IS_ARROW and all(v is None or type(v) is str for v in values):
-        return arrow_texts(values)
-    return pd.array(values, dtype="string")
-
-
-def _decimals(values: list):
-    if all(v is None or type(v) is float for v in values):
-        data = np.array([np.nan if v is None else v for v in values], dtype="float64")
-        return pd.arrays.FloatingArray(data, np.isnan(data))        # NaN is NA, as pd.array makes it
-    return pd.array(values, dtype="Float64")
-
-
-def _dates(values: list):
-    if any(v is not None for v in values) and all(v is None or type(v) is date for v in values):
-        return pd.array(np.array(values, dtype="datetime64[s]"))    # a date's own resolution, as to_datetime gives
-    return pd.to_datetime(pd.Series(values, dtype=object), errors="coerce").array
+        return column(WHOLE, values)
+    return column(TEXT, values)
 
 
 def _table(columns: dict, excel_rows: list[int]) -> tuple:
-    """The table as its arrays (cotmoc.core.frames.unbuilt): a frame is made only if one is asked for."""
+    """The table as its columns (cotmoc.core.frames.unbuilt): a frame is made only if one is asked for."""
     columns["excel_row"] = np.array(excel_rows, dtype="int64")
     return unbuilt(list(columns.values()), labels_index(tuple(columns)), len(excel_rows))
-
-
-_EXACT_IN_FLOAT = 2 ** 53
-
-
-def _whole_numbers(values: list):
-    """Int64 from the whole numbers read (fractions were reported as errors: NA, not truncated)."""
-    if all(v is None or -_EXACT_IN_FLOAT < v < _EXACT_IN_FLOAT for v in values):
-        mask = np.fromiter((v is None for v in values), dtype=bool, count=len(values))
-        data = np.fromiter((0 if v is None else v for v in values), dtype="int64", count=len(values))
-        return pd.arrays.IntegerArray(data, mask)
-    # beyond float precision: through Float64 as it always was (pandas then decides what becomes of them)
-    numbers = pd.array(values, dtype="Float64")
-    return pd.Series(numbers).where(lambda x: x % 1 == 0).astype("Int64").array
 
 
 def _info(raw: RawReport, problems: list[Problem]) -> dict:
