@@ -70,7 +70,8 @@ class Report:
         return getattr(self, field)[column].sum()
 
     # A report's tables are frames only once something asks for one. Until then they are parts (`_pending`):
-    # unbuilt in the process that checked the report (each column's array as the normaliser made it), packed when
+    # unbuilt in the process that checked the report (each column as the normaliser made it: an array, or the plain
+    # values it is typed from), packed when
     # they arrived from a worker (cotmoc.core.frames). A checked report goes from a worker process to the loading
     # one with its tables packed and its totals, and they stay packed there: the load reads them as they are
     # (their row counts, one frame for a batch's sheet: warehouse/load.py), which saves rebuilding four frames
