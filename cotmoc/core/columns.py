@@ -7,9 +7,9 @@ constructors build them from such values but without their checks of every eleme
 
 A column of such plain values is typed as late as possible: it is kept as its values (`Values`), and a batch's
 sheet types each column once, from every report's values together, instead of once for each report and then again
-to join them (≈ 6 µs a column, forty a report); a long column is typed at once. A column holding any other value takes pandas' generic way at once,
-on its own values (`column`), so one report's odd value never changes how another report's column is typed
-(tests/test_checks_golden.py and tests/test_frames.py hold the results equal).
+to join them (≈ 6 µs a column, forty a report); a long column is typed at once. A column holding any other value
+takes pandas' generic way at once, on its own values (`column`), so one report's odd value never changes how
+another report's column is typed (tests/test_checks_golden.py and tests/test_frames.py hold the results equal).
 """
 from __future__ import annotations
 
@@ -123,6 +123,7 @@ def _generic_whole_numbers(values: list):
 
 
 _PLAIN = {TEXT: arrow_texts, DECIMAL: _plain_decimals, DATE: _plain_dates, WHOLE: _plain_whole_numbers}
-_GENERIC = {TEXT: lambda values: pd.array(values, dtype="string"), DECIMAL: lambda values: pd.array(values, dtype="Float64"),
+_GENERIC = {TEXT: lambda values: pd.array(values, dtype="string"),
+            DECIMAL: lambda values: pd.array(values, dtype="Float64"),
             DATE: _generic_dates, WHOLE: _generic_whole_numbers}
 _PLAIN_DTYPES = {TEXT: _STRING, DECIMAL: pd.Float64Dtype(), WHOLE: pd.Int64Dtype(), DATE: np.dtype("datetime64[s]")}

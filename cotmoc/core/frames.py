@@ -4,9 +4,10 @@ Pickled as they are, a DataFrame's columns cost ≈ 25 µs each way (each array 
 machinery, an Arrow text column more), and a report's four tables hold about forty: more than checking a small
 report. So a table travels as a few plain parts: numbers, masks and dates as raw bytes, the texts of a short
 column as one list of strings, a short column not yet typed as its plain values (typed where a frame is made of
-it, once for a batch), rebuilt on arrival with exactly their types; a column of any other type travels as it is. A long text column travels as Arrow's own stream format instead: as a list, each of its 840,000 texts
-would become a Python string on both sides (the largest admitted file's peak rose from 863 to 1,025 MB), and
-Arrow's pickling would send the whole buffer a sliced column points into.
+it, once for a batch), rebuilt on arrival with exactly their types; a column of any other type travels as it is.
+A long text column travels as Arrow's own stream format instead: as a list, each of its 840,000 texts would
+become a Python string on both sides (the largest admitted file's peak rose from 863 to 1,025 MB), and Arrow's
+pickling would send the whole buffer a sliced column points into.
 `unpacked(packed(frame))` equals `frame`, dtypes and array types included (tests/test_frames.py).
 
 Before it travels, in the process that checked it, a report's table is not a frame either: the normaliser keeps
@@ -29,7 +30,7 @@ import pyarrow as pa
 from cotmoc.core.columns import DATE, TEXT, Values, arrow_texts, as_array, joined
 
 _WHOLE = "whole"
-_UNBUILT = "arrays"
+_UNBUILT = "unbuilt"
 LIST_ROWS = 2_000          # a text column longer than this travels as an Arrow stream, not as a list of strings
 
 
