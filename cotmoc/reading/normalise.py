@@ -241,8 +241,9 @@ def _convert_cell(value, col: Column, cells: _Cells, cell: str, row: int):
 
 def _normalise_table(sheet: Sheet, raw: RawSheet | None, problems: list[Problem],
                      province: str | None) -> tuple:
-    """Column by column, so one column at a time is held as Python values; each cell's problems are kept by
-    row and given out row by row, cell by cell (the commune's check last), as the steward reads the sheet."""
+    """Column by column, so one column at a time is converted (a long column typed at once: only a short one of
+    plain values is kept as its values, for the batch to type; cotmoc.core.columns); each cell's problems are kept
+    by row and given out row by row, cell by cell (the commune's check last), as the steward reads the sheet."""
     if raw is None:
         return _table({c.code: _typed(c, []) for c in sheet.columns}, [])
     excel_rows, read = raw.excel_rows, raw.values
