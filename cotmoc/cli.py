@@ -78,7 +78,8 @@ def _run_ingest(settings, today=None, plain: bool = False, dask_workers: int | N
     from cotmoc.outputs.summary import print_summary
     if plain:
         from rich.progress import Progress
-        from cotmoc.pipeline.ingest import ingest_inbox
+        with heavy_imports():
+            from cotmoc.pipeline.ingest import ingest_inbox
         with Progress(transient=True, disable=not sys.stdout.isatty()) as bar:
             task = bar.add_task("Nhận báo cáo / ingesting", total=None)
 

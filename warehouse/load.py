@@ -78,7 +78,7 @@ def _insert_facts(con, loaded: list[tuple[int, Report]], sheet_code: str) -> Non
         return
     frame = batch_table([report for _, report, _ in counted], sheet_code)
     codes = contract.SHEETS_BY_CODE[sheet_code].codes
-    frame = frame.reset_index(drop=True)[["excel_row", *[c for c in codes if c in frame.columns]]]
+    frame = frame[["excel_row", *[c for c in codes if c in frame.columns]]]      # batch_table: a RangeIndex
     for code in codes:        # an optional column a hand-made Report left out loads as NULL
         if code not in frame.columns:
             frame[code] = pd.NA

@@ -14,9 +14,9 @@ teardown.
   bindings print "leaked instances" for objects left frozen). In any other process (a test run, a notebook using
   the library) it does nothing: a freeze there would keep that process's garbage cycles for good.
 - `begin_command()` (set_aside_imports and arm_quick_exit) first thing, then `quick_exit(code)`: the `cotmoc`
-  command ends right after every exit handler has run
-  (Prefect stops its temporary server, logging flushes, pools end their workers), without the teardown. Open
-  files are the code's own to close (they are, by `with`); the standard streams are flushed here.
+  command ends right after every exit handler has run (Prefect stops its temporary server, logging flushes, pools
+  end their workers), without the teardown. Open files are the code's own to close (they are, by `with`); the
+  standard streams are flushed here.
 """
 from __future__ import annotations
 
@@ -41,7 +41,7 @@ def set_aside_imports() -> None:
     """This process is cotmoc's own: heavy imports are set aside from here on, and handed back at its end."""
     if not _own_process:
         atexit.register(gc.unfreeze)
-    _own_process.append(True)
+        _own_process.append(True)
 
 
 @contextmanager

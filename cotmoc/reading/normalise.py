@@ -245,28 +245,28 @@ def _normalise_table(sheet: Sheet, raw: RawSheet | None, problems: list[Problem]
     plain values is kept as its values, for the batch to type; cotmoc.core.columns); each cell's problems are kept
     by row and given out row by row, cell by cell (the commune's check last), as the steward reads the sheet."""
     if raw is None:
-        return _table({c.code: _typed(c, []) for c in sheet.columns}, [])
+        return _table({c.code: _column(c, []) for c in sheet.columns}, [])
     excel_rows, read = raw.excel_rows, raw.values
     totals = _total_rows(sheet, read, len(excel_rows))
     kept = [i for i, total in enumerate(totals) if not total]
     cells, communes = _RowProblems(sheet), _RowProblems(sheet)
     check_communes = bool(province) and "commune" in raw.columns and reference.has_communes(province)
-    typed = {}
+    converted = {}
     for col in sheet.columns:
         if col.code not in raw.columns:
-            typed[col.code] = _typed(col, [None] * len(kept))
+            converted[col.code] = _column(col, [None] * len(kept))
             continue
         values = _convert_column(col, read[col.code], kept, excel_rows, raw.letter(col.code), cells)
         if col.code == "commune" and check_communes:
             _match_communes(values, kept, excel_rows, province, sheet, raw, communes)
-        typed[col.code] = _typed(col, values)
+        converted[col.code] = _column(col, values)
     for i, excel_row in enumerate(excel_rows):
         if totals[i]:
             problems.append(problem("row.total", sheet=sheet.code, row=excel_row, cell=f"A{excel_row}"))
         else:
             problems.extend(cells.of(i))
             problems.extend(communes.of(i))
-    return _table(typed, [excel_rows[i] for i in kept])
+    return _table(converted, [excel_rows[i] for i in kept])
 
 
 class _RowProblems:
@@ -320,9 +320,9 @@ def _commune(text: str, province: str, sheet: Sheet, raw: RawSheet, row: int, pr
     return match.code
 
 
-def _typed(col: Column, values: list):
-    """The column for a column kind: its plain values, typed to a nullable pandas array for the batch (so pandera
-    checks values, not Python objects), or that array now (cotmoc.core.columns)."""
+def _column(col: Column, values: list):
+    """A converted column of a contract kind: its plain values, typed to a nullable pandas array for the batch (so
+    pandera checks values, not Python objects), or that array now (cotmoc.core.columns)."""
     if col.kind == contract.DATE:
         return column(DATE, values)
     if col.kind == contract.KM:
