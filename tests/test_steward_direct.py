@@ -142,3 +142,26 @@ def test_a_zip_of_new_and_unchanged_parts_reads_back(tmp_path):
         assert zf.namelist() == ["kept/đoạn.xml", "kept/stored.bin", "new/part.xml"]
         assert zf.read("kept/stored.bin") == bytes(range(256)) and zf.read("new/part.xml") == "<b>mới</b>".encode()
         assert zf.getinfo("new/part.xml").date_time == (2026, 12, 4, 23, 59, 58)
+
+
+@pytest.mark.parametrize("body, refused", [
+    (b"<a>plain</a>", False),
+    ("<a>Đội tự quản Nậm Pồ</a>".encode(), False),                      # UTF-8 beyond ASCII
+    (b"<a ref=\"Sheet1!$A$1\">why? #1 &amp; &#65;</a>", False),      # the pairs' second bytes alone
+    (b"<a><!-- a comment --></a>", True),
+    (b"<a><![CDATA[=1+1]]></a>", True),
+    (b"<a><?pi data?></a>", True),
+    (b"<a>&#1;</a>", True),                                          # a character XML 1.0 does not allow
+    (b"<a>\x01</a>", True),
+    (b"<a>Ph\xf9 Y\xean</a>", True),                                  # not UTF-8 (Latin-1 bytes)
+])
+def test_a_part_the_copy_cannot_write_as_it_is_is_told(body, refused):
+    """What the copy's edits do not look inside, or a strict reader refuses, sends the workbook to openpyxl
+    (NotDirect); the rest is taken. The searches are asked of the rare byte first: the answers are the same."""
+    from cotmoc.outputs.steward_direct import _check_well_formed_text
+    for data in (body, b'<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n' + body):
+        if refused:
+            with pytest.raises(NotDirect):
+                _check_well_formed_text("xl/worksheets/sheet1.xml", data)
+        else:
+            _check_well_formed_text("xl/worksheets/sheet1.xml", data)

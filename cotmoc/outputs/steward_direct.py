@@ -103,16 +103,22 @@ def _check_well_formed_text(name: str, data: bytes) -> None:
     the edits here do not look inside. Plain searches: a regular expression over every byte costs more than
     the rest of the copy."""
     try:
-        data.decode("utf-8")
+        data.isascii() or data.decode("utf-8")        # ASCII is UTF-8: most parts, told at memory speed
     except UnicodeDecodeError:
         raise NotDirect(f"{name}: not UTF-8") from None
     declared = _DECLARATION.match(data)
     if declared and re.search(rb"encoding=[\"'](?!utf-8[\"'])", declared.group(), re.I):
         raise NotDirect(f"{name}: declared in another encoding")
     body = data[declared.end():] if declared else data
-    if (len(body.translate(None, _NOT_XML_CHARS)) != len(body) or b"<!" in body or b"<?" in body
-            or (b"&#" in body and _NOT_XML_REFS.search(body))):
+    if (len(body.translate(None, _NOT_XML_CHARS)) != len(body) or _holds(body, b"<!") or _holds(body, b"<?")
+            or (_holds(body, b"&#") and _NOT_XML_REFS.search(body))):
         raise NotDirect(f"{name}: characters or declarations the direct copy does not write")
+
+
+def _holds(data: bytes, pair: bytes) -> bool:
+    """`pair in data`, asked first of its second byte, which XML seldom holds (! ? #): a search for the pair
+    stops at every `<` or `&`, and a part is mostly those (0.3 ms for 240 KB, against 0.01)."""
+    return pair[1:] in data and pair in data
 
 
 def _rels_of(part: str) -> str:
