@@ -81,11 +81,14 @@ def _checked(items: list[tuple], future, settings: Settings, today: date | None)
 
 
 class RunProgress:
-    """The run's progress in the UI (the artifact's bar) and its log, one line per file as it ends. The bar is
-    sent to the server at most once a second and once at the end: one request per file cost a 744-file backfill
-    12 s, longer than checking the files."""
+    """The run's progress in the UI (the artifact's bar) and its log: a record for each step's files (a batch;
+    at most LINES_PER_RECORD), one line per file as it ends. The bar is sent to the server at most once a second and once at the end: one
+    request per file cost a 744-file backfill 12 s, longer than checking the files. A log record costs ≈ 0.4 ms
+    in Prefect's terminal and API handlers whatever its length, so a record per file cost the same backfill
+    ≈ 0.3 s of the loading process."""
 
     EVERY_SECONDS = 1.0
+    LINES_PER_RECORD = 200      # a record stays far below the 1 MB the API takes (a re-run's duplicates: thousands)
 
     def __init__(self, total: int):
         self.done, self.total, self.sent, self.shown = 0, total, time.monotonic(), 0
@@ -93,9 +96,11 @@ class RunProgress:
                                                   description=progress_text(0, total)) if total else None)
 
     def advance(self, outcomes: list[FileOutcome]) -> None:
-        for outcome in outcomes:
-            get_run_logger().info(outcome.line())
-        self.done += len(outcomes)
+        for start in range(0, len(outcomes), self.LINES_PER_RECORD):
+            part = outcomes[start:start + self.LINES_PER_RECORD]
+            self.done += len(part)
+            get_run_logger().info("\n".join([progress_text(self.done, self.total) + ":",
+                                             *(outcome.line() for outcome in part)]))
         now = time.monotonic()
         if self.done == self.total or now - self.sent >= self.EVERY_SECONDS:
             self.show()

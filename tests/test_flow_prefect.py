@@ -49,7 +49,8 @@ def test_ingest_flow_on_a_real_prefect_server(prefect_server, tmp_path):
     from prefect.settings import PREFECT_API_URL, temporary_settings
     import anyio
 
-    from prefect.client.schemas.filters import ArtifactFilter, ArtifactFilterFlowRunId, FlowRunFilter, FlowRunFilterId
+    from prefect.client.schemas.filters import (ArtifactFilter, ArtifactFilterFlowRunId, FlowRunFilter, FlowRunFilterId,
+                                                LogFilter, LogFilterFlowRunId)
 
     async def server_view():
         async with get_client() as client:
@@ -61,10 +62,11 @@ def test_ingest_flow_on_a_real_prefect_server(prefect_server, tmp_path):
                 if tasks and all(t.state and t.state.is_final() for t in tasks):    # a run's last states may
                     break                # come one flush after its first (the command may end in between)
                 await anyio.sleep(0.2)
-            return runs, artifacts, tasks
+            logs = await client.read_logs(log_filter=LogFilter(flow_run_id=LogFilterFlowRunId(any_=[r.id for r in runs])))
+            return runs, artifacts, tasks, logs
 
     with temporary_settings({PREFECT_API_URL: prefect_server}):
-        runs, artifacts, tasks = anyio.run(server_view)
+        runs, artifacts, tasks, logs = anyio.run(server_view)
     assert [r.state.type.value for r in runs] == ["COMPLETED"]
     assert re.fullmatch(rf"nhận \d{{4}}-\d\d-\d\d \d\d:\d\d — {seeds} mới, {faulty} từ chối", runs[0].name), runs[0].name
     assert tasks and all(t.state.type.value == "COMPLETED" for t in tasks)       # visible now, not in an hour
@@ -76,6 +78,12 @@ def test_ingest_flow_on_a_real_prefect_server(prefect_server, tmp_path):
         assert markdown_text(str(copy)) in summary.data, copy
     assert "Rejected reports" in summary.data and "Lỗi đầu tiên / first error" in summary.data
     assert markdown_text("tổng 432,012 km đăng ký vượt quá") in summary.data          # Lai Châu's error text
+    # the run's log in the UI: each file's line, the files of a step in one record (one per file cost 0.4 ms)
+    lines = [line for log in logs for line in log.message.splitlines()]
+    for name in [p.name for p in (SAMPLES / "seed").glob("*.xlsx")] + [p.name for p in (SAMPLES / "faulty").glob("*.xlsx")]:
+        assert sum(line.startswith(f"{name}: ") for line in lines) == 1, name
+    assert any(line.startswith(f"{seeds + faulty} / {seeds + faulty} file đã xử lý") for line in lines)
+    assert sum("file đã xử lý" in log.message for log in logs) < seeds + faulty
     progress = [a for a in artifacts if a.key == "cotmoc-ingest-progress"]
     assert progress and progress[0].data == 100.0          # the UI's progress bar ends full
     assert progress[0].description.startswith(f"{seeds + faulty} / {seeds + faulty} file")
