@@ -19,7 +19,7 @@ from cotmoc.core.problems import Problem
 from cotmoc.outputs.ooxml import NotEditable, attrs, check_plain_part, elements, inner, start_tag, with_attrs, with_inner
 from cotmoc.outputs.printing import SheetPrint, fit_to_width
 from cotmoc.outputs.steward_marks import ERROR_BORDER, cell_fill, note, row_tint
-from cotmoc.outputs.steward_stream import NOT_PLAIN, RowBlock
+from cotmoc.outputs.steward_stream import RowBlock, holds_not_plain
 
 DROPPED_RELATIONSHIPS = {"hyperlink", "printerSettings"}     # links out, printer settings: the copy has neither
 _HEAD = {b"sheetPr", b"dimension", b"sheetViews", b"sheetFormatPr", b"cols"}
@@ -59,7 +59,7 @@ class SheetXml:
         else:
             closing = xml.index(b"</sheetData>", data.end())
             self.rows, after = xml[data.end():closing], closing + len(b"</sheetData>")
-        if any(p.search(self.rows) for p in NOT_PLAIN):
+        if holds_not_plain(self.rows):
             raise NotEditable(f"{name}: a formula or a text a spreadsheet would run as one")
         for odd in _NOT_A_NUMBER.finditer(self.rows):    # an error value (t="e") or a date (t="d") is read as written
             kind = re.search(rb'\bt="(\w+)"', self.rows[self.rows.rfind(b"<c", 0, odd.start()):odd.start()])

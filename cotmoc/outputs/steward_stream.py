@@ -66,6 +66,13 @@ NOT_PLAIN = (re.compile(rb"<(?:f[\s>/]|t\b[^>]*>(?:[=+\-@\t\r]|_x000[9dD]_|&#)|!
               re.compile(rb"&(?!(?:amp|lt|gt|quot|apos|#[0-9]+|#x[0-9a-fA-F]+);)"))
 
 
+def holds_not_plain(data: bytes) -> bool:
+    """Whether any NOT_PLAIN pattern occurs in `data`; the entity's asked only where an `&` is (rows seldom hold
+    one, and a search costs ≈ 0.6 ns a byte, a report's rows ≈ 200 KB)."""
+    markup, result, entity = NOT_PLAIN
+    return bool(markup.search(data) or result.search(data) or (b"&" in data and entity.search(data)))
+
+
 class NotStreamable(Exception):
     """The sheet's XML is not in the shape the streaming copy handles."""
 
