@@ -80,6 +80,26 @@ def test_jobs_in_workers_come_back_in_order_whatever_happens_to_a_worker():
         out = in_workers(_job, [5, "die", 6, 7])
         assert out[0][0] == 10 and isinstance(out[1], BrokenProcessPool) and [r[0] for r in out[2:]] == [12, 14]
         assert [r[0] for r in in_workers(_job, [8, 9])] == [16, 18]
+        # jobs go to the workers several at a time: over many tasks, each job still answers for itself alone
+        jobs = [*range(10), "fail", *range(10, 20), "unpicklable", *range(20, 30), "die", *range(30, 40)]
+        out = in_workers(_job, jobs)
+        numbers = [(i, r) for i, (job, r) in enumerate(zip(jobs, out)) if isinstance(job, int)]
+        assert all(r[0] == jobs[i] * 2 for i, r in numbers)
+        assert isinstance(out[jobs.index("fail")], ValueError)
+        assert out[jobs.index("unpicklable")][1] == here                 # done again here, alone
+        assert isinstance(out[jobs.index("die")], BrokenProcessPool)
+        assert {r[1] for _, r in numbers} - {here}
+
+
+def test_a_job_that_cannot_be_sent_to_a_worker_is_done_here():
+    """A job that does not pickle cannot reach a worker: it is done in this process, in its place, with the jobs of
+    its task (none is lost, none done twice)."""
+    from cotmoc.pipeline.parallel import checking_processes, in_workers
+    here = os.getpid()
+    with checking_processes(2):
+        out = in_workers(_job, [1, threading.Lock(), 2])
+    assert [out[0][0], out[2][0]] == [2, 4] and isinstance(out[1], TypeError)
+    assert out[0][1] == out[2][1] == here
 
 
 def test_a_file_is_not_blamed_for_a_worker_another_job_killed(tmp_path):
