@@ -125,9 +125,10 @@ def _scales(text: str) -> list[int]:
 
 
 def _bench_env(work: Path) -> dict:
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("COTMOC_", "PREFECT_API_URL"))}
+    # Prefect's own logging level (INFO), as the office runs: each batch's lines reach the terminal and the server
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("COTMOC_", "PREFECT_API_URL", "PREFECT_LOGGING_LEVEL"))}
     from cotmoc.core.prefect_env import PREFECT_DEFAULTS      # the office's Prefect settings
-    return env | {"PREFECT_HOME": str(work / "prefect-home"), **PREFECT_DEFAULTS, "PREFECT_LOGGING_LEVEL": "WARNING"}
+    return env | {"PREFECT_HOME": str(work / "prefect-home"), **PREFECT_DEFAULTS}
 
 
 def main() -> int:
