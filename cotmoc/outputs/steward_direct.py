@@ -302,7 +302,8 @@ class _Copy:
         sheet.rels = [*(sheet.rels or []), _relationship("comments", "comments", f"/{part}"),
                       _relationship("anysvml", "vmlDrawing", f"/{vml}")]
         sheet.put_tail(b"legacyDrawing", f'<legacyDrawing xmlns:r="{_REL}" r:id="anysvml"/>'.encode())
-        return {part: (_CT_COMMENTS, serialised(comments)), vml: (_CT_VML, comments.write_shapes(None))}
+        shapes = tuple((r.ref, r.height, r.width) for r in records)
+        return {part: (_CT_COMMENTS, serialised(comments)), vml: (_CT_VML, _vml_drawing(shapes))}
 
     @staticmethod
     def _free(pattern: str, out: dict, taken=()) -> str:
@@ -390,6 +391,14 @@ class _Copy:
             else:
                 entries.append(f'<Override PartName="/{part}" ContentType="{kind}"/>'.encode())
         return xml[:len(xml) - len(root)] + with_inner(start_tag(root), b"".join(entries))
+
+
+@lru_cache(maxsize=64)
+def _vml_drawing(shapes: tuple[tuple[str, int, int], ...]) -> bytes:
+    """The VML drawing of notes at these cells and sizes, as openpyxl writes it: it holds each note's box, never
+    its text, so a warning on the same cell of every report is drawn once a process."""
+    records = [CommentRecord(ref=ref, height=height, width=width) for ref, height, width in shapes]
+    return CommentSheet.from_comments(records).write_shapes(None)
 
 
 _WRITTEN: dict[int, tuple[object, bytes]] = {}
