@@ -81,11 +81,11 @@ def _checked(items: list[tuple], future, settings: Settings, today: date | None)
 
 
 class RunProgress:
-    """The run's progress in the UI (the artifact's bar) and its log: a record for each step's files (a batch;
-    at most LINES_PER_RECORD), one line per file as it ends. The bar is sent to the server at most once a second and once at the end: one
-    request per file cost a 744-file backfill 12 s, longer than checking the files. A log record costs ≈ 0.4 ms
-    in Prefect's terminal and API handlers whatever its length, so a record per file cost the same backfill
-    ≈ 0.3 s of the loading process."""
+    """The run's progress in the UI (the artifact's bar) and its log: a record for each step's files (a batch; at
+    most LINES_PER_RECORD), one line per file as it ends. The bar is sent to the server at most once a second and
+    once at the end: one request per file cost a 744-file backfill 12 s, longer than checking the files. A log
+    record costs ≈ 0.4 ms in Prefect's terminal and API handlers whatever its length, so a record per file cost
+    the same backfill ≈ 0.3 s of the loading process."""
 
     EVERY_SECONDS = 1.0
     LINES_PER_RECORD = 200      # a record stays far below the 1 MB the API takes (a re-run's duplicates: thousands)
