@@ -80,8 +80,8 @@ def test_ingest_flow_on_a_real_prefect_server(prefect_server, tmp_path):
     assert markdown_text("tổng 432,012 km đăng ký vượt quá") in summary.data          # Lai Châu's error text
     # the run's log in the UI: each file's line, the files of a step in one record (one per file cost 0.4 ms)
     lines = [line for log in logs for line in log.message.splitlines()]
-    for name in [p.name for p in (SAMPLES / "seed").glob("*.xlsx")] + [p.name for p in (SAMPLES / "faulty").glob("*.xlsx")]:
-        assert sum(line.startswith(f"{name}: ") for line in lines) == 1, name
+    for path in [*(SAMPLES / "seed").glob("*.xlsx"), *(SAMPLES / "faulty").glob("*.xlsx")]:
+        assert sum(line.startswith(f"{path.name}: ") for line in lines) == 1, path.name
     assert any(line.startswith(f"{seeds + faulty} / {seeds + faulty} file đã xử lý") for line in lines)
     assert sum("file đã xử lý" in log.message for log in logs) < seeds + faulty
     progress = [a for a in artifacts if a.key == "cotmoc-ingest-progress"]

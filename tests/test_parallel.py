@@ -93,7 +93,7 @@ def test_jobs_in_workers_come_back_in_order_whatever_happens_to_a_worker():
 
 def test_a_job_that_cannot_be_sent_to_a_worker_is_done_here():
     """A job that does not pickle cannot reach a worker: it is done in this process, in its place, with the jobs of
-    its task (none is lost, none done twice)."""
+    its task (none is lost)."""
     from cotmoc.pipeline.parallel import checking_processes, in_workers
     here = os.getpid()
     with checking_processes(2):

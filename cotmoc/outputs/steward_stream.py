@@ -66,11 +66,19 @@ NOT_PLAIN = (re.compile(rb"<(?:f[\s>/]|t\b[^>]*>(?:[=+\-@\t\r]|_x000[9dD]_|&#)|!
               re.compile(rb"&(?!(?:amp|lt|gt|quot|apos|#[0-9]+|#x[0-9a-fA-F]+);)"))
 
 
-def holds_not_plain(data: bytes) -> bool:
-    """Whether any NOT_PLAIN pattern occurs in `data`; the entity's asked only where an `&` is (rows seldom hold
-    one, and a search costs ≈ 0.6 ns a byte, a report's rows ≈ 200 KB)."""
+def not_plain_matches(data: bytes) -> Iterator[re.Match]:
+    """Every match of a NOT_PLAIN pattern in `data`, pattern by pattern; the entity's is looked for only where an
+    `&` is (rows seldom hold one, and a search costs ≈ 0.6 ns a byte, a report's rows ≈ 200 KB)."""
     markup, result, entity = NOT_PLAIN
-    return bool(markup.search(data) or result.search(data) or (b"&" in data and entity.search(data)))
+    yield from markup.finditer(data)
+    yield from result.finditer(data)
+    if b"&" in data:
+        yield from entity.finditer(data)
+
+
+def holds_not_plain(data: bytes) -> bool:
+    """Whether any NOT_PLAIN pattern occurs in `data`."""
+    return next(not_plain_matches(data), None) is not None
 
 
 class NotStreamable(Exception):
@@ -223,8 +231,7 @@ def _rows_to_keep(block: RowBlock, wanted: list[int], formula_like: set[int]) ->
     numbers, found = block.numbers, set()
     if not numbers:
         return []
-    for pattern in NOT_PLAIN:
-        found.update(block.row_at(m.start()) for m in pattern.finditer(block.data))
+    found.update(block.row_at(m.start()) for m in not_plain_matches(block.data))
     if formula_like:
         found.update(block.row_at(m.start()) for m in _SHARED.finditer(block.data) if int(m.group(2)) in formula_like)
     for n in wanted[bisect_left(wanted, numbers[0]):bisect_right(wanted, numbers[-1])]:
