@@ -17,7 +17,7 @@ from cotmoc.core.config import load_settings
 from cotmoc.outputs.libreoffice import convert, soffice
 from cotmoc.outputs.steward_direct import NotDirect, write_direct_copy
 from cotmoc.outputs.steward_report import write_annotated_copy
-from cotmoc.outputs.zip_parts import PartsZip
+from cotmoc.outputs.zip_parts import PartsRead, PartsZip
 from cotmoc.pipeline.checking import check_file
 from cotmoc.pipeline.filing import _same_period_warning
 from cotmoc.samples import faulty
@@ -132,9 +132,10 @@ def test_a_zip_of_new_and_unchanged_parts_reads_back(tmp_path):
         zf.writestr("kept/stored.bin", bytes(range(256)), compress_type=zipfile.ZIP_STORED)
     buffer = io.BytesIO()
     with zipfile.ZipFile(source) as zf:
-        out = PartsZip(buffer)
+        out, archive = PartsZip(buffer), PartsRead(zf)
         for info in zf.infolist():
-            out.add_unchanged(zf, info)
+            assert archive.read(info) == zf.read(info)
+            out.add_unchanged(archive, info)
         out.add("new/part.xml", "<b>mới</b>".encode(), (2026, 12, 4, 23, 59, 58))
         out.close()
     with zipfile.ZipFile(io.BytesIO(buffer.getvalue())) as zf:

@@ -9,10 +9,9 @@ from collections.abc import Callable
 from html import escape
 
 from openpyxl.utils import get_column_letter, quote_sheetname
-from openpyxl.workbook.defined_name import DefinedName
 
 from cotmoc.core.inert import FORMULA_STARTS
-from cotmoc.outputs.ooxml import serialised
+from cotmoc.outputs.ooxml import defined_name
 from cotmoc.outputs.sheet_xml import fitted
 from cotmoc.outputs.steward_list import LOI_HEADER_ROW, LOI_TITLE_ROWS, LOI_WIDTHS, LoiLayout
 from cotmoc.outputs.steward_marks import LOI_SHEET, safe_str
@@ -75,6 +74,6 @@ def loi_defined_names(layout: LoiLayout, sheet_index: int = 0) -> list[bytes]:
     """The names openpyxl gives the sheet: its filter's range, the rows printed on every page."""
     quoted = quote_sheetname(LOI_SHEET)
     top, bottom = LOI_TITLE_ROWS.split(":")
-    return [serialised(DefinedName(name="_FilterDatabase", localSheetId=sheet_index, hidden=True,
-                                   attr_text=f"{quoted}!$A${LOI_HEADER_ROW}:${_LAST_COLUMN}${layout.filter_last}")),
-            serialised(DefinedName(name="Print_Titles", localSheetId=sheet_index, attr_text=f"{quoted}!${top}:${bottom}"))]
+    return [defined_name("_FilterDatabase", sheet_index,
+                         f"{quoted}!$A${LOI_HEADER_ROW}:${_LAST_COLUMN}${layout.filter_last}", hidden=True),
+            defined_name("Print_Titles", sheet_index, f"{quoted}!${top}:${bottom}")]

@@ -10,6 +10,7 @@ import re
 from functools import lru_cache
 from html import escape, unescape
 
+from openpyxl.workbook.defined_name import DefinedName
 from openpyxl.xml.functions import tostring
 
 
@@ -125,6 +126,14 @@ def check_plain_part(xml: bytes, root: bytes) -> None:
 def serialised(obj) -> bytes:
     """An openpyxl object as openpyxl writes it into a part (its `to_tree`)."""
     return tostring(obj.to_tree())
+
+
+@lru_cache(maxsize=256)
+def defined_name(name: str, local_sheet_id: int, text: str, hidden: bool | None = None) -> bytes:
+    """A sheet's defined name as openpyxl writes it. Pure in its values, so the names alike in every copy (the
+    `Loi` sheet's filter and print titles, a report sheet's) are built once a process: openpyxl's object and its
+    tree cost ≈ 0.1 ms a name."""
+    return serialised(DefinedName(name=name, localSheetId=local_sheet_id, hidden=hidden, attr_text=text))
 
 
 _TABLES = (b"numFmts", b"fonts", b"fills", b"borders", b"cellStyleXfs", b"cellXfs")

@@ -35,21 +35,20 @@ from xml.etree import ElementTree
 from openpyxl.comments.comment_sheet import CommentRecord, CommentSheet
 from openpyxl.styles.cell_style import CellStyle
 from openpyxl.utils import get_column_letter
-from openpyxl.workbook.defined_name import DefinedName
 
 from cotmoc.core import contract
 from cotmoc.core.atomic import replacing
 from cotmoc.core.inert import refers_to_cells
 from cotmoc.core.places import find_sheet
 from cotmoc.core.problems import Problem
-from cotmoc.outputs.ooxml import (NotEditable, Stylesheet, attrs, check_plain_part, elements, inner, local,
-                                  serialised, start_tag, with_attrs, with_inner)
+from cotmoc.outputs.ooxml import (NotEditable, Stylesheet, attrs, check_plain_part, defined_name, elements, inner,
+                                  local, serialised, start_tag, with_attrs, with_inner)
 from cotmoc.outputs.loi_xml import loi_defined_names, loi_sheet_xml
 from cotmoc.outputs.sheet_xml import SheetXml
 from cotmoc.outputs.steward_list import LOI_ALIGNMENT, loi_layout
 from cotmoc.outputs.steward_marks import LOI_SHEET, placements
 from cotmoc.outputs.steward_stream import COPY_COMPRESSLEVEL, NotStreamable, formula_like
-from cotmoc.outputs.zip_parts import PartsZip
+from cotmoc.outputs.zip_parts import PartsRead, PartsZip
 
 DIRECT_MAX_BYTES = 32 << 20        # the parts, inflated: larger workbooks are streamed, never held whole
 _REL = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
@@ -83,7 +82,7 @@ def write_direct_copy(original: Path, problems: list[Problem], out: Path, *, fil
                 written = PartsZip(fp, COPY_COMPRESSLEVEL)
                 for name, data in parts.items():
                     if copy.parts.get(name) == data:
-                        written.add_unchanged(zf, copy.infos[name])
+                        written.add_unchanged(copy.archive, copy.infos[name])
                     else:
                         written.add(name, data, stamp)
                 written.close()
@@ -171,7 +170,8 @@ class _Copy:
         self.infos = {i.filename: i for i in infos if _KEPT_PARTS.fullmatch(i.filename)}
         if "xl/workbook.xml" not in self.infos or "xl/styles.xml" not in self.infos:
             raise NotDirect("no workbook or no styles")
-        self.parts = {name: zf.read(name) for name in self.infos}
+        self.archive = PartsRead(zf)
+        self.parts = {name: self.archive.read(info) for name, info in self.infos.items()}
         for name, data in self.parts.items():
             if name.endswith((".xml", ".rels")):
                 _check_well_formed_text(name, data)
@@ -358,7 +358,7 @@ class _Copy:
                 out.append(with_attrs(name, localSheetId=str(index + 1)))
         for index, value in sorted(titles.items()):
             if value:
-                out.append(serialised(DefinedName(name="Print_Titles", localSheetId=index + 1, attr_text=value)))
+                out.append(defined_name("Print_Titles", index + 1, value))
         return out
 
     def _book_rels(self, loi_part: str) -> bytes:
