@@ -25,7 +25,7 @@ from pathlib import Path
 STEPS = ("read", "validate", "mid_transaction", "after_commit", "before_move", "after_move")
 #: cotmoc approve / unlock (cotmoc.pipeline.approval): inside each one's transaction, and a release's file move
 APPROVAL_STEPS = ("approve", "unlock", "release", "release_move")
-#: writing a steward's annotated copy (cotmoc.outputs.steward_report.StewardFiles): a kill there ends the check
+#: writing a steward's annotated copy (cotmoc.outputs.steward_report.write_steward_files): a kill there ends the check
 #: worker writing it (tests/test_parallel.py), or the run where the copy is written in its own process
 ANNOTATING_STEP = "annotating"
 from cotmoc.core.errors import (EXIT_BUSY, EXIT_DAMAGED, EXIT_ENVIRONMENT, EXIT_OK, EXIT_USAGE,  # noqa: F401 (API)

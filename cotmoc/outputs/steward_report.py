@@ -19,7 +19,6 @@ import math
 import re
 import zipfile
 from collections import defaultdict
-from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from pathlib import Path
 from xml.etree import ElementTree
@@ -40,13 +39,14 @@ from cotmoc.core.problems import Problem, ordered
 from cotmoc.core.steward_files import report_paths
 from cotmoc.outputs.printing import fit_to_width
 from cotmoc.outputs.steward_direct import NotDirect, write_direct_copy
+from cotmoc.outputs.steward_job import StewardFiles
 from cotmoc.outputs.steward_stream import streamable_sheets, write_streamed_copy
 from cotmoc.outputs.steward_list import LOI_TITLE_PREFIX, add_loi_sheet, hidden_sheets, set_text
 from cotmoc.outputs.steward_marks import (COMMENT_AUTHOR, ERROR_BORDER, ERROR_FILL, LOI_SHEET, WARNING_FILL, cell_fill,
                                           note, placements, row_tint)
 
-__all__ = ["ERROR_FILL", "WARNING_FILL", "LOI_SHEET", "COMMENT_AUTHOR", "StewardFiles", "write_annotated_copy",
-           "write_problem_list", "write_problems_json"]
+__all__ = ["ERROR_FILL", "WARNING_FILL", "LOI_SHEET", "COMMENT_AUTHOR", "write_annotated_copy", "write_problem_list",
+           "write_problems_json", "write_steward_files"]
 
 log = logging.getLogger(__name__)
 JSON_FORMAT = "cotmoc.core.problems/1"
@@ -252,34 +252,22 @@ def _print_setup(wb: Workbook) -> None:
         fit_to_width(wb[contract.INSTRUCTIONS_SHEET])
 
 
-@dataclass(frozen=True)
-class StewardFiles:
-    """The steward's files about one received file, to be written beside where it is filed (`dest`): the JSON
-    list, and the annotated copy (or the `Loi` sheet alone when the file is not `readable`, or cannot be
-    annotated). Plain values only, so a worker process can write them (cotmoc.pipeline.parallel)."""
-    original: Path                 # the bytes as received
-    dest: Path                     # where the original is filed
-    status: str
-    problems: list[Problem]
-    file_name: str                 # as the steward sent it
-    sha256: str
-    readable: bool
-    summary: dict = field(default_factory=dict)
-
-    def write(self) -> list[Path]:
-        annotated, json_path = report_paths(self.dest)
-        out = [write_problems_json(self.problems, json_path, file_name=self.file_name, sha256=self.sha256,
-                                   status=self.status, summary=self.summary)]
-        if self.readable:
-            crash_point(ANNOTATING_STEP)
-            try:
-                out.append(write_annotated_copy(self.original, self.problems, annotated, summary=self.summary,
-                                                file_name=self.file_name))
-                return out
-            except Exception:          # the list alone then: the steward is told, the file is still filed
-                log.exception("no annotated copy of %s", terminal_text(self.file_name))
-        out.append(write_problem_list(self.problems, annotated, file_name=self.file_name))
-        return out
+def write_steward_files(files: StewardFiles) -> list[Path]:
+    """The JSON list, then the annotated copy (or the `Loi` sheet alone when the file is not `readable`, or cannot
+    be annotated); the paths written."""
+    annotated, json_path = report_paths(files.dest)
+    out = [write_problems_json(files.problems, json_path, file_name=files.file_name, sha256=files.sha256,
+                               status=files.status, summary=files.summary)]
+    if files.readable:
+        crash_point(ANNOTATING_STEP)
+        try:
+            out.append(write_annotated_copy(files.original, files.problems, annotated, summary=files.summary,
+                                            file_name=files.file_name))
+            return out
+        except Exception:          # the list alone then: the steward is told, the file is still filed
+            log.exception("no annotated copy of %s", terminal_text(files.file_name))
+    out.append(write_problem_list(files.problems, annotated, file_name=files.file_name))
+    return out
 
 
 def write_problem_list(problems: list[Problem], out: Path, *, file_name: str, summary: dict | None = None) -> Path:

@@ -11,7 +11,6 @@ from concurrent.futures.process import BrokenProcessPool
 from dataclasses import replace
 from datetime import date
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 from cotmoc.core.config import Settings
 from cotmoc.core.faults import crash_point, environment_fault
@@ -20,6 +19,7 @@ from cotmoc.core.messages import problem
 from cotmoc.core.problems import Problem, sort_key
 from cotmoc.core.records import FileOutcome, KnownFile, Report, left_outcome
 from cotmoc.core.steward_files import annotated_path
+from cotmoc.outputs.steward_job import StewardFiles
 from cotmoc.pipeline import approval, staging
 from cotmoc.pipeline.parallel import in_workers
 from cotmoc.pipeline.checking import CheckedFile, check_files, file_facts
@@ -29,8 +29,6 @@ from cotmoc.schemas.history import history_rules
 from cotmoc.warehouse import load as wh
 from cotmoc.warehouse.db import query
 
-if TYPE_CHECKING:       # imported where a file has something to say: a run of clean files never loads openpyxl
-    from cotmoc.outputs.steward_report import StewardFiles
 
 DUPLICATES_DIR = "_trung_lap"      # duplicates are kept (nothing is lost), apart from real submissions
 UNKNOWN_PROVINCE_DIR = "_khong_ro_tinh"
@@ -64,7 +62,6 @@ def steward_files(checked: CheckedFile, dest: Path, status: str) -> StewardFiles
     is something to say. A held report always gets one (it says why the report waits)."""
     if not checked.problems and status != "held":
         return None
-    from cotmoc.outputs.steward_report import StewardFiles
     return StewardFiles(checked.bytes_at, dest, status, checked.problems, checked.facts.file_name,
                         checked.facts.sha256, checked.readable,
                         {"status": status, "province": checked.province, "period": checked.period, **checked.rows()})
