@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import io
 import zipfile
+import zlib
 from dataclasses import replace
 from datetime import date
 
@@ -143,6 +144,28 @@ def test_a_zip_of_new_and_unchanged_parts_reads_back(tmp_path):
         assert zf.namelist() == ["kept/đoạn.xml", "kept/stored.bin", "new/part.xml"]
         assert zf.read("kept/stored.bin") == bytes(range(256)) and zf.read("new/part.xml") == "<b>mới</b>".encode()
         assert zf.getinfo("new/part.xml").date_time == (2026, 12, 4, 23, 59, 58)
+
+
+@pytest.mark.parametrize("damage", ["data", "local name"])
+def test_a_damaged_part_is_refused_as_zipfile_refuses_it(tmp_path, damage):
+    """zip_parts.PartsRead makes zipfile's checks: a part whose bytes no longer inflate to it, or whose local header
+    names another part, is refused where zipfile's own reader refuses it (which raises zlib.error for the first),
+    always as BadZipFile (the copy is then written another way)."""
+    source = tmp_path / "source.zip"
+    with zipfile.ZipFile(source, "w", zipfile.ZIP_DEFLATED) as zf:
+        zf.writestr("xl/part.xml", b"<a>" + bytes(range(32, 127)) * 40 + b"</a>")
+    data = bytearray(source.read_bytes())
+    if damage == "data":
+        data[30 + len("xl/part.xml") + 5] ^= 0xFF
+    else:
+        data[30:30 + len("xl/part.xml")] = b"xl/trap.xml"
+    source.write_bytes(bytes(data))
+    with zipfile.ZipFile(source) as zf:
+        info = zf.getinfo("xl/part.xml")
+        with pytest.raises((zipfile.BadZipFile, zlib.error)):
+            zf.read(info)
+        with pytest.raises(zipfile.BadZipFile):
+            PartsRead(zf).read(info)
 
 
 @pytest.mark.parametrize("body, refused", [
