@@ -146,10 +146,10 @@ def test_a_zip_of_new_and_unchanged_parts_reads_back(tmp_path):
         assert zf.getinfo("new/part.xml").date_time == (2026, 12, 4, 23, 59, 58)
 
 
-@pytest.mark.parametrize("damage", ["data", "local name"])
+@pytest.mark.parametrize("damage", ["data", "local name", "declared size"])
 def test_a_damaged_part_is_refused_as_zipfile_refuses_it(tmp_path, damage):
-    """zip_parts.PartsRead makes zipfile's checks: a part whose bytes no longer inflate to it, or whose local header
-    names another part, is refused where zipfile's own reader refuses it (which raises zlib.error for the first),
+    """zip_parts.PartsRead makes zipfile's checks: a part whose bytes no longer inflate to it, whose local header
+    names another part, or that holds more than its directory says, is refused where zipfile's own reader refuses it (which raises zlib.error for the first),
     always as BadZipFile (the copy is then written another way)."""
     source = tmp_path / "source.zip"
     with zipfile.ZipFile(source, "w", zipfile.ZIP_DEFLATED) as zf:
@@ -157,11 +157,13 @@ def test_a_damaged_part_is_refused_as_zipfile_refuses_it(tmp_path, damage):
     data = bytearray(source.read_bytes())
     if damage == "data":
         data[30 + len("xl/part.xml") + 5] ^= 0xFF
-    else:
+    elif damage == "local name":
         data[30:30 + len("xl/part.xml")] = b"xl/trap.xml"
     source.write_bytes(bytes(data))
     with zipfile.ZipFile(source) as zf:
         info = zf.getinfo("xl/part.xml")
+        if damage == "declared size":       # a directory that says less than the part holds: never inflated past it
+            info.file_size = 100
         with pytest.raises((zipfile.BadZipFile, zlib.error)):
             zf.read(info)
         with pytest.raises(zipfile.BadZipFile):

@@ -1,7 +1,7 @@
 """One received file's steward's files as a job for the check workers (cotmoc.pipeline.filing hands a batch's to
 cotmoc.pipeline.parallel.in_workers): plain values, and nothing of the writers imported until it runs. The
 loading process makes thousands of these in a warned backfill and writes none of them, so it does not import
-openpyxl and the copy's writers for them (≈ 7 MB of its memory and 70 ms, which only runs with warnings paid)."""
+openpyxl and the copy's writers for them (≈ 7 MB of its memory and 70 ms, paid only by runs with a warning)."""
 from __future__ import annotations
 
 from dataclasses import dataclass, field
